@@ -1,0 +1,38 @@
+"""The health of one data source as the console shows it in its header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    name: str  # "postgres", "kubernetes", "prometheus", "traces"
+    configured: bool
+    ok: bool  # the last attempt succeeded
+    error: str | None  # one line, for a person
+    fetched_at: datetime | None  # when the data now shown was read (the last good read)
+    failing_since: datetime | None = None
+    detail: str | None = None  # e.g. "stand-in", "pg_stat_statements off"
+
+    @property
+    def status(self) -> str:
+        if not self.configured:
+            return "not configured"
+        if self.ok:
+            return "ok"
+        return "stale" if self.fetched_at else "down"
+
+    def age_seconds(self, now: datetime) -> float | None:
+        return None if self.fetched_at is None else max(0.0, (now - self.fetched_at).total_seconds())
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "configured": self.configured,
+            "error": self.error,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "failing_since": self.failing_since.isoformat() if self.failing_since else None,
+            "detail": self.detail,
+        }
