@@ -22,10 +22,14 @@ class SourceHealth:
             return "not configured"
         if self.ok:
             return "ok"
+        if self.error is None:
+            return "connecting"
         return "stale" if self.fetched_at else "down"
 
     def age_seconds(self, now: datetime) -> float | None:
-        return None if self.fetched_at is None else max(0.0, (now - self.fetched_at).total_seconds())
+        if self.fetched_at is None:
+            return None
+        return max(0.0, (now - self.fetched_at).total_seconds())
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -1,0 +1,164 @@
+"""Pool snapshot -> findings. Pure: thresholds come in as arguments."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.findings import Finding, Severity
+
+SUBJECT = "postgres"
+
+
+@dataclass(frozen=True)
+class PoolThresholds:
+    saturation_warning_pct: float = 80.0
+    saturation_critical_pct: float = 95.0
+    idle_in_transaction_count: int = 100
+    idle_in_transaction_minutes: float = 5.0
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    s = int(seconds)
+    if s < 120:
+        return f"{s}s"
+    if s < 7200:
+        return f"{s // 60}m"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def _top_apps(snapshot: PoolSnapshot, limit: int = 3) -> str:
+    apps = Counter(s.application_name or "(no name)" for s in snapshot.idle_in_transaction)
+    return ", ".join(f"{app} {n}" for app, n in apps.most_common(limit))
+
+
+def saturation(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
+    pct = snapshot.saturation_pct
+    if pct < t.saturation_warning_pct:
+        return []
+    severity = Severity.CRITICAL if pct >= t.saturation_critical_pct else Severity.WARNING
+    top = ", ".join(f"{a or '(no name)'} {n}" for a, n in snapshot.sessions_by_application[:3])
+    return [
+        Finding(
+            id="pool-saturation",
+            severity=severity,
+            subject=SUBJECT,
+            summary=(
+                f"{snapshot.total_sessions} of {snapshot.usable_connections} usable connections "
+                f"are taken ({pct:.0f} %); new clients will be refused at 100 %."
+            ),
+            evidence=(
+                f"max_connections={snapshot.max_connections}, "
+                f"reserved={snapshot.reserved_connections}",
+                "by state: " + ", ".join(f"{s} {n}" for s, n in snapshot.sessions_by_state),
+                f"by application: {top}",
+            ),
+            runbook="pool-exhaustion",
+        )
+    ]
+
+
+def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
+    findings: list[Finding] = []
+    count = snapshot.idle_in_transaction_count
+    if count > t.idle_in_transaction_count:
+        findings.append(
+            Finding(
+                id="pool-idle-in-transaction",
+                severity=Severity.CRITICAL,
+                subject=SUBJECT,
+                summary=(
+                    f"{count} sessions sit idle in transaction (threshold "
+                    f"{t.idle_in_transaction_count}): they hold connections and locks "
+                    "while doing nothing."
+                ),
+                evidence=(
+                    f"most from: {_top_apps(snapshot)}",
+                    f"oldest transaction {_age(snapshot.oldest_xact_age_s)} "
+                    f"(pid {snapshot.oldest_xact_pid})",
+                ),
+                runbook="pool-exhaustion",
+            )
+        )
+    limit_s = t.idle_in_transaction_minutes * 60
+    old = [s for s in snapshot.idle_in_transaction if (s.xact_age_s or 0) > limit_s]
+    if old:
+        worst = old[0]
+        findings.append(
+            Finding(
+                id="pool-long-idle-transaction",
+                severity=Severity.WARNING,
+                subject=SUBJECT,
+                summary=(
+                    f"{len(old)} sessions have been idle in transaction for more than "
+                    f"{t.idle_in_transaction_minutes:g} min, the oldest for "
+                    f"{_age(worst.xact_age_s)} (pid {worst.pid}, {worst.application_name})."
+                ),
+                evidence=tuple(
+                    f"pid {s.pid} {s.application_name} {s.client_addr or 'local'} "
+                    f"{_age(s.xact_age_s)}: {s.query[:80]}"
+                    for s in old[:5]
+                ),
+                runbook="pool-exhaustion",
+            )
+        )
+    return findings
+
+
+def blocking_chains(snapshot: PoolSnapshot) -> list[Finding]:
+    if not snapshot.blocked:
+        return []
+    tree = snapshot.blocking_tree()
+    roots = [s for depth, s in tree if depth == 0]
+    depth = max((d for d, _ in tree), default=0)
+    longest = max((b.session.state_age_s or 0 for b in snapshot.blocked), default=0)
+    root = roots[0] if roots else None
+    who = (
+        f"pid {root.pid} ({root.application_name or 'no name'}, {root.state or 'state hidden'})"
+        if root
+        else "a cycle"
+    )
+    return [
+        Finding(
+            id="pool-blocking-chain",
+            severity=Severity.WARNING if longest < 60 else Severity.CRITICAL,
+            subject=SUBJECT,
+            summary=(
+                f"{len(snapshot.blocked)} sessions wait on locks held by {who}, "
+                f"a chain {depth + 1} deep; the longest has waited {_age(longest)}."
+            ),
+            evidence=tuple(
+                f"{'  ' * d}pid {s.pid} {s.application_name} {s.state}: {s.query[:70]}"
+                for d, s in tree[:8]
+            ),
+            runbook="pool-exhaustion",
+        )
+    ]
+
+
+def visibility(snapshot: PoolSnapshot) -> list[Finding]:
+    note = snapshot.visibility_note
+    if note is None:
+        return []
+    return [
+        Finding(
+            id="pool-limited-visibility",
+            severity=Severity.WARNING,
+            subject=SUBJECT,
+            summary=f"The console sees only part of the pool: {note}.",
+            evidence=("grant pg_monitor to this role to see every session",),
+        )
+    ]
+
+
+def pool_findings(snapshot: PoolSnapshot, t: PoolThresholds | None = None) -> list[Finding]:
+    t = t or PoolThresholds()
+    return [
+        *saturation(snapshot, t),
+        *idle_in_transaction(snapshot, t),
+        *blocking_chains(snapshot),
+        *visibility(snapshot),
+    ]

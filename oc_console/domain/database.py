@@ -1,0 +1,119 @@
+"""What the console knows about the PostgreSQL connection pool at one moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Session:
+    """A backend worth showing: idle in transaction, blocked, or blocking."""
+
+    pid: int
+    application_name: str
+    client_addr: str | None
+    user: str | None
+    database: str | None
+    state: str | None
+    xact_age_s: float | None  # since the transaction began
+    state_age_s: float | None  # since the state last changed
+    wait_event: str | None
+    query: str
+
+
+@dataclass(frozen=True)
+class BlockedSession:
+    session: Session
+    blocked_by: tuple[int, ...]  # pg_blocking_pids()
+
+
+@dataclass(frozen=True)
+class StatementStat:
+    queryid: int | None
+    query: str
+    calls: int
+    total_ms: float
+    mean_ms: float
+    rows: int
+
+
+@dataclass(frozen=True)
+class PgBouncerPool:
+    database: str
+    user: str
+    mode: str
+    cl_active: int
+    cl_waiting: int
+    sv_active: int
+    sv_idle: int
+    maxwait_s: float
+
+
+@dataclass(frozen=True)
+class PoolSnapshot:
+    server_version: str
+    max_connections: int
+    reserved_connections: int  # superuser_reserved_connections + reserved_connections
+    sessions_by_state: tuple[tuple[str, int], ...]  # client backends, most first
+    sessions_by_application: tuple[tuple[str, int], ...]
+    oldest_xact_age_s: float | None
+    oldest_xact_pid: int | None
+    idle_in_transaction_count: int
+    idle_in_transaction: tuple[Session, ...]  # oldest transaction first, capped
+    blocked: tuple[BlockedSession, ...]
+    blockers: tuple[Session, ...]  # every session some blocked session waits on
+    hidden_sessions: int  # sessions whose state/query the role may not see
+    role: str
+    can_see_all: bool  # pg_read_all_stats (part of pg_monitor) or superuser
+    statements: tuple[StatementStat, ...] | None  # None: pg_stat_statements not available
+    statements_note: str | None  # why statements are missing
+    pgbouncer: tuple[PgBouncerPool, ...] | None  # None: not behind PgBouncer
+
+    @property
+    def total_sessions(self) -> int:
+        return sum(n for _, n in self.sessions_by_state)
+
+    @property
+    def usable_connections(self) -> int:
+        return max(1, self.max_connections - self.reserved_connections)
+
+    @property
+    def saturation_pct(self) -> float:
+        return 100.0 * self.total_sessions / self.usable_connections
+
+    def state_count(self, state: str) -> int:
+        return dict(self.sessions_by_state).get(state, 0)
+
+    @property
+    def visibility_note(self) -> str | None:
+        if self.can_see_all:
+            return None
+        return (
+            f"role {self.role} lacks pg_monitor: the state and query of "
+            f"{self.hidden_sessions} other users' sessions are hidden"
+        )
+
+    def blocking_tree(self) -> list[tuple[int, Session]]:
+        """(depth, session) rows: each root blocker, then whoever waits on it, depth-first."""
+        by_pid = {s.pid: s for s in self.blockers}
+        by_pid.update({b.session.pid: b.session for b in self.blocked})
+        waiters: dict[int, list[int]] = {}
+        for b in self.blocked:
+            for blocker in b.blocked_by:
+                waiters.setdefault(blocker, []).append(b.session.pid)
+        blocked_pids = {b.session.pid for b in self.blocked}
+        roots = sorted(pid for pid in waiters if pid not in blocked_pids)
+        rows: list[tuple[int, Session]] = []
+        seen: set[int] = set()
+
+        def walk(pid: int, depth: int) -> None:
+            if pid in seen or pid not in by_pid:
+                return
+            seen.add(pid)
+            rows.append((depth, by_pid[pid]))
+            for w in sorted(waiters.get(pid, [])):
+                walk(w, depth + 1)
+
+        for root in roots or sorted(waiters):  # a pure cycle has no root: start anywhere
+            walk(root, 0)
+        return rows

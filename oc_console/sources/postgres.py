@@ -1,0 +1,258 @@
+"""PostgreSQL: the pool probe and the cancel/terminate capabilities, over asyncpg.
+
+At most two connections: one for the probe (kept open, reconnected after a failure) and one
+opened only for an action. libpq conventions (PG* variables, ~/.pgpass, sslmode) are honoured
+by asyncpg itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import orjson
+
+from oc_console.config import PostgresConfig
+from oc_console.domain.database import (
+    BlockedSession,
+    PgBouncerPool,
+    PoolSnapshot,
+    Session,
+    StatementStat,
+)
+from oc_console.errors import SourceError
+from oc_console.sources import postgres_sql as sql
+
+
+def _session(row: dict[str, Any]) -> Session:
+    return Session(
+        pid=int(row["pid"]),
+        application_name=row.get("application_name") or "",
+        client_addr=row.get("client_addr"),
+        user=row.get("usename"),
+        database=row.get("datname"),
+        state=row.get("state"),
+        xact_age_s=row.get("xact_age"),
+        state_age_s=row.get("state_age"),
+        wait_event=row.get("wait_event"),
+        query=row.get("query") or "",
+    )
+
+
+def parse_probe(doc: dict[str, Any]) -> dict[str, Any]:
+    """The probe's JSON document -> PoolSnapshot fields (statements and pgbouncer added later)."""
+    oldest = doc.get("oldest") or [None, None]
+    return {
+        "server_version": doc["version"],
+        "max_connections": int(doc["max_connections"]),
+        "reserved_connections": int(doc["reserved"]),
+        "sessions_by_state": tuple((s, int(n)) for s, n in doc.get("states") or ()),
+        "sessions_by_application": tuple((a or "", int(n)) for a, n in doc.get("apps") or ()),
+        "oldest_xact_pid": oldest[0],
+        "oldest_xact_age_s": oldest[1],
+        "idle_in_transaction_count": int(doc.get("iit_count") or 0),
+        "idle_in_transaction": tuple(_session(r) for r in doc.get("iit") or ()),
+        "blocked": tuple(
+            BlockedSession(_session(b["s"]), tuple(int(p) for p in b["by"]))
+            for b in sorted(doc.get("blocked") or (), key=lambda b: b["s"]["pid"])
+        ),
+        "blockers": tuple(_session(r) for r in doc.get("blockers") or ()),
+        "hidden_sessions": int(doc.get("hidden") or 0),
+        "role": doc["role"],
+        "can_see_all": bool(doc["can_see_all"]),
+    }
+
+
+def parse_pools(rows: list[dict[str, Any]]) -> tuple[PgBouncerPool, ...]:
+    """SHOW POOLS rows, read by column name: columns differ between PgBouncer versions."""
+
+    def num(row: dict[str, Any], key: str) -> int:
+        return int(row.get(key) or 0)
+
+    return tuple(
+        PgBouncerPool(
+            database=str(r.get("database", "")),
+            user=str(r.get("user", "")),
+            mode=str(r.get("pool_mode", "")),
+            cl_active=num(r, "cl_active"),
+            cl_waiting=num(r, "cl_waiting"),
+            sv_active=num(r, "sv_active"),
+            sv_idle=num(r, "sv_idle"),
+            maxwait_s=num(r, "maxwait") + num(r, "maxwait_us") / 1e6,
+        )
+        for r in rows
+    )
+
+
+def describe_error(exc: BaseException, where: str) -> str:
+    """One line for a person, naming what failed and where."""
+    import asyncpg
+
+    auth_errors = asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
+    if isinstance(exc, auth_errors):
+        return f"{where}: authentication failed: {exc}"
+    if isinstance(exc, asyncpg.QueryCanceledError):
+        return f"{where}: the probe hit the statement timeout ({exc})"
+    if isinstance(exc, asyncpg.InsufficientPrivilegeError):
+        return f"{where}: permission denied: {exc}"
+    if isinstance(exc, asyncpg.AdminShutdownError | asyncpg.CannotConnectNowError):
+        return f"{where}: the server is shutting down or restarting; reconnecting"
+    if isinstance(exc, asyncpg.ConnectionDoesNotExistError | asyncpg.InterfaceError):
+        return f"{where}: connection lost (server restarted?); reconnecting"
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return f"{where}: no answer within the timeout"
+    if isinstance(exc, socket.gaierror):
+        return f"{where}: host not found"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"{where}: connection refused"
+    if isinstance(exc, OSError):
+        return f"{where}: {exc.strerror or exc}"
+    if isinstance(exc, asyncpg.PostgresError):
+        return f"{where}: {exc}"
+    return f"{where}: {type(exc).__name__}: {exc}"
+
+
+class PostgresSource:
+    name = "postgres"
+
+    def __init__(self, config: PostgresConfig) -> None:
+        self.config = config
+        self._conn: Any = None  # asyncpg.Connection; the module is imported lazily
+        self._refreshes = 0
+        self._has_statements: bool | None = None
+        self._statements: tuple[StatementStat, ...] | None = None
+        self._statements_note: str | None = None
+        self._pgbouncer: tuple[PgBouncerPool, ...] | None = None
+
+    @property
+    def where(self) -> str:
+        return _redact(self.config.dsn) if self.config.dsn else "PostgreSQL (libpq environment)"
+
+    async def _connect(self, application_name: str) -> Any:
+        import asyncpg
+
+        return await asyncpg.connect(
+            self.config.dsn,
+            timeout=self.config.connect_timeout_seconds,
+            statement_cache_size=0,  # PgBouncer in transaction mode cannot keep them
+            server_settings={
+                "application_name": application_name,
+                "statement_timeout": str(self.config.statement_timeout_ms),
+            },
+        )
+
+    async def _probe_connection(self) -> Any:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await self._connect("oc-console")
+            self._has_statements = None
+            await self._detect_pgbouncer()
+        return self._conn
+
+    async def _detect_pgbouncer(self) -> None:
+        """PgBouncer answers SHOW POOLS; PostgreSQL rejects it. Detected, never assumed."""
+        try:
+            rows = await self._conn.fetch("SHOW POOLS")
+        except Exception:
+            self._pgbouncer = None
+            return
+        self._pgbouncer = parse_pools([dict(r) for r in rows])
+
+    async def fetch(self) -> PoolSnapshot:
+        timeout = self.config.statement_timeout_ms / 1000 + self.config.connect_timeout_seconds
+        try:
+            return await asyncio.wait_for(self._fetch(), timeout)
+        except SourceError:
+            raise
+        except BaseException as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            await self._drop()
+            raise SourceError(describe_error(exc, self.where)) from None
+
+    async def _fetch(self) -> PoolSnapshot:
+        conn = await self._probe_connection()
+        raw = await conn.fetchval(sql.PROBE)
+        fields = parse_probe(orjson.loads(raw))
+        if self._refreshes % self.config.statements_every == 0:
+            await self._read_statements(conn)
+        self._refreshes += 1
+        return PoolSnapshot(
+            **fields,
+            statements=self._statements,
+            statements_note=self._statements_note,
+            pgbouncer=self._pgbouncer,
+        )
+
+    async def _read_statements(self, conn: Any) -> None:
+        import asyncpg
+
+        if self._has_statements is None:
+            self._has_statements = bool(await conn.fetchval(sql.HAS_STATEMENTS))
+        if not self._has_statements:
+            self._statements = None
+            self._statements_note = "pg_stat_statements is not installed in this database"
+            return
+        try:
+            rows = await conn.fetch(sql.STATEMENTS)
+        except asyncpg.PostgresError as exc:
+            self._statements = None
+            self._statements_note = f"pg_stat_statements unreadable: {exc}"
+            return
+        self._statements_note = None
+        self._statements = tuple(
+            StatementStat(
+                queryid=r["queryid"],
+                query=r["query"] or "",
+                calls=int(r["calls"]),
+                total_ms=float(r["total_ms"]),
+                mean_ms=float(r["mean_ms"]),
+                rows=int(r["rows"]),
+            )
+            for r in rows
+        )
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()
+
+    async def close(self) -> None:
+        await self._drop()
+
+    # --- capabilities (a second, short-lived connection; the probe's is never blocked) ---
+    async def cancel_backend(self, pid: int) -> bool:
+        """pg_cancel_backend: cancels the running query; True when the signal was sent."""
+        return await self._signal(sql.CANCEL, pid)
+
+    async def terminate_backend(self, pid: int) -> bool:
+        """pg_terminate_backend: ends the session, rolling back its transaction."""
+        return await self._signal(sql.TERMINATE, pid)
+
+    async def _signal(self, statement: str, pid: int) -> bool:
+        if pid <= 0:
+            raise SourceError(f"not a backend pid: {pid}")
+        try:
+            conn = await self._connect("oc-console-action")
+        except Exception as exc:
+            raise SourceError(describe_error(exc, self.where)) from None
+        try:
+            return bool(await conn.fetchval(statement, pid))
+        except Exception as exc:
+            raise SourceError(describe_error(exc, self.where)) from None
+        finally:
+            await conn.close()
+
+
+def _redact(dsn: str) -> str:
+    """host:port/db of a DSN, never its password."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(dsn)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port else ""
+        db = parts.path or ""
+    except ValueError:
+        return "PostgreSQL"
+    return f"postgresql://{host}{port}{db}"
