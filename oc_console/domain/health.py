@@ -34,6 +34,7 @@ class SourceHealth:
     def to_json(self) -> dict[str, object]:
         return {
             "ok": self.ok,
+            "status": self.status,
             "configured": self.configured,
             "error": self.error,
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,

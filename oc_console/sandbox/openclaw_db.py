@@ -67,7 +67,8 @@ FROM (SELECT order_id, platform, status, updated_at,
              row_number() OVER (ORDER BY order_id) AS n FROM orders) o,
      generate_series(1, 3) AS k;
 
-INSERT INTO orders VALUES ('{STUCK_ORDER}', 'amazon', 'shop_1042', 'failed', now() - interval '2 hours');
+INSERT INTO orders
+VALUES ('{STUCK_ORDER}', 'amazon', 'shop_1042', 'failed', now() - interval '2 hours');
 INSERT INTO order_events VALUES
   ('evt_stuck_1', '{STUCK_ORDER}', 'amazon', 'order.created', 'processed', 1, NULL,
    '4bf92f3577b34da6a3ce929d0e0e4736', now() - interval '2 hours', now() - interval '2 hours'),

@@ -223,13 +223,13 @@ class PostgresSource:
     # --- capabilities (a second, short-lived connection; the probe's is never blocked) ---
     async def cancel_backend(self, pid: int) -> bool:
         """pg_cancel_backend: cancels the running query; True when the signal was sent."""
-        return await self._signal(sql.CANCEL, pid)
+        return await self.signal_backend(sql.CANCEL, pid)
 
     async def terminate_backend(self, pid: int) -> bool:
         """pg_terminate_backend: ends the session, rolling back its transaction."""
-        return await self._signal(sql.TERMINATE, pid)
+        return await self.signal_backend(sql.TERMINATE, pid)
 
-    async def _signal(self, statement: str, pid: int) -> bool:
+    async def signal_backend(self, statement: str, pid: int) -> bool:
         if pid <= 0:
             raise SourceError(f"not a backend pid: {pid}")
         try:

@@ -1,0 +1,32 @@
+"""Everything the console shows at one moment: what each source said, and the findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.findings import Finding, by_severity, worst
+from oc_console.domain.health import SourceHealth
+
+
+@dataclass(frozen=True)
+class ConsoleSnapshot:
+    generated_at: datetime
+    context: str  # kube context, or "sandbox", or "-"
+    namespaces: tuple[str, ...]
+    read_only: bool
+    sources: tuple[SourceHealth, ...]
+    database: PoolSnapshot | None
+    findings: tuple[Finding, ...]
+
+    def source(self, name: str) -> SourceHealth | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def sorted_findings(self) -> list[Finding]:
+        return by_severity(list(self.findings))
+
+    @property
+    def worst(self) -> int:
+        return int(worst(self.findings))

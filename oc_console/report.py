@@ -1,0 +1,80 @@
+"""`oc-console check`: the JSON document and the text for a person, and the Nagios exit code."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from rich.console import Console as RichConsole
+from rich.table import Table
+
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.findings import Severity
+from oc_console.domain.snapshot import ConsoleSnapshot
+
+UNKNOWN = 3
+
+
+def exit_code(snap: ConsoleSnapshot) -> int:
+    """Nagios: a critical finding wins over an unreadable source, which wins over a warning."""
+    worst = snap.worst
+    if worst == Severity.CRITICAL:
+        return int(Severity.CRITICAL)
+    if any(s.configured and not s.ok for s in snap.sources):
+        return UNKNOWN
+    return worst
+
+
+def _database_json(db: PoolSnapshot | None) -> dict[str, Any]:
+    if db is None:
+        return {}
+    doc = dataclasses.asdict(db)
+    doc["saturation_pct"] = round(db.saturation_pct, 1)
+    doc["total_sessions"] = db.total_sessions
+    doc["usable_connections"] = db.usable_connections
+    doc["sessions_by_state"] = dict(db.sessions_by_state)
+    doc["sessions_by_application"] = dict(db.sessions_by_application)
+    return doc
+
+
+def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
+    return {
+        "generated_at": snap.generated_at.isoformat(),
+        "context": snap.context,
+        "sources": {s.name: s.to_json() for s in snap.sources},
+        "adapters": [],
+        "database": _database_json(snap.database),
+        "certificates": [],
+        "findings": [f.to_json() for f in snap.sorted_findings],
+    }
+
+
+_STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.OK: "green"}
+_STATUS = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+
+
+def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
+    code = exit_code(snap)
+    out.print(f"[bold]{_STATUS[code]}[/] - {len(snap.findings)} findings (context {snap.context})")
+    sources = Table(title="sources", show_edge=False, title_justify="left")
+    for col in ("source", "status", "detail"):
+        sources.add_column(col)
+    for s in snap.sources:
+        style = "green" if s.ok else ("dim" if not s.configured else "red")
+        sources.add_row(s.name, f"[{style}]{s.status}[/]", s.error or s.detail or "")
+    out.print(sources)
+    if snap.database is not None:
+        db = snap.database
+        out.print(
+            f"database: {db.total_sessions}/{db.usable_connections} connections "
+            f"({db.saturation_pct:.0f} %), {db.idle_in_transaction_count} idle in transaction, "
+            f"{len(db.blocked)} blocked"
+        )
+    if snap.findings:
+        table = Table(title="findings", show_edge=False, title_justify="left")
+        for col in ("severity", "subject", "summary", "runbook"):
+            table.add_column(col, overflow="fold")
+        for f in snap.sorted_findings:
+            style = _STYLE[f.severity]
+            table.add_row(f"[{style}]{f.severity.label}[/]", f.subject, f.summary, f.runbook or "")
+        out.print(table)

@@ -1,0 +1,190 @@
+"""Talking to the API server: load credentials the way kubectl does, read raw responses as
+lines, and turn every failure into one sentence for a person.
+
+`kubernetes` is imported inside functions: it costs a quarter of a second, and the console
+must paint its first frame before any cluster is contacted.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from oc_console.config import KubernetesConfig
+from oc_console.errors import SourceError
+
+IN_CLUSTER = "in-cluster"
+# One JSON line of a watch or a log: far above any real object (etcd caps them at 1.5 MB).
+MAX_LINE_BYTES = 16 * 1024 * 1024
+READ_CHUNK = 256 * 1024
+
+
+@dataclass
+class KubeClient:
+    api: Any  # kubernetes.client.ApiClient
+    context: str
+    server: str
+
+    def close(self) -> None:
+        self.api.close()
+
+
+def kubeconfig_paths(cfg: KubernetesConfig, environ: dict[str, str] | None = None) -> str | None:
+    """kubectl's order: --kubeconfig, then $KUBECONFIG (a list, merged), then ~/.kube/config.
+    None means no kubeconfig exists, so only in-cluster credentials remain."""
+    env = os.environ if environ is None else environ
+    if cfg.kubeconfig:
+        path = Path(cfg.kubeconfig).expanduser()
+        if not path.exists():
+            raise SourceError(f"kubeconfig {path} not found")
+        return str(path)
+    listed = [p for p in env.get("KUBECONFIG", "").split(os.pathsep) if p]
+    if listed:
+        existing = [str(Path(p).expanduser()) for p in listed if Path(p).expanduser().exists()]
+        if not existing:
+            raise SourceError(f"KUBECONFIG names no existing file: {env['KUBECONFIG']}")
+        return os.pathsep.join(existing)
+    default = Path("~/.kube/config").expanduser()
+    return str(default) if default.exists() else None
+
+
+def connect(cfg: KubernetesConfig) -> KubeClient:
+    """An ApiClient for the chosen context, or for the pod's service account in a cluster."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    configuration = client.Configuration()
+    # Our watch loop backs off itself; urllib3's own retries would only delay the message.
+    configuration.retries = 1
+    configuration.keep_alive = True  # TCP keepalive notices a watch whose peer vanished
+    paths = kubeconfig_paths(cfg)
+    try:
+        if paths is None:
+            if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+                raise SourceError(
+                    "no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
+                )
+            config.load_incluster_config(client_configuration=configuration)
+            context = cfg.context or IN_CLUSTER
+        else:
+            contexts, current = config.list_kube_config_contexts(paths)
+            names = [c["name"] for c in contexts or ()]
+            context = cfg.context or (current or {}).get("name") or ""
+            if context not in names:
+                have = ", ".join(names) or "none"
+                raise SourceError(f"context {context or '(none)'} not in {paths} (have: {have})")
+            config.load_kube_config(
+                config_file=paths,
+                context=context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+    except ConfigException as exc:
+        raise SourceError(f"kubeconfig: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:
+        raise SourceError(f"kubeconfig: {exc.strerror}: {exc.filename}") from None
+    return KubeClient(client.ApiClient(configuration), context, configuration.host)
+
+
+def _status_message(body: object) -> str:
+    """The `message` of a Kubernetes Status body, if the body is one."""
+    if isinstance(body, bytes | str) and body:
+        try:
+            status = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return ""
+        if isinstance(status, dict):
+            return str(status.get("message") or "")
+    return ""
+
+
+def _network_reason(exc: BaseException) -> str:
+    """What went wrong on the wire, from urllib3's nested exceptions."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, BaseException) and reason is not seen:
+            seen = reason
+            continue
+        break
+    text = str(seen)
+    lowered = text.lower()
+    if isinstance(seen, ConnectionRefusedError) or "connection refused" in lowered:
+        return "connection refused"
+    if "timed out" in lowered or isinstance(seen, TimeoutError):
+        return "timed out"
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return "host name not found"
+    if "certificate verify failed" in lowered:
+        return "TLS certificate verify failed"
+    if "reset by peer" in lowered or "connection aborted" in lowered:
+        return "connection reset"
+    return text.split(": ", 1)[-1].splitlines()[0] if text else type(seen).__name__
+
+
+def describe_error(
+    exc: BaseException, client: KubeClient, verb: str, resource: str, namespace: str
+) -> str:
+    """One line for a person: what failed, for whom, and what is missing."""
+    from kubernetes.client.exceptions import ApiException
+
+    where = f"in namespace {namespace}" if namespace else "cluster-wide"
+    if isinstance(exc, ApiException):
+        status = exc.status or 0
+        detail = _status_message(exc.body)
+        if status == 401:
+            return f"401 Unauthorized: token rejected for context {client.context}"
+        if status == 403:
+            who = ""
+            if 'User "' in detail:
+                who = " (user " + detail.split('User "', 1)[1].split('"', 1)[0] + ")"
+            return f"403: cannot {verb} {resource} {where}{who}"
+        if status == 404:
+            return f"404: {resource} not served by {client.server} (API not installed?)"
+        if status == 0:  # the client's own wrapper of an SSL error
+            return f"cannot reach {client.server}: {_network_reason(exc)}"
+        return f"{status} {exc.reason or ''} from {client.server}: {detail or verb}".strip()
+    if isinstance(exc, SourceError):
+        return str(exc)
+    return f"cannot reach {client.server}: {_network_reason(exc)}"
+
+
+def _chunks(response: Any) -> Iterator[bytes]:
+    """Bytes as they arrive: per HTTP chunk for watches and follows (chunked encoding), else
+    whatever one read returns, so an event is never held back waiting for a full buffer."""
+    if response.chunked and response.supports_chunked_reads():
+        yield from response.read_chunked(READ_CHUNK, decode_content=True)
+        return
+    while True:
+        data = response.read1(READ_CHUNK)
+        if not data:
+            return
+        yield data
+
+
+def iter_lines(response: Any, max_line: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Lines of a streamed urllib3 response, holding at most one line plus a chunk. A line
+    longer than `max_line` is cut there (the rest is dropped), so one runaway log line cannot
+    exhaust memory."""
+    pending = b""
+    skipping = False  # inside the dropped tail of an over-long line
+    for chunk in _chunks(response):
+        parts = (pending + chunk).split(b"\n") if pending else chunk.split(b"\n")
+        pending = parts.pop()
+        for line in parts:
+            if skipping:
+                skipping = False
+            else:
+                yield line
+        if len(pending) > max_line:
+            if not skipping:
+                yield pending[:max_line]
+            skipping, pending = True, b""
+    if pending and not skipping:
+        yield pending
