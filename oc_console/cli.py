@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -64,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:
-    flags: dict[str, object] = {key: getattr(args, key, None) for _, key, _ in GLOBAL_OPTIONS}
+    flags: dict[str, object] = {
+        key: getattr(args, key) for _, key, _ in GLOBAL_OPTIONS if getattr(args, key, None)
+    }
     if getattr(args, "read_only", False):
         flags["read_only"] = True
     return flags
@@ -103,9 +106,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_tui(config: Any, *, context_label: str | None = None) -> int:
-    from screens.app import make_app
-
     from oc_console.services.console import Console
+    from screens.app import make_app
 
     app = make_app(Console(config, context_label=context_label))
     # An SSH disconnect (SIGHUP) or a kill must still stop the sandbox: leave through app.exit.
@@ -139,10 +141,8 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         print("sandbox running; Ctrl+C stops it", file=sys.stderr, flush=True)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass
     finally:
         sandbox.stop()
         print("sandbox stopped", file=sys.stderr)

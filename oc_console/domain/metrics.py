@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The sandbox's stand-in for Prometheus starts each answer's warnings with this, so the console
+# can say in its header that the numbers are not from a real Prometheus.
+STAND_IN_PREFIX = "stand-in metrics:"
+
 
 @dataclass(frozen=True)
 class AdapterMetrics:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 RATE_WINDOW = "5m"
-FAILURE_WINDOW = "1h"
+FAILURE_WINDOW_SECONDS = 3600
 TERMINATION_WINDOW = "24h"
 HISTORY_SECONDS = 3600
 HISTORY_STEP_SECONDS = 60
@@ -78,15 +78,14 @@ def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
     memory_limit = _selector(
         'resource="memory"', 'unit="byte"', ns, f"pod=~{quote(_ADAPTER_POD_PROMQL)}"
     )
-    queue = _selector(
-        '__name__=~"openclaw_queue_depth|openclaw_queue_oldest_age_seconds"', ns
-    )
-    requests = f"openclaw_adapter_requests_total{adapter}"
+    queue = _selector('__name__=~"openclaw_queue_depth|openclaw_queue_oldest_age_seconds"', ns)
+    seen = _selector('__name__=~"openclaw_adapter_requests_total|openclaw_queue_depth"', ns)
     by_pod = "namespace, pod, container"
     return (
         Query(
             "requests",
-            f"sum by (platform, status) (rate({requests}[{RATE_WINDOW}]))",
+            f"sum by (platform, status) "
+            f"(rate(openclaw_adapter_requests_total{adapter}[{RATE_WINDOW}]))",
         ),
         Query(
             "latency_p95",
@@ -98,14 +97,15 @@ def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
         Query(
             "sync_failures",
             f"sum by (platform, reason) "
-            f"(increase(openclaw_order_sync_failures_total{adapter}[{FAILURE_WINDOW}]))",
+            f"(increase(openclaw_order_sync_failures_total{adapter}[{FAILURE_WINDOW_SECONDS}s]))",
         ),
         # When each platform was last scraped: exact while its series are fresh, otherwise
-        # found minute by minute over the last hour, so a scrape that stopped still shows.
+        # found minute by minute over the last hour, so a scrape that stopped still shows. The
+        # queue gauge counts too: an idle adapter may not have exported a request yet.
         Query(
             "last_seen",
-            f"max by (platform) (timestamp({requests})) or max by (platform) "
-            f"(max_over_time(timestamp({requests})[{HISTORY_SECONDS}s:{HISTORY_STEP_SECONDS}s]))",
+            f"max by (platform) (timestamp({seen})) or max by (platform) "
+            f"(max_over_time(timestamp({seen})[{HISTORY_SECONDS}s:{HISTORY_STEP_SECONDS}s]))",
         ),
         Query(
             "memory_limit",

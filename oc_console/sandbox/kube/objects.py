@@ -249,12 +249,23 @@ def event(
     count: int = 1,
     first: float | None = None,
     component: str = "kubelet",
+    field_path: str | None = None,
 ) -> Obj:
     meta = involved["metadata"]
     host = involved.get("spec", {}).get("nodeName", "") if involved["kind"] == "Pod" else ""
     source: Obj = {"component": component}
     if host:
         source["host"] = host
+    involved_ref: Obj = {
+        "apiVersion": involved["apiVersion"],
+        "kind": involved["kind"],
+        "name": meta["name"],
+        "namespace": meta["namespace"],
+        "uid": meta["uid"],
+        "resourceVersion": meta.get("resourceVersion", ""),
+    }
+    if field_path:
+        involved_ref["fieldPath"] = field_path
     return {
         "apiVersion": "v1",
         "kind": "Event",
@@ -264,14 +275,7 @@ def event(
             "uid": str(uuid.uuid4()),
             "creationTimestamp": rfc3339(first or at),
         },
-        "involvedObject": {
-            "apiVersion": involved["apiVersion"],
-            "kind": involved["kind"],
-            "name": meta["name"],
-            "namespace": meta["namespace"],
-            "uid": meta["uid"],
-            "resourceVersion": meta.get("resourceVersion", ""),
-        },
+        "involvedObject": involved_ref,
         "reason": reason,
         "message": message,
         "source": source,

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 
@@ -56,13 +55,18 @@ def kubeconfig_paths(cfg: KubernetesConfig, environ: dict[str, str] | None = Non
 
 def connect(cfg: KubernetesConfig) -> KubeClient:
     """An ApiClient for the chosen context, or for the pod's service account in a cluster."""
-    from kubernetes import client, config
+    from kubernetes import client
+    from kubernetes.config import incluster_config, kube_config
     from kubernetes.config.config_exception import ConfigException
+
+    config: Any = kube_config  # the config loaders carry no type hints
+    in_cluster: Any = incluster_config
 
     configuration = client.Configuration()
     # Our watch loop backs off itself; urllib3's own retries would only delay the message.
     configuration.retries = 1
     configuration.keep_alive = True  # TCP keepalive notices a watch whose peer vanished
+    configuration.connection_pool_maxsize = 64  # one connection per watch stream, kept
     paths = kubeconfig_paths(cfg)
     try:
         if paths is None:
@@ -70,7 +74,7 @@ def connect(cfg: KubernetesConfig) -> KubeClient:
                 raise SourceError(
                     "no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
                 )
-            config.load_incluster_config(client_configuration=configuration)
+            in_cluster.load_incluster_config(client_configuration=configuration)
             context = cfg.context or IN_CLUSTER
         else:
             contexts, current = config.list_kube_config_contexts(paths)
@@ -132,6 +136,7 @@ def describe_error(
     exc: BaseException, client: KubeClient, verb: str, resource: str, namespace: str
 ) -> str:
     """One line for a person: what failed, for whom, and what is missing."""
+    import urllib3
     from kubernetes.client.exceptions import ApiException
 
     where = f"in namespace {namespace}" if namespace else "cluster-wide"
@@ -152,7 +157,11 @@ def describe_error(
         return f"{status} {exc.reason or ''} from {client.server}: {detail or verb}".strip()
     if isinstance(exc, SourceError):
         return str(exc)
-    return f"cannot reach {client.server}: {_network_reason(exc)}"
+    if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
+        return f"cannot reach {client.server}: {_network_reason(exc)}"
+    if isinstance(exc, orjson.JSONDecodeError):
+        return f"{verb} {resource} {where}: the API server sent malformed JSON"
+    return f"{verb} {resource} {where}: {type(exc).__name__}: {exc}".splitlines()[0]
 
 
 def _chunks(response: Any) -> Iterator[bytes]:

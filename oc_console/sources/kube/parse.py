@@ -116,8 +116,10 @@ def _int(value: object, default: int = 0) -> int:
 
 def _termination(term: Obj) -> tuple[str | None, int | None, datetime | None]:
     code = term.get("exitCode")
-    return _str(term.get("reason")), code if isinstance(code, int) else None, parse_time(
-        term.get("finishedAt")
+    return (
+        _str(term.get("reason")),
+        code if isinstance(code, int) else None,
+        parse_time(term.get("finishedAt")),
     )
 
 
@@ -162,7 +164,7 @@ def _container(spec: Obj, status: Obj | None, kind: str) -> ContainerState:
 def _by_name(statuses: object) -> dict[str, Obj]:
     if not isinstance(statuses, list):
         return {}
-    return {s.get("name"): s for s in statuses if isinstance(s, dict)}
+    return {str(s.get("name")): s for s in statuses if isinstance(s, dict)}
 
 
 def parse_pod(obj: Obj, matcher: AdapterMatcher) -> PodRow:
@@ -173,10 +175,10 @@ def parse_pod(obj: Obj, matcher: AdapterMatcher) -> PodRow:
     init_status = _by_name(status.get("initContainerStatuses"))
     for c in spec.get("initContainers") or ():
         kind = "sidecar" if c.get("restartPolicy") == "Always" else "init"
-        containers.append(_container(c, init_status.get(c.get("name")), kind))
+        containers.append(_container(c, init_status.get(str(c.get("name"))), kind))
     app_status = _by_name(status.get("containerStatuses"))
     for c in spec.get("containers") or ():
-        containers.append(_container(c, app_status.get(c.get("name")), "app"))
+        containers.append(_container(c, app_status.get(str(c.get("name"))), "app"))
     ready = False
     for cond in status.get("conditions") or ():
         if cond.get("type") == "Ready":
@@ -228,11 +230,20 @@ def rollout_status(obj: Obj) -> tuple[str, str]:
     available = _int(status.get("availableReplicas"))
     wait = f'Waiting for deployment "{name}" rollout to finish: '
     if isinstance(desired, int) and updated < desired:
-        return ROLLOUT_PROGRESSING, f"{wait}{updated} out of {desired} new replicas have been updated..."
+        return (
+            ROLLOUT_PROGRESSING,
+            f"{wait}{updated} out of {desired} new replicas have been updated...",
+        )
     if current > updated:
-        return ROLLOUT_PROGRESSING, f"{wait}{current - updated} old replicas are pending termination..."
+        return (
+            ROLLOUT_PROGRESSING,
+            f"{wait}{current - updated} old replicas are pending termination...",
+        )
     if available < updated:
-        return ROLLOUT_PROGRESSING, f"{wait}{available} of {updated} updated replicas are available..."
+        return (
+            ROLLOUT_PROGRESSING,
+            f"{wait}{available} of {updated} updated replicas are available...",
+        )
     return ROLLOUT_COMPLETE, f'deployment "{name}" successfully rolled out'
 
 
@@ -269,8 +280,8 @@ def parse_deployment(obj: Obj, matcher: AdapterMatcher) -> AdapterHealth | None:
     )
 
 
-def parse_replicaset(obj: Obj) -> tuple[str, Revision] | None:
-    """(owning Deployment name, its revision), or None for a ReplicaSet no Deployment owns."""
+def parse_replicaset(obj: Obj) -> tuple[str, str, Revision] | None:
+    """(namespace, owning Deployment, revision), or None for a ReplicaSet no Deployment owns."""
     meta = obj.get("metadata") or _EMPTY
     owner = next(
         (r.get("name") for r in meta.get("ownerReferences") or () if r.get("kind") == "Deployment"),
@@ -283,19 +294,24 @@ def parse_replicaset(obj: Obj) -> tuple[str, Revision] | None:
     spec = obj.get("spec") or _EMPTY
     status = obj.get("status") or _EMPTY
     template_spec = (spec.get("template") or _EMPTY).get("spec") or _EMPTY
-    return owner, Revision(
-        revision=int(revision),
-        replicaset=meta.get("name") or "?",
-        replicas=_int(status.get("replicas")),
-        ready=_int(status.get("readyReplicas")),
-        images=tuple(i.image for i in _images(template_spec)),
-        created=parse_time(meta.get("creationTimestamp")),
-        change_cause=_str(annotations.get(CHANGE_CAUSE_ANNOTATION)),
+    return (
+        _intern(meta.get("namespace") or ""),
+        owner,
+        Revision(
+            revision=int(revision),
+            replicaset=meta.get("name") or "?",
+            replicas=_int(status.get("replicas")),
+            ready=_int(status.get("readyReplicas")),
+            images=tuple(i.image for i in _images(template_spec)),
+            created=parse_time(meta.get("creationTimestamp")),
+            change_cause=_str(annotations.get(CHANGE_CAUSE_ANNOTATION)),
+        ),
     )
 
 
-def parse_hpa(obj: Obj) -> tuple[str, HpaStatus] | None:
-    """(target Deployment name, autoscaler) for an autoscaling/v2 HPA that scales a Deployment."""
+def parse_hpa(obj: Obj) -> tuple[str, str, HpaStatus] | None:
+    """(namespace, target Deployment, autoscaler) for an autoscaling/v2 HPA of a Deployment."""
+    meta = obj.get("metadata") or _EMPTY
     spec = obj.get("spec") or _EMPTY
     target = spec.get("scaleTargetRef") or _EMPTY
     if target.get("kind") != "Deployment" or not target.get("name"):
@@ -303,12 +319,16 @@ def parse_hpa(obj: Obj) -> tuple[str, HpaStatus] | None:
     status = obj.get("status") or _EMPTY
     current = status.get("currentReplicas")
     desired = status.get("desiredReplicas")
-    return target["name"], HpaStatus(
-        name=(obj.get("metadata") or _EMPTY).get("name") or "?",
-        min_replicas=_int(spec.get("minReplicas"), 1),
-        max_replicas=_int(spec.get("maxReplicas")),
-        current_replicas=current if isinstance(current, int) else None,
-        desired_replicas=desired if isinstance(desired, int) else None,
+    return (
+        meta.get("namespace") or "",
+        target["name"],
+        HpaStatus(
+            name=meta.get("name") or "?",
+            min_replicas=_int(spec.get("minReplicas"), 1),
+            max_replicas=_int(spec.get("maxReplicas")),
+            current_replicas=current if isinstance(current, int) else None,
+            desired_replicas=desired if isinstance(desired, int) else None,
+        ),
     )
 
 

@@ -1,0 +1,288 @@
+"""Findings from the fleet: what is wrong with the adapters and certificates, and why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.kube import (
+    RENEW_BEFORE_POLICY,
+    ROLLOUT_STUCK,
+    AdapterHealth,
+    CertStatus,
+    ContainerState,
+    FleetSnapshot,
+    PodRow,
+)
+
+RECENT_OOM = timedelta(hours=1)  # an OOM kill this recent is still happening, not history
+CERT_CRITICAL = timedelta(days=3)
+LOG_TAIL_EVIDENCE = 5
+MAX_EVIDENCE = 8  # per finding; a 300-pod adapter must not print 300 lines
+
+
+def kube_findings(fleet: FleetSnapshot, now: datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for adapter in fleet.adapters:
+        pods = fleet.pods_of(adapter)
+        findings += _availability(adapter)
+        findings += _oomkilled(adapter, pods, now)
+        findings += _crashloop(fleet, adapter, pods)
+        findings += _rollout(adapter)
+        findings += _unpinned(adapter)
+        findings += _signature_mismatch(fleet, adapter)
+    for cert in fleet.certificates:
+        findings += _certificate(cert, now)
+    return findings
+
+
+def mib(value: int | None) -> str:
+    if value is None:
+        return "no limit"
+    if value % 2**30 == 0:
+        return f"{value // 2**30}Gi"
+    if value % 2**20 == 0:
+        return f"{value // 2**20}Mi"
+    return f"{value / 2**20:.0f}Mi"
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment else "an unknown time"
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if abs(seconds) >= 2 * 86400:
+        return f"{seconds // 86400}d"
+    if abs(seconds) >= 3600:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
+
+
+def _cap(lines: list[str]) -> tuple[str, ...]:
+    if len(lines) <= MAX_EVIDENCE:
+        return tuple(lines)
+    return (*lines[:MAX_EVIDENCE], f"... and {len(lines) - MAX_EVIDENCE} more")
+
+
+def _availability(a: AdapterHealth) -> list[Finding]:
+    if a.desired == 0 or a.ready >= a.desired:
+        return []
+    evidence = (
+        f"desired {a.desired}, ready {a.ready}, available {a.available}, updated {a.updated}",
+        f"rollout: {a.rollout_message}",
+    )
+    if a.ready == 0:
+        return [
+            Finding(
+                "adapter-unavailable",
+                Severity.CRITICAL,
+                a.key,
+                f"The {a.platform} adapter has no ready pods (0 of {a.desired}), "
+                f"so {a.platform} orders are not syncing.",
+                evidence,
+            )
+        ]
+    return [
+        Finding(
+            "adapter-degraded",
+            Severity.WARNING,
+            a.key,
+            f"The {a.platform} adapter runs on {a.ready} of {a.desired} ready pods, "
+            "so it has less capacity and no slack for another failure.",
+            evidence,
+        )
+    ]
+
+
+def _oom_line(pod: PodRow, c: ContainerState) -> str:
+    code = c.last_exit_code if c.last_exit_code is not None else 137
+    return (
+        f"{pod.name}/{c.name}: OOMKilled (exit {code}) at {_when(c.last_finished_at)}, "
+        f"memory limit {mib(c.memory_limit)}, request {mib(c.memory_request)}, "
+        f"{c.restart_count} restarts"
+    )
+
+
+def _oomkilled(a: AdapterHealth, pods: tuple[PodRow, ...], now: datetime) -> list[Finding]:
+    hits = [(p, c) for p in pods for c in p.containers if c.oomkilled]
+    if not hits:
+        return []
+    limits = sorted({mib(c.memory_limit) for _, c in hits})
+    recent = any(
+        c.last_finished_at is None or now - c.last_finished_at <= RECENT_OOM for _, c in hits
+    )
+    affected = len({p.name for p, _ in hits})
+    return [
+        Finding(
+            "adapter-oomkilled",
+            Severity.CRITICAL if recent else Severity.WARNING,
+            a.key,
+            f"{affected} of {len(pods)} {a.platform} adapter pods were killed for exceeding "
+            f"their memory limit ({', '.join(limits)}), so the limit is too low or it leaks.",
+            _cap([_oom_line(p, c) for p, c in hits]),
+            runbook="adapter-oomkilled",
+        )
+    ]
+
+
+def _crashloop(fleet: FleetSnapshot, a: AdapterHealth, pods: tuple[PodRow, ...]) -> list[Finding]:
+    hits = [(p, c) for p in pods for c in p.containers if c.crashloop]
+    if not hits:
+        return []
+    lines = []
+    for pod, c in hits:
+        last = c.last_reason or "no reason given"
+        code = "?" if c.last_exit_code is None else str(c.last_exit_code)
+        lines.append(
+            f"{pod.name}/{c.name}: CrashLoopBackOff, {c.restart_count} restarts, last exit "
+            f"{code} ({last}) at {_when(c.last_finished_at)}"
+        )
+    evidence = list(_cap(lines))
+    pod, c = hits[0]
+    for tail in fleet.logs_of(pod, previous=True):
+        if tail.container == c.name and tail.lines:
+            evidence.append(f"previous log of {pod.name}/{c.name}:")
+            evidence += [f"  {line.text}" for line in tail.lines[-LOG_TAIL_EVIDENCE:]]
+    reasons = sorted({c.last_reason or "no reason" for _, c in hits})
+    return [
+        Finding(
+            "adapter-crashloop",
+            Severity.CRITICAL,
+            a.key,
+            f"{len(hits)} {a.platform} adapter containers keep crashing on start "
+            f"(last exit: {', '.join(reasons)}) and Kubernetes is backing off their restarts.",
+            tuple(evidence),
+            runbook="adapter-crashloop",
+        )
+    ]
+
+
+def _rollout(a: AdapterHealth) -> list[Finding]:
+    if a.rollout != ROLLOUT_STUCK:
+        return []
+    newest = a.revisions[0] if a.revisions else None
+    evidence = [a.rollout_message, f"updated {a.updated} of {a.desired}, ready {a.ready}"]
+    if newest is not None:
+        evidence.append(f"revision {newest.revision} ({newest.replicaset}): {newest.images}")
+    if len(a.revisions) > 1:
+        evidence.append(f"previous revision {a.revisions[1].revision} is available to roll back")
+    return [
+        Finding(
+            "rollout-stuck",
+            Severity.WARNING,
+            a.key,
+            f"The {a.platform} adapter rollout exceeded its progress deadline: the new "
+            "revision's pods do not become available.",
+            tuple(evidence),
+            runbook="adapter-crashloop",
+        )
+    ]
+
+
+def _unpinned(a: AdapterHealth) -> list[Finding]:
+    loose = a.unpinned_images
+    if not loose:
+        return []
+    return [
+        Finding(
+            "image-not-pinned",
+            Severity.WARNING,
+            a.key,
+            f"The {a.platform} adapter runs images by tag, not by @sha256: digest, so a "
+            "re-pushed tag can change what runs without a rollout.",
+            tuple(f"{i.container}: {i.image}" for i in loose),
+        )
+    ]
+
+
+def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]:
+    tails = [
+        t
+        for t in fleet.logs
+        if not t.previous and t.namespace == a.namespace and t.platform == a.platform
+    ]
+    hits = [(t, line) for t in tails for line in t.mismatches]
+    if not hits:
+        return []
+    evidence = []
+    for tail, line in hits[:LOG_TAIL_EVIDENCE]:
+        ids = ", ".join(
+            f"{k}={v}"
+            for k, v in (("order_id", line.order_id), ("trace_id", line.trace_id))
+            if v is not None
+        )
+        evidence.append(f"{tail.pod}: {line.ts or ''} {line.text}{f' ({ids})' if ids else ''}")
+    return [
+        Finding(
+            "webhook-signature-mismatch",
+            Severity.CRITICAL,
+            a.key,
+            f"The {a.platform} adapter rejected {len(hits)} webhooks with a signature mismatch "
+            f"in its recent logs, so those events are lost until the webhook secret matches.",
+            tuple(evidence),
+            runbook="webhook-signature-mismatch",
+        )
+    ]
+
+
+def _cert_facts(c: CertStatus, now: datetime) -> list[str]:
+    facts = []
+    if c.not_after is not None:
+        facts.append(f"notAfter {_when(c.not_after)} (in {_ago(c.not_after - now)})")
+    if c.renewal_time is not None:
+        facts.append(f"renewalTime {_when(c.renewal_time)}")
+    if c.renew_before is not None:
+        facts.append(f"renewBefore {_ago(c.renew_before)} (policy >= {_ago(RENEW_BEFORE_POLICY)})")
+    if c.tls is not None:
+        facts.append(
+            f"Secret {c.secret}: issuer {c.tls.issuer}, SHA-256 {c.tls.fingerprint_sha256}"
+        )
+    if c.tls_error:
+        facts.append(f"Secret {c.secret}: {c.tls_error}")
+    return facts
+
+
+def _certificate(c: CertStatus, now: datetime) -> list[Finding]:
+    findings = []
+    facts = tuple(_cert_facts(c, now))
+    left = c.remaining(now)
+    window = max(c.renew_before or RENEW_BEFORE_POLICY, RENEW_BEFORE_POLICY)
+    if left is not None and left <= window:
+        expired = left <= timedelta(0)
+        summary = (
+            f"Certificate {c.name} expired {_ago(-left)} ago, so TLS clients reject it."
+            if expired
+            else f"Certificate {c.name} expires in {_ago(left)} and has not been renewed, "
+            f"though policy renews certificates {_ago(RENEW_BEFORE_POLICY)} before expiry."
+        )
+        severity = Severity.CRITICAL if left <= CERT_CRITICAL else Severity.WARNING
+        findings.append(Finding("cert-expiring", severity, c.key, summary, facts, "cert-expiry"))
+    if c.ready is False:
+        reason = c.reason or "no reason given"
+        findings.append(
+            Finding(
+                "cert-not-ready",
+                Severity.CRITICAL
+                if left is not None and left <= CERT_CRITICAL
+                else Severity.WARNING,
+                c.key,
+                f"cert-manager reports Certificate {c.name} not Ready ({reason}), so it will "
+                "not be renewed until the cause is fixed.",
+                (*facts, *([c.message] if c.message else [])),
+                "cert-expiry",
+            )
+        )
+    if c.managed and not c.policy_ok and c.renew_before is not None:
+        findings.append(
+            Finding(
+                "cert-renew-before-policy",
+                Severity.WARNING,
+                c.key,
+                f"Certificate {c.name} renews only {_ago(c.renew_before)} before expiry, below "
+                f"the {_ago(RENEW_BEFORE_POLICY)} policy, leaving little time to fix a failure.",
+                facts,
+                "cert-expiry",
+            )
+        )
+    return findings

@@ -1,0 +1,196 @@
+"""The OpenClaw fleet the sandbox starts with: namespaces, workloads, pods, HPAs, leases."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import objects
+from .naming import NODES, node_ip, pod_ip, safe_suffix
+from .extras import hpa, lease
+from .incidents import crashloop_events, oom_events
+from .objects import REVISION, ContainerState
+from .resources import (
+    DEPLOYMENT,
+    EVENT,
+    HPA,
+    LEASE,
+    NAMESPACE,
+    POD,
+    REPLICASET,
+    Resource,
+)
+from .rollout import RsCount, deployment_status
+from .scenarios import CRASHLOOP_IMAGE, NAMESPACE as OPENCLAW
+from .templates import Workload, adapter, deployment, pinned, pod_template
+from .timefmt import parse_rfc3339, rfc3339
+
+Obj = dict[str, Any]
+DAY = 86_400.0
+
+WORKLOADS: tuple[Workload, ...] = (
+    adapter("amazon", 3, "512Mi", sidecar=True, init=True, hpa=True),
+    adapter("shopee", 3, "1Gi", init=True),
+    adapter("tiktok", 2, "768Mi", sidecar=True),
+    adapter("lazada", 2, "512Mi", tag_only=True),
+    adapter("coupang", 2, "768Mi", init=True),
+    adapter("walmart", 2, "1Gi", hpa=True),
+    adapter("shopify", 3, "768Mi", sidecar=True, hpa=True),
+    Workload(
+        name="openclaw-webhook",
+        app="openclaw-webhook",
+        replicas=2,
+        image=pinned("openclaw-webhook", "2.14.3"),
+        memory_limit="256Mi",
+        previous_image=pinned("openclaw-webhook", "2.13.9"),
+        component="webhook",
+    ),
+    Workload(
+        name="openclaw-queue",
+        app="openclaw-queue",
+        replicas=2,
+        image=pinned("openclaw-queue", "2.14.3"),
+        memory_limit="512Mi",
+        previous_image=pinned("openclaw-queue", "2.13.9"),
+        component="queue",
+    ),
+)
+
+# Restarts and the age of the last OOM kill of each amazon pod in the `oom` scenario.
+OOM_PODS = ((7, 12 * 60.0), (4, 35 * 60.0), (2, 130 * 60.0))
+CRASHLOOP_RESTARTS = 9
+
+
+@dataclass
+class Fleet:
+    objects: dict[Resource, list[Obj]] = field(default_factory=dict)
+    # Extra pods as JSON text with a "__RV__" placeholder: cloning text is 5x faster than
+    # building 10,000 dicts, which keeps a benchmark-sized fleet quick to start.
+    raw_pods: list[str] = field(default_factory=list)
+
+    def add(self, res: Resource, *items: Obj) -> None:
+        self.objects.setdefault(res, []).extend(items)
+
+
+def namespace(name: str, created: float) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": name,
+            "uid": str(uuid.uuid4()),
+            "labels": {"kubernetes.io/metadata.name": name},
+            "creationTimestamp": rfc3339(created),
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
+def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
+    fleet = Fleet()
+    for ns in ("default", "kube-system", "cert-manager", OPENCLAW):
+        fleet.add(NAMESPACE, namespace(ns, now - 400 * DAY))
+    for w in WORKLOADS:
+        _workload(fleet, w, scenarios, extra_pods if w.platform else 0, now)
+    fleet.add(LEASE, lease(now))
+    return fleet
+
+
+def _workload(fleet: Fleet, w: Workload, scenarios: frozenset[str], extra: int, now: float) -> None:
+    crashloop = w.platform == "shopee" and "crashloop" in scenarios
+    d = deployment(w, w.image, now - 120 * DAY)
+    d["spec"]["replicas"] = w.replicas + extra
+    previous = {**d, "spec": {**d["spec"], "template": pod_template(w, w.previous_image)}}
+    old = objects.replica_set(previous, 1, 0, now - 30 * DAY)
+    current = objects.replica_set(d, 2, w.replicas + extra, now - 3 * DAY)
+    fleet.add(REPLICASET, old, current)
+    pods = [
+        objects.pod(current, _state(w, i, scenarios, now), now - 3 * DAY + 40 * i, seed=str(i))
+        for i in range(w.replicas)
+    ]
+    fleet.add(POD, *pods)
+    fleet.raw_pods.extend(_clones(pods[-1], extra))
+    new_rs, new_pods = current, pods
+    if crashloop:
+        d["spec"]["template"] = pod_template(w, CRASHLOOP_IMAGE)
+        d["metadata"]["generation"] = 2
+        new_rs = objects.replica_set(d, 3, 1, now - 52 * 60)
+        state = ContainerState(
+            ready=False,
+            waiting="CrashLoopBackOff",
+            restarts=CRASHLOOP_RESTARTS,
+            last_reason="Error",
+            last_exit=1,
+            last_finished=now - 70,
+        )
+        new_pods = [objects.pod(new_rs, state, now - 52 * 60, seed="bad")]
+        fleet.add(REPLICASET, new_rs)
+        fleet.add(POD, *new_pods)
+        fleet.add(EVENT, *crashloop_events(d, new_rs, new_pods[0], now))
+    d["metadata"]["annotations"][REVISION] = new_rs["metadata"]["annotations"][REVISION]
+    d["status"] = _initial_status(d, new_rs, new_pods, [(current, pods)] if crashloop else [])
+    fleet.add(DEPLOYMENT, d)
+    if w.platform == "amazon" and "oom" in scenarios:
+        for pod, (restarts, _) in zip(pods, OOM_PODS, strict=True):
+            fleet.add(EVENT, *oom_events(pod, restarts, now))
+    if w.hpa:
+        fleet.add(HPA, hpa(d, now))
+
+
+def _state(w: Workload, index: int, scenarios: frozenset[str], now: float) -> ContainerState:
+    if w.platform == "amazon" and "oom" in scenarios:
+        restarts, ago = OOM_PODS[index]
+        return ContainerState(
+            restarts=restarts, last_reason="OOMKilled", last_exit=137, last_finished=now - ago
+        )
+    if w.platform == "coupang" and index == 0:
+        # Background noise every fleet has: one old, unrelated restart.
+        return ContainerState(
+            restarts=1, last_reason="Error", last_exit=2, last_finished=now - 2 * DAY
+        )
+    return ContainerState()
+
+
+def _initial_status(d: Obj, new_rs: Obj, new_pods: list[Obj], olds: list[tuple[Obj, list[Obj]]]) -> Obj:
+    def count(rs: Obj, pods: list[Obj]) -> RsCount:
+        ready = sum(p["status"]["containerStatuses"][0]["ready"] for p in pods)
+        rev = int(rs["metadata"]["annotations"][REVISION])
+        return RsCount(rs["metadata"]["name"], rev, rs["spec"]["replicas"], len(pods), ready)
+
+    at = parse_rfc3339(new_rs["metadata"]["creationTimestamp"]) + 60
+    status = deployment_status(
+        d, count(new_rs, new_pods), [count(rs, p) for rs, p in olds], rfc3339(at), at
+    )
+    if olds:
+        # The stuck rollout has made no progress for longer than progressDeadlineSeconds.
+        for cond in status["conditions"]:
+            if cond["type"] == "Progressing":
+                cond.update(
+                    status="False",
+                    reason="ProgressDeadlineExceeded",
+                    message=f'ReplicaSet "{new_rs["metadata"]["name"]}" has timed out progressing.',
+                )
+    return status
+
+
+def _clones(base: Obj, count: int) -> Iterator[str]:
+    placeholder = {**base, "metadata": {**base["metadata"], "resourceVersion": "__RV__"}}
+    text = json.dumps(placeholder, separators=(",", ":"))
+    name, uid = base["metadata"]["name"], base["metadata"]["uid"]
+    node = base["spec"]["nodeName"]
+    ip = base["status"]["podIP"]
+    rs_name = base["metadata"]["generateName"].rstrip("-")
+    for i in range(count):
+        new_name = f"{rs_name}-{safe_suffix(5, rs_name, 'extra', str(i))}"
+        new_node = NODES[i % len(NODES)]
+        yield (
+            text.replace(name, new_name)
+            .replace(uid, str(uuid.uuid4()))
+            .replace(f'"{ip}"', f'"{pod_ip(new_name)}"')
+            .replace(node_ip(node), node_ip(new_node))
+            .replace(node, new_node)
+        )

@@ -1,0 +1,88 @@
+"""Watch streams: replay from a resourceVersion, then follow; bookmarks; 410 when too old."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING
+
+from .context import Context
+from .crud import matcher
+from .errors import ApiError
+from .resources import Resource
+
+if TYPE_CHECKING:
+    from .server import Responder
+
+_POLL = 0.2
+
+
+def _line(kind: str, raw: bytes) -> bytes:
+    return b'{"type":"%s","object":%s}\n' % (kind.encode(), raw)
+
+
+def _gone(rv: int, current: int) -> bytes:
+    status = ApiError.gone(rv).status()
+    status["message"] = f"too old resource version: {rv} ({current})"
+    return _line("ERROR", json.dumps(status).encode())
+
+
+def parse_rv(value: str) -> int | None:
+    if value in ("", "0"):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ApiError.bad_request(f"resourceVersion: Invalid value: {value!r}") from None
+
+
+def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict[str, str]) -> None:
+    store, faults = ctx.store, ctx.faults
+    keep = matcher(query)
+    rv = parse_rv(query.get("resourceVersion", ""))
+    timeout = float(query.get("timeoutSeconds") or 1800)
+    bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+    drops = faults.drop_generation
+    h.start_stream("application/json")
+    if faults.take_expiry() or (rv is not None and rv < store.floor):
+        h.chunk(_gone(rv or 0, store.rv))
+        h.end_stream()
+        return
+    if rv is None:
+        # No version: the current state as ADDED events first, as the API server does.
+        items, rv = store.list(res, namespace or None)
+        for item in items:
+            if keep(item.obj):
+                h.chunk(_line("ADDED", item.raw))
+    deadline = time.monotonic() + timeout
+    next_bookmark = time.monotonic() + ctx.bookmark_interval
+    while not ctx.stopping.is_set():
+        if faults.drop_generation != drops:
+            h.abort()
+            return
+        with store.cond:
+            changes = store.changes_after(rv)
+            if changes == []:
+                store.cond.wait(_POLL)
+                changes = store.changes_after(rv)
+            current = store.rv
+        if changes is None:
+            h.chunk(_gone(rv, current))
+            break
+        out = [
+            _line(c.type, c.item.raw)
+            for c in changes
+            if c.key == res.key and (not namespace or c.item.namespace == namespace) and keep(c.item.obj)
+        ]
+        rv = max(rv, changes[-1].rv) if changes else rv
+        if out:
+            h.chunk(b"".join(out))
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        if bookmarks and now >= next_bookmark:
+            mark = {"kind": res.kind, "apiVersion": res.api_version,
+                    "metadata": {"resourceVersion": str(rv)}}
+            h.chunk(_line("BOOKMARK", json.dumps(mark).encode()))
+            next_bookmark = now + ctx.bookmark_interval
+    h.end_stream()

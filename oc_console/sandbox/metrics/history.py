@@ -1,0 +1,40 @@
+"""The sandbox's past: an OpenMetrics file of the model's last 75 minutes, loaded into a fresh
+Prometheus with promtool, so the console's hour-long windows are full from the first refresh."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from .exposition import Series, render_openmetrics
+from .model import HISTORY_SECONDS, FleetModel
+
+STEP_SECONDS = 15.0
+
+
+def write_history(model: FleetModel, path: Path, end: float) -> Path:
+    """Every series from `end - HISTORY_SECONDS` up to (not including) `end`."""
+    pods = model.pods()
+    points: dict[Series, list[tuple[float, float]]] = {}
+    t = end - HISTORY_SECONDS
+    while t < end:
+        for s in model.samples(t, pods):
+            points.setdefault((s.name, s.labels), []).append((t, s.value))
+        t += STEP_SECONDS
+    with path.open("w", encoding="utf-8") as f:
+        f.writelines(render_openmetrics(points))
+    return path
+
+
+def backfill(promtool: str, openmetrics: Path, tsdb: Path) -> None:
+    """Writes TSDB blocks into `tsdb`; Prometheus loads them when it starts there."""
+    done = subprocess.run(
+        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(openmetrics), str(tsdb)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"promtool could not backfill {openmetrics}: {last}")

@@ -1,0 +1,154 @@
+"""Metrics for the sandbox fleet: a real `prometheus` scraping the sandbox's exporter when the
+binary (and promtool, for the history) is on PATH, otherwise the stand-in."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from .exporter import start_exporter
+from .history import backfill, write_history
+from .http import LocalServer
+from .model import FleetModel, SandboxPod
+from .standin import start_stand_in
+
+READY_TIMEOUT_SECONDS = 20.0
+
+
+class MetricsSandbox:
+    def __init__(
+        self,
+        workdir: Path,
+        pods: Callable[[], list[SandboxPod]],
+        scenarios: frozenset[str],
+        *,
+        use_prometheus: bool = True,
+    ) -> None:
+        self._dir = Path(workdir) / "prometheus"
+        self._pods = pods
+        self._scenarios = scenarios
+        self._use_prometheus = use_prometheus
+        self._exporter: LocalServer | None = None
+        self._stand_in: LocalServer | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self._url: str | None = None
+        self.stand_in = False
+        self.stand_in_reason: str | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            raise RuntimeError("the metrics sandbox is not started")
+        return self._url
+
+    def start(self) -> None:
+        model = FleetModel(self._pods, self._scenarios, time.time())
+        prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
+        if not self._use_prometheus:
+            reason = "a real Prometheus was not asked for"
+        elif not (prometheus and promtool):
+            reason = "no prometheus/promtool on PATH"
+        else:
+            try:
+                self._start_prometheus(model, prometheus, promtool)
+                return
+            except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+                self._stop_prometheus()
+                reason = f"prometheus did not start: {exc}"
+        self._stand_in = start_stand_in(model, reason)
+        self._url = self._stand_in.url
+        self.stand_in, self.stand_in_reason = True, reason
+
+    def stop(self) -> None:
+        self._stop_prometheus()
+        if self._stand_in is not None:
+            self._stand_in.stop()
+            self._stand_in = None
+        self._url = None
+
+    def _start_prometheus(self, model: FleetModel, prometheus: str, promtool: str) -> None:
+        # A tsdb left by an earlier run would overlap the new history with other values.
+        shutil.rmtree(self._dir, ignore_errors=True)
+        tsdb = self._dir / "tsdb"
+        tsdb.mkdir(parents=True)
+        backfill(promtool, write_history(model, self._dir / "history.om", model.started_at), tsdb)
+        self._exporter = start_exporter(model)
+        config = self._dir / "prometheus.yml"
+        config.write_text(_scrape_config(self._exporter.address), encoding="utf-8")
+        port = _free_port()
+        self._log = (self._dir / "prometheus.log").open("wb")
+        self._process = subprocess.Popen(
+            [
+                prometheus,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tsdb}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                # Retention counts back from the newest block; 30 days keeps every backfilled one.
+                "--storage.tsdb.retention.time=30d",
+                "--log.level=warn",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        self._url = f"http://127.0.0.1:{port}"
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                raise RuntimeError(f"it exited; see {self._dir / 'prometheus.log'}")
+            try:
+                with urllib.request.urlopen(f"{self._url}/-/ready", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS:.0f}s")
+
+    def _stop_prometheus(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        if self._exporter is not None:
+            self._exporter.stop()
+            self._exporter = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _scrape_config(target: str) -> str:
+    # honor_labels keeps the exporter's namespace/pod/container labels, as for
+    # kube-state-metrics; the timeout may not exceed the 1 s interval.
+    return f"""global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: openclaw-sandbox
+    honor_labels: true
+    static_configs:
+      - targets: ["{target}"]
+"""

@@ -1,0 +1,317 @@
+"""Pod logs: a tail, the previous container's tail, or a follow, parsed with the OpenClaw
+convention (one JSON object a line) and kept in bounded memory."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from oc_console.domain.kube import FleetSnapshot, LogLine, PodLogTail, PodRow
+from oc_console.sources.kube.client import KubeClient, describe_error, iter_lines
+
+MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines, not files
+TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ships megabytes
+FOLLOW_KEEP = 5_000
+FOLLOW_READ_TIMEOUT = 24 * 3600.0  # a quiet pod is not a dead connection
+_FIELDS = ("platform", "shop_id", "event_type", "trace_id", "order_id", "event_id")
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def is_signature_mismatch(text: str) -> bool:
+    lowered = text.lower()
+    return "signature mismatch" in lowered or "signature_mismatch" in lowered
+
+
+def parse_log_line(data: bytes | str) -> LogLine:
+    """A JSON line fills the fields (`ts, level, msg, shop_id, platform, event_type, trace_id,
+    order_id, event_id`); anything else is kept as raw text."""
+    raw = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    raw = raw.rstrip("\r\n")
+    obj: Any = None
+    if raw.startswith("{"):
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            obj = None
+    if not isinstance(obj, dict):
+        return LogLine(ts=None, level=None, msg=raw, raw=raw, signature_mismatch=_flag(raw))
+    msg = _text(obj.get("msg") or obj.get("message")) or ""
+    fields = {k: _text(obj.get(k)) for k in _FIELDS}
+    return LogLine(
+        ts=_text(obj.get("ts") or obj.get("time")),
+        level=_text(obj.get("level")),
+        msg=msg,
+        signature_mismatch=_flag(msg) or _flag(_text(obj.get("error")) or ""),
+        **fields,
+    )
+
+
+def _flag(text: str) -> bool:
+    return bool(text) and is_signature_mismatch(text)
+
+
+def filter_lines(
+    lines: Iterable[LogLine], *, order_id: str | None = None, trace_id: str | None = None
+) -> list[LogLine]:
+    """Lines about one order or trace: the field when the line is JSON, the text otherwise."""
+    out = []
+    for line in lines:
+        if order_id and not (line.order_id == order_id or order_id in (line.raw or "")):
+            continue
+        if trace_id and not (line.trace_id == trace_id or trace_id in (line.raw or "")):
+            continue
+        out.append(line)
+    return out
+
+
+def _log_call(
+    client: KubeClient,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    tail: int | None,
+    previous: bool,
+    follow: bool,
+    timeout: float,
+) -> Any:
+    from kubernetes.client import CoreV1Api
+
+    options: dict[str, Any] = {"container": container, "_preload_content": False}
+    if tail is not None:
+        options["tail_lines"] = tail
+    if previous:
+        options["previous"] = True
+    if follow:
+        options["follow"] = True
+        options["_request_timeout"] = (timeout, FOLLOW_READ_TIMEOUT)
+    else:
+        options["limit_bytes"] = TAIL_LIMIT_BYTES
+        options["_request_timeout"] = (timeout, timeout)
+    return CoreV1Api(client.api).read_namespaced_pod_log(pod, namespace, **options)
+
+
+def read_tail(
+    client: KubeClient,
+    namespace: str,
+    pod: str,
+    container: str,
+    *,
+    tail: int = 200,
+    previous: bool = False,
+    timeout: float = 10.0,
+) -> tuple[tuple[LogLine, ...], str | None]:
+    """The last `tail` lines, or the error in one line (e.g. no previous container yet)."""
+    try:
+        response = _log_call(
+            client,
+            namespace,
+            pod,
+            container,
+            tail=tail,
+            previous=previous,
+            follow=False,
+            timeout=timeout,
+        )
+    except Exception as exc:
+        return (), describe_error(exc, client, "get", "pods/log", namespace)
+    try:
+        lines = deque((parse_log_line(b) for b in iter_lines(response, MAX_LINE_BYTES)), tail)
+    except Exception as exc:
+        return (), describe_error(exc, client, "get", "pods/log", namespace)
+    finally:
+        response.release_conn()
+    return tuple(lines), None
+
+
+class LogFollower:
+    """`kubectl logs -f` into a ring of the newest lines, on a daemon thread."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        tail: int = 200,
+        keep: int = FOLLOW_KEEP,
+        timeout: float = 10.0,
+    ) -> None:
+        self._args = (client, namespace, pod, container)
+        self._tail = tail
+        self._timeout = timeout
+        self._lines: deque[LogLine] = deque(maxlen=keep)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._response: Any = None
+        self.received = 0  # lines seen, so a reader can tell whether anything is new
+        self.error: str | None = None
+        self.ended = False
+        self._thread = threading.Thread(target=self._run, name=f"kube-logs-{pod}", daemon=True)
+
+    def start(self) -> LogFollower:
+        self._thread.start()
+        return self
+
+    def lines(self) -> tuple[LogLine, ...]:
+        with self._lock:
+            return tuple(self._lines)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        response = self._response
+        if response is not None:
+            # Unblocks the read waiting for the next line; closed is fine.
+            with contextlib.suppress(Exception):
+                response.shutdown()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        client, namespace, pod, container = self._args
+        try:
+            self._response = _log_call(
+                client,
+                namespace,
+                pod,
+                container,
+                tail=self._tail,
+                previous=False,
+                follow=True,
+                timeout=self._timeout,
+            )
+            for raw in iter_lines(self._response, MAX_LINE_BYTES):
+                if self._stop.is_set():
+                    break
+                line = parse_log_line(raw)
+                with self._lock:
+                    self._lines.append(line)
+                    self.received += 1
+        except Exception as exc:
+            if not self._stop.is_set():
+                self.error = describe_error(exc, client, "get", "pods/log", namespace)
+        finally:
+            if self._response is not None:
+                self._response.release_conn()
+            self.ended = True
+
+
+def _content(tails: dict[tuple[str, str, str, bool], PodLogTail]) -> dict[object, object]:
+    """What a reader would see change: the lines and errors, not when they were read."""
+    return {k: (t.lines, t.error) for k, t in tails.items()}
+
+
+class LogSampler:
+    """Reads the log tails the analysis needs, on a daemon thread, every `interval` seconds:
+    the previous container's tail of every crashing adapter container (once per restart), and
+    the recent tail of a few running pods per adapter (for webhook signature mismatches)."""
+
+    def __init__(
+        self,
+        client: KubeClient,
+        fleet: Callable[[], FleetSnapshot | None],
+        on_change: Callable[[], None],
+        *,
+        interval: float = 30.0,
+        pods_per_adapter: int = 2,
+        tail: int = 200,
+        previous_tail: int = 30,
+        timeout: float = 10.0,
+    ) -> None:
+        self._client = client
+        self._fleet = fleet
+        self._on_change = on_change
+        self._interval = interval
+        self._pods_per_adapter = pods_per_adapter
+        self._tail = tail
+        self._previous_tail = previous_tail
+        self._timeout = timeout
+        self._tails: dict[tuple[str, str, str, bool], PodLogTail] = {}
+        self._previous_seen: dict[tuple[str, str, str], int] = {}  # restart count last read
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kube-log-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def tails(self) -> tuple[PodLogTail, ...]:
+        with self._lock:
+            return tuple(self._tails.values())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            fleet = self._fleet()
+            if fleet is not None:
+                self.sample(fleet)
+            self._stop.wait(self._interval)
+
+    def sample(self, fleet: FleetSnapshot) -> None:
+        """One round; also callable directly (tests, a refresh key)."""
+        fresh: dict[tuple[str, str, str, bool], PodLogTail] = {}
+        with self._lock:
+            old = dict(self._tails)
+        for adapter in fleet.adapters:
+            pods = fleet.pods_of(adapter)
+            running = [p for p in pods if p.phase == "Running" and not p.deleting]
+            for pod in running[: self._pods_per_adapter]:
+                container = next((c for c in pod.app_containers if c.state == "running"), None)
+                if container is not None:
+                    fresh[(pod.namespace, pod.name, container.name, False)] = self._read(
+                        pod, container.name, previous=False
+                    )
+            for pod in pods:
+                for c in pod.app_containers:
+                    if c.restart_count == 0 or self._stop.is_set():
+                        continue
+                    key = (pod.namespace, pod.name, c.name)
+                    if self._previous_seen.get(key) == c.restart_count:
+                        if (*key, True) in old:
+                            fresh[(*key, True)] = old[(*key, True)]
+                        continue
+                    self._previous_seen[key] = c.restart_count
+                    fresh[(*key, True)] = self._read(pod, c.name, previous=True)
+        live = {(p.namespace, p.name) for p in fleet.pods}
+        for key in [k for k in self._previous_seen if (k[0], k[1]) not in live]:
+            del self._previous_seen[key]
+        with self._lock:
+            self._tails = fresh
+        if _content(fresh) != _content(old):
+            self._on_change()
+
+    def _read(self, pod: PodRow, container: str, *, previous: bool) -> PodLogTail:
+        lines, error = read_tail(
+            self._client,
+            pod.namespace,
+            pod.name,
+            container,
+            tail=self._previous_tail if previous else self._tail,
+            previous=previous,
+            timeout=self._timeout,
+        )
+        return PodLogTail(
+            namespace=pod.namespace,
+            pod=pod.name,
+            container=container,
+            platform=pod.platform,
+            previous=previous,
+            lines=lines,
+            fetched_at=datetime.now(UTC),
+            error=error,
+        )

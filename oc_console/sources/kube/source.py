@@ -1,0 +1,286 @@
+"""The Kubernetes source: a watch cache of the adapter fleet, read as a FleetSnapshot.
+
+The first `fetch` connects and starts the streams; later ones only assemble the cache's
+current rows (and reuse the last assembly when nothing changed), so a refresh is cheap no
+matter how often the UI asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from oc_console.config import KubernetesConfig
+from oc_console.domain.kube import (
+    AdapterHealth,
+    EventRow,
+    FleetSnapshot,
+    HpaStatus,
+    LogLine,
+    PodRow,
+    Revision,
+)
+from oc_console.errors import SourceError
+from oc_console.sources.kube import certs, parse
+from oc_console.sources.kube.client import KubeClient, connect
+from oc_console.sources.kube.logs import LogFollower, LogSampler, read_tail
+from oc_console.sources.kube.watch import KindSpec, WatchCache
+
+EVENT_KEEP = 1_000  # per namespace, newest first
+# Normal events worth keeping next to every Warning: a container killed (probe failure or
+# rollout) and the node-problem-detector's kernel OOM report.
+EVENT_REASONS = frozenset({"Killing", "OOMKilling"})
+NODE_EVENTS_NAMESPACE = "default"  # where node-problem-detector reports on Nodes
+
+
+def _keep_event(obj: dict[str, Any]) -> EventRow | None:
+    if obj.get("type") == "Warning" or obj.get("reason") in EVENT_REASONS:
+        return parse.parse_event(obj)
+    return None
+
+
+def _tls_secret(obj: dict[str, Any]) -> object | None:
+    # The field selector already asks for TLS Secrets; this also guards a server ignoring it.
+    return certs.parse_tls_secret(obj) if obj.get("type") == "kubernetes.io/tls" else None
+
+
+def kind_specs(client: KubeClient, cfg: KubernetesConfig) -> list[KindSpec]:
+    from kubernetes import client as k8s
+
+    core = k8s.CoreV1Api(client.api)
+    apps = k8s.AppsV1Api(client.api)
+    hpa = k8s.AutoscalingV2Api(client.api)
+    custom = k8s.CustomObjectsApi(client.api)
+    matcher = parse.AdapterMatcher(cfg.adapter_label, cfg.adapter_pattern)
+
+    def certificates(namespace: str, **options: Any) -> Any:
+        return custom.list_namespaced_custom_object(
+            "cert-manager.io", "v1", namespace, "certificates", **options
+        )
+
+    specs = [
+        KindSpec("pods", core.list_namespaced_pod, lambda o: parse.parse_pod(o, matcher)),
+        KindSpec(
+            "deployments",
+            apps.list_namespaced_deployment,
+            lambda o: parse.parse_deployment(o, matcher),
+            label_selector=cfg.adapter_label,  # has the label; the regex picks adapters
+        ),
+        KindSpec(
+            "replicasets",
+            apps.list_namespaced_replica_set,
+            parse.parse_replicaset,
+            required=False,
+            label_selector=cfg.adapter_label,
+        ),
+        KindSpec(
+            "horizontalpodautoscalers",
+            hpa.list_namespaced_horizontal_pod_autoscaler,
+            parse.parse_hpa,
+            required=False,
+            absent_on=(404,),
+        ),
+        KindSpec(
+            "events",
+            core.list_namespaced_event,
+            _keep_event,
+            required=False,
+            max_items=EVENT_KEEP,
+        ),
+        KindSpec(
+            "certificates.cert-manager.io",
+            certificates,
+            certs.parse_certificate,
+            required=False,
+            absent_on=(404,),
+        ),
+        KindSpec(
+            "secrets",
+            core.list_namespaced_secret,
+            _tls_secret,
+            required=False,
+            field_selector="type=kubernetes.io/tls",
+        ),
+    ]
+    if NODE_EVENTS_NAMESPACE not in cfg.namespaces:
+        specs.append(
+            KindSpec(
+                "events",
+                core.list_namespaced_event,
+                parse.parse_event,
+                required=False,
+                absent_on=(403, 404),  # reading node events is a bonus, not a requirement
+                field_selector="reason=OOMKilling",
+                namespaces=(NODE_EVENTS_NAMESPACE,),
+            )
+        )
+    return specs
+
+
+def assemble(cache: WatchCache, context: str, namespaces: tuple[str, ...]) -> FleetSnapshot:
+    """Join the cache's rows into one snapshot: adapters with their HPA and revisions, and
+    Certificates with their Secrets."""
+    generation = cache.generation
+    hpas: dict[tuple[str, str], HpaStatus] = {
+        (ns, target): status for ns, target, status in cache.rows("horizontalpodautoscalers")
+    }
+    history: dict[tuple[str, str], list[Revision]] = {}
+    for ns, owner, revision in cache.rows("replicasets"):
+        history.setdefault((ns, owner), []).append(revision)
+    adapters: list[AdapterHealth] = [
+        replace(
+            a,
+            hpa=hpas.get((a.namespace, a.name)),
+            revisions=tuple(sorted(history.get((a.namespace, a.name), ()), key=_newest)),
+        )
+        for a in cache.rows("deployments")
+    ]
+    adapters.sort(key=lambda a: (a.namespace, a.platform, a.name))
+    pods: list[PodRow] = cache.rows("pods")
+    pods.sort(key=lambda p: (p.namespace, p.name))
+    events: list[EventRow] = cache.rows("events")
+    events.sort(key=lambda e: e.last_seen or _EPOCH, reverse=True)
+    secrets = {(ns, name): (facts, err) for ns, name, facts, err in cache.rows("secrets")}
+    return FleetSnapshot(
+        context=context,
+        namespaces=namespaces,
+        adapters=tuple(adapters),
+        pods=tuple(pods),
+        events=tuple(events),
+        certificates=certs.join_certificates(cache.rows("certificates.cert-manager.io"), secrets),
+        watches=cache.statuses(),
+        generation=generation,
+        taken_at=datetime.now(UTC),
+    )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _newest(revision: Revision) -> int:
+    return -revision.revision
+
+
+class KubeSource:
+    """The `Source` for Kubernetes: `fetch` returns the watch cache's current FleetSnapshot."""
+
+    name = "kubernetes"
+
+    def __init__(self, config: KubernetesConfig, *, log_interval: float = 30.0) -> None:
+        self.config = config
+        self._log_interval = log_interval
+        self._client: KubeClient | None = None
+        self._cache: WatchCache | None = None
+        self._sampler: LogSampler | None = None
+        self._last: FleetSnapshot | None = None
+        self._start_lock = threading.Lock()
+
+    # --- Source protocol ----------------------------------------------------------------
+    async def fetch(self) -> FleetSnapshot:
+        if self._cache is None:
+            await asyncio.to_thread(self._start)
+        cache = self._cache
+        assert cache is not None
+        failed = cache.failures(required=True)
+        if failed:
+            raise SourceError(failed[0].error or "unknown error")
+        if not all(s.synced for s in cache.streams if s.spec.required):
+            server = self._client.server if self._client else "the API server"
+            raise SourceError(f"no answer from {server} within {self.config.timeout_seconds:g}s")
+        last = self._last
+        if last is None or last.generation != cache.generation:
+            self._last = last = await asyncio.to_thread(self.snapshot)
+        return last
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # --- beyond the protocol -----------------------------------------------------------
+    def snapshot(self) -> FleetSnapshot:
+        """The cache's view now (blocking work: call from a thread)."""
+        cache, client = self._cache, self._client
+        if cache is None or client is None:
+            raise SourceError("the Kubernetes source is not started")
+        snap = assemble(cache, client.context, self.config.namespaces)
+        if self._sampler is not None:
+            snap = replace(snap, logs=self._sampler.tails())
+        return snap
+
+    async def wait_for_change(self, after: int, timeout: float) -> int:
+        """The cache's generation once it passes `after` (or after `timeout`): lets a screen
+        redraw within a moment of a change instead of on its next tick."""
+        cache = self._cache
+        if cache is None:
+            return after
+        return await asyncio.to_thread(cache.wait_for_change, after, timeout)
+
+    async def log_tail(
+        self, namespace: str, pod: str, container: str, *, tail: int = 200, previous: bool = False
+    ) -> tuple[LogLine, ...]:
+        client = self._require_client()
+        lines, error = await asyncio.to_thread(
+            read_tail,
+            client,
+            namespace,
+            pod,
+            container,
+            tail=tail,
+            previous=previous,
+            timeout=self.config.timeout_seconds,
+        )
+        if error:
+            raise SourceError(error)
+        return lines
+
+    def follow_logs(
+        self, namespace: str, pod: str, container: str, *, tail: int = 200
+    ) -> LogFollower:
+        """A started follower; the caller stops it."""
+        client = self._require_client()
+        return LogFollower(
+            client, namespace, pod, container, tail=tail, timeout=self.config.timeout_seconds
+        ).start()
+
+    def _require_client(self) -> KubeClient:
+        if self._client is None:
+            raise SourceError("the Kubernetes source is not started")
+        return self._client
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._cache is not None:
+                return
+            client = connect(self.config)
+            cache = WatchCache(
+                client,
+                kind_specs(client, self.config),
+                self.config.namespaces,
+                self.config.timeout_seconds,
+            )
+            cache.start()
+            sampler = LogSampler(
+                client,
+                lambda: self._last,
+                cache.bump,
+                interval=self._log_interval,
+                timeout=self.config.timeout_seconds,
+            )
+            sampler.start()
+            self._client, self._cache, self._sampler = client, cache, sampler
+        cache.wait_settled(self.config.timeout_seconds)
+
+    def stop(self) -> None:
+        """Stop every thread and close the connections (blocking; joins the threads)."""
+        with self._start_lock:
+            sampler, cache, client = self._sampler, self._cache, self._client
+            self._sampler = self._cache = self._client = None
+            self._last = None
+        if sampler is not None:
+            sampler.stop()
+        if cache is not None:
+            cache.stop()
+        if client is not None:
+            client.close()

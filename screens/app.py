@@ -1,0 +1,118 @@
+"""The Textual app: modes, global keys, the palette, and the refresh loop. Screens do the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.services.console import Console
+from screens.database import DatabaseScreen
+from screens.help import HelpScreen
+from screens.overview import OverviewScreen
+
+SCREEN_NAMES = {
+    "overview": "overview",
+    "o": "overview",
+    "db": "database",
+    "database": "database",
+    "pg": "database",
+}
+
+
+class ConsoleApp(App[None]):
+    TITLE = "oc-console"
+    MODES = {"overview": OverviewScreen, "database": DatabaseScreen}
+    DEFAULT_MODE = "overview"
+    BINDINGS = [
+        Binding("q", "quit", "quit", id="app.quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True, id="app.interrupt"),
+        Binding("question_mark", "help", "?help", id="app.help"),
+        Binding("escape", "back", "back", show=False, id="app.back"),
+        Binding("1", "switch_mode('overview')", "overview", id="app.overview"),
+        Binding("2", "switch_mode('database')", "db", id="app.database"),
+        Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
+    ]
+
+    snapshot: reactive[ConsoleSnapshot | None] = reactive(None, always_update=True)
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.service = console
+        self._refreshing = False
+        keys = console.config.ui.keys
+        if keys:
+            self.set_keymap(keys)
+
+    def on_mount(self) -> None:
+        self.snapshot = self.service.snapshot()
+        self.refresh_data()
+        self.set_interval(self.service.config.ui.refresh_seconds, self.refresh_data)
+
+    def refresh_data(self) -> None:
+        """One refresh in a worker; a tick that finds the last one running is skipped."""
+        if self._refreshing:
+            return
+        self._refreshing = True
+        self.run_worker(self._refresh(), group="refresh", exit_on_error=False)
+
+    async def _refresh(self) -> None:
+        try:
+            self.snapshot = await self.service.refresh()
+        finally:
+            self._refreshing = False
+
+    def action_refresh_now(self) -> None:
+        self.refresh_data()
+
+    def action_help(self) -> None:
+        bindings = [
+            (b.key_display or b.key, b.description)
+            for _, b, _, _ in self.screen.active_bindings.values()
+            if b.description and b.id  # ours all carry an id; Textual's scroll keys do not
+        ]
+        self.push_screen(HelpScreen(bindings))
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "overview":
+            self.switch_mode("overview")
+
+    def run_command_line(self, line: str) -> None:
+        """`:` commands, k9s style."""
+        word, _, _arg = line.partition(" ")
+        word = word.lower()
+        if word in ("q", "quit", "q!"):
+            self.exit()
+        elif word in ("help", "?"):
+            self.action_help()
+        elif word in SCREEN_NAMES:
+            self.switch_mode(SCREEN_NAMES[word])
+        elif word:
+            self.notify(f"unknown command ':{word}' (try :help)", severity="warning")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Overview", "Findings across the fleet", partial(self.switch_mode, "overview")
+        )
+        yield SystemCommand(
+            "Database",
+            "Pool, idle transactions, blocking tree",
+            partial(self.switch_mode, "database"),
+        )
+        yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
+
+    async def on_unmount(self) -> None:
+        await self.service.close()
+
+
+def make_app(console: Console) -> ConsoleApp:
+    """The one way to build the app: the CLI and the tests both use it."""
+    return ConsoleApp(console)

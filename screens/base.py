@@ -1,0 +1,75 @@
+"""What every console screen shares: the source bar, the prompt, the footer, and the snapshot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.widgets.prompt import Prompt
+from screens.widgets.row_table import RowTable
+from screens.widgets.source_bar import SourceBar
+
+if TYPE_CHECKING:
+    from screens.app import ConsoleApp
+
+
+class ConsoleScreen(Screen[None]):
+    DEFAULT_CSS = """
+    ConsoleScreen { overflow: hidden hidden; }
+    """
+    BINDINGS = [
+        Binding("colon", "prompt('command')", ":cmd", id="screen.command"),
+        Binding("slash", "prompt('filter')", "/filter", id="screen.filter"),
+    ]
+
+    @property
+    def console_app(self) -> ConsoleApp:
+        from screens.app import ConsoleApp
+
+        return cast(ConsoleApp, self.app)
+
+    def compose(self) -> ComposeResult:
+        yield SourceBar(id="source-bar")
+        yield from self.compose_body()
+        yield Prompt()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def on_mount(self) -> None:
+        self._filter_target: RowTable | None = None
+        self.watch(self.app, "snapshot", self._on_snapshot, init=True)
+
+    def _on_snapshot(self, snap: ConsoleSnapshot | None) -> None:
+        if snap is None:
+            return
+        self.query_one(SourceBar).show(snap)
+        self.show(snap)
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        """Put the snapshot on screen; called on every refresh."""
+
+    def action_prompt(self, mode: str) -> None:
+        self._filter_target = self._table_to_filter()
+        value = self._filter_target.filter_text if mode == "filter" and self._filter_target else ""
+        self.query_one(Prompt).open(mode, value, return_focus=self.focused)
+
+    def _table_to_filter(self) -> RowTable | None:
+        """The table `/` filters: the focused one, else the screen's first."""
+        if isinstance(self.focused, RowTable):
+            return self.focused
+        tables = self.query(RowTable)
+        return tables.first() if tables else None
+
+    def on_prompt_filter_changed(self, event: Prompt.FilterChanged) -> None:
+        if self._filter_target is not None:
+            self._filter_target.set_filter(event.value)
+
+    def on_prompt_command_entered(self, event: Prompt.CommandEntered) -> None:
+        self.console_app.run_command_line(event.value)

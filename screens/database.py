@@ -1,0 +1,140 @@
+"""Database: sessions by state, idle-in-transaction sessions by age, the blocking tree, and the
+statements that cost the most."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.base import ConsoleScreen
+from screens.format import age
+from screens.widgets.database_panel import pool_summary
+from screens.widgets.row_table import Column, Row, RowTable
+
+IDLE_COLUMNS = (
+    Column("PID", 7, right=True),
+    Column("XACT AGE", 8, right=True),
+    Column("APPLICATION", 24),
+    Column("CLIENT", 15),
+    Column("USER", 12),
+    Column("QUERY", 20),
+)
+TREE_COLUMNS = (
+    Column("PID", 14),
+    Column("WAITING", 8, right=True),
+    Column("APPLICATION", 22),
+    Column("STATE", 19),
+    Column("QUERY", 20),
+)
+STATEMENT_COLUMNS = (
+    Column("CALLS", 8, right=True),
+    Column("TOTAL ms", 10, right=True),
+    Column("MEAN ms", 9, right=True),
+    Column("ROWS", 8, right=True),
+    Column("QUERY", 30),
+)
+
+
+def idle_rows(db: PoolSnapshot) -> list[Row]:
+    return [
+        Row(
+            key=str(s.pid),
+            cells=(
+                str(s.pid),
+                age(s.xact_age_s),
+                s.application_name,
+                s.client_addr or "local",
+                s.user or "?",
+                s.query,
+            ),
+        )
+        for s in db.idle_in_transaction
+    ]
+
+
+def tree_rows(db: PoolSnapshot) -> list[Row]:
+    waiting = {b.session.pid for b in db.blocked}
+    rows = []
+    for depth, s in db.blocking_tree():
+        is_root = depth == 0
+        rows.append(
+            Row(
+                key=f"{depth}:{s.pid}",
+                cells=(
+                    ("  " * depth) + ("└ " if depth else "") + str(s.pid),
+                    age(s.state_age_s) if s.pid in waiting else "",
+                    s.application_name,
+                    s.state or "?",
+                    s.query,
+                ),
+                style="bold red" if is_root else "",
+            )
+        )
+    return rows
+
+
+def statement_rows(db: PoolSnapshot) -> list[Row]:
+    return [
+        Row(
+            key=str(st.queryid),
+            cells=(
+                str(st.calls),
+                f"{st.total_ms:.1f}",
+                f"{st.mean_ms:.2f}",
+                str(st.rows),
+                st.query,
+            ),
+        )
+        for st in db.statements or ()
+    ]
+
+
+def states_line(db: PoolSnapshot) -> Text:
+    text = Text("sessions: ")
+    for state, n in db.sessions_by_state:
+        style = "bold red" if state.startswith("idle in transaction") else ""
+        text.append(f"{state} {n}", style)
+        text.append("  ")
+    if db.pgbouncer is not None:
+        waiting = sum(p.cl_waiting for p in db.pgbouncer)
+        text.append(f"\nPgBouncer: {len(db.pgbouncer)} pools, {waiting} clients waiting")
+    return text
+
+
+class DatabaseScreen(ConsoleScreen):
+    CSS_PATH = "database.tcss"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="pool-summary")
+        yield RowTable(IDLE_COLUMNS, empty="no session is idle in transaction", id="idle")
+        yield RowTable(TREE_COLUMNS, empty="no session waits on a lock", id="blocking")
+        yield RowTable(STATEMENT_COLUMNS, empty="", id="statements")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#idle").border_title = "Idle in transaction, oldest first"
+        self.query_one("#blocking").border_title = "Blocking tree (root blockers in red)"
+        self.query_one("#statements").border_title = "Top statements (pg_stat_statements)"
+        self.query_one("#idle", RowTable).focus()
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        db = snap.database
+        summary = pool_summary(db, snap.source("postgres"), compact=True)
+        if db is not None:
+            summary.append("\n")
+            summary.append_text(states_line(db))
+            if db.visibility_note:
+                summary.append(f"\n⚠ {db.visibility_note}", "yellow")
+        self.query_one("#pool-summary", Static).update(summary)
+        if db is None:
+            return
+        idle = self.query_one("#idle", RowTable)
+        idle.border_subtitle = f"{db.idle_in_transaction_count} sessions"
+        idle.set_rows(idle_rows(db))
+        self.query_one("#blocking", RowTable).set_rows(tree_rows(db))
+        statements = self.query_one("#statements", RowTable)
+        statements.empty = db.statements_note or "no statements recorded yet"
+        statements.set_rows(statement_rows(db))

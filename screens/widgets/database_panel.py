@@ -1,0 +1,51 @@
+"""The Overview's database panel: pool saturation at a glance."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.health import SourceHealth
+from screens.format import age, bar
+
+
+def pool_summary(
+    db: PoolSnapshot | None, health: SourceHealth | None, *, compact: bool = False
+) -> Text:
+    """The pool in a few lines; `compact` keeps to the two the Database screen has room for."""
+    text = Text()
+    if health is not None and not health.configured:
+        text.append("PostgreSQL not configured (--pg-dsn, OC_PG_DSN or PG* variables)", "dim")
+        return text
+    if health is not None and health.error:
+        text.append(f"✖ {health.error}\n", "bold red")
+    if db is None:
+        text.append("waiting for the first probe…", "dim")
+        return text
+    pct = db.saturation_pct
+    style = "bold red" if pct >= 95 else "yellow" if pct >= 80 else "green"
+    text.append("connections ")
+    text.append(f"{bar(pct / 100, 12)} {pct:3.0f} %", style)
+    text.append(
+        f"  {db.total_sessions}/{db.usable_connections} usable (max {db.max_connections})\n"
+    )
+    iit = db.idle_in_transaction_count
+    text.append("idle in tx ")
+    text.append(f"{iit}", "bold red" if iit > 100 else "")
+    text.append(f"   blocked {len(db.blocked)}", "yellow" if db.blocked else "")
+    text.append(f"   oldest xact {age(db.oldest_xact_age_s)}")
+    text.append(f"   PostgreSQL {db.server_version.split()[0]}", "dim")
+    if compact:
+        return text
+    text.append("\n")
+    top = ", ".join(f"{a or '(none)'} {n}" for a, n in db.sessions_by_application[:3])
+    text.append(f"by app: {top}", "dim")
+    if db.visibility_note:
+        text.append(f"\n⚠ {db.visibility_note}", "yellow")
+    return text
+
+
+class DatabasePanel(Static):
+    def show(self, db: PoolSnapshot | None, health: SourceHealth | None) -> None:
+        self.update(pool_summary(db, health))

@@ -1,0 +1,42 @@
+"""The header line: context, namespaces, and each source's health and data age."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.format import age
+
+_STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
+_SHORT = {"postgres": "pg", "kubernetes": "k8s", "prometheus": "prom", "traces": "traces"}
+_MARK = {"ok": "●", "stale": "◐", "down": "✖", "connecting": "…", "not configured": "-"}
+
+
+def source_line(snap: ConsoleSnapshot) -> Text:
+    text = Text()
+    text.append(" oc-console ", "bold reverse")
+    text.append(f" {snap.context}", "bold")
+    text.append(f"/{','.join(snap.namespaces)} ")
+    if snap.read_only:
+        text.append(" READ-ONLY ", "bold reverse yellow")
+    for source in snap.sources:
+        status = source.status
+        label = f" {_MARK.get(status, '?')}{_SHORT.get(source.name, source.name)}"
+        if status == "ok":
+            label += f" {age(source.age_seconds(snap.generated_at))}"
+        elif status == "stale":
+            label += f" stale {age(source.age_seconds(snap.generated_at))}"
+        elif status == "down":
+            label += " down"
+        text.append(label, _STYLE.get(status, "dim"))
+    return text
+
+
+class SourceBar(Static):
+    DEFAULT_CSS = """
+    SourceBar { height: 1; background: $panel; }
+    """
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        self.update(source_line(snap))
