@@ -112,7 +112,8 @@ def blocking_chains(snapshot: PoolSnapshot) -> list[Finding]:
     if not snapshot.blocked:
         return []
     tree = snapshot.blocking_tree()
-    roots = [s for depth, s in tree if depth == 0]
+    waiting = {b.session.pid for b in snapshot.blocked}
+    roots = [s for depth, s in tree if depth == 0 and s.pid not in waiting]
     depth = max((d for d, _ in tree), default=0)
     longest = max((b.session.state_age_s or 0 for b in snapshot.blocked), default=0)
     root = roots[0] if roots else None

@@ -59,6 +59,10 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds // 60}m"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _cap(lines: list[str]) -> tuple[str, ...]:
     if len(lines) <= MAX_EVIDENCE:
         return tuple(lines)
@@ -150,7 +154,8 @@ def _crashloop(fleet: FleetSnapshot, a: AdapterHealth, pods: tuple[PodRow, ...])
             "adapter-crashloop",
             Severity.CRITICAL,
             a.key,
-            f"{len(hits)} {a.platform} adapter containers keep crashing on start "
+            f"{_count(len(hits), 'container')} of the {a.platform} adapter "
+            f"{'keeps' if len(hits) == 1 else 'keep'} crashing on start "
             f"(last exit: {', '.join(reasons)}) and Kubernetes is backing off their restarts.",
             tuple(evidence),
             runbook="adapter-crashloop",
@@ -218,7 +223,7 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
             "webhook-signature-mismatch",
             Severity.CRITICAL,
             a.key,
-            f"The {a.platform} adapter rejected {len(hits)} webhooks with a signature mismatch "
+            f"The {a.platform} adapter rejected {_count(len(hits), 'webhook')} with a signature mismatch "
             f"in its recent logs, so those events are lost until the webhook secret matches.",
             tuple(evidence),
             runbook="webhook-signature-mismatch",

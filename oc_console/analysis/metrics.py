@@ -69,14 +69,17 @@ def _errors(adapter: AdapterMetrics, subject: str, t: MetricsThresholds) -> list
     if ratio is None or ratio < t.error_ratio_warning or not _busy(adapter, t):
         return []
     failures = adapter.sync_failures
-    top = f"; most sync failures are {failures[0][0]} ({failures[0][1]:.0f} in the last hour)"
+    top = ""
+    if failures:
+        reason, count = failures[0]
+        top = f"; most sync failures are {reason} ({count:.0f} in the last hour)"
     return [
         Finding(
             id="adapter-error-rate",
             severity=Severity.CRITICAL if ratio >= t.error_ratio_critical else Severity.WARNING,
             subject=subject,
             summary=f"The {adapter.platform} adapter gets HTTP 5xx on {_pct(ratio)} of its "
-            f"calls, so those orders fail to sync{top if failures else ''}.",
+            f"calls, so those orders fail to sync{top}.",
             evidence=(
                 f"5xx ratio {_pct(ratio)} over 5 min (threshold {_pct(t.error_ratio_warning)})",
                 f"request rate {_rate(adapter.request_rate)}",

@@ -10,14 +10,17 @@ QUERY_CHARS = 300
 
 PROBE = f"""
 WITH a AS MATERIALIZED (
-    SELECT pid, usename, datname, application_name, host(client_addr) AS client_addr,
+    SELECT pid, datid, usename, datname, application_name, host(client_addr) AS client_addr,
            state, wait_event_type, wait_event, backend_type,
            extract(epoch FROM clock_timestamp() - xact_start)::float8 AS xact_age,
            extract(epoch FROM clock_timestamp() - state_change)::float8 AS state_age,
            left(query, {QUERY_CHARS}) AS query
     FROM pg_stat_activity
 ), c AS MATERIALIZED (
-    SELECT * FROM a WHERE backend_type = 'client backend'
+    -- without pg_read_all_stats, other users' sessions show no backend_type and no state:
+    -- count those connected to a database as hidden client sessions
+    SELECT * FROM a
+    WHERE backend_type = 'client backend' OR (backend_type IS NULL AND datid IS NOT NULL)
 ), b AS MATERIALIZED (
     SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM c WHERE wait_event_type = 'Lock'
 )
@@ -29,10 +32,10 @@ SELECT json_build_object(
     'role', current_user,
     'can_see_all', pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'),
     'states', (SELECT json_agg(json_build_array(s, n) ORDER BY n DESC, s) FROM (
-        SELECT coalesce(state, 'unknown') AS s, count(*) AS n FROM c GROUP BY 1) x),
+        SELECT coalesce(state, 'hidden') AS s, count(*) AS n FROM c GROUP BY 1) x),
     'apps', (SELECT json_agg(json_build_array(app, n) ORDER BY n DESC, app) FROM (
         SELECT application_name AS app, count(*) AS n FROM c GROUP BY 1) x),
-    'hidden', (SELECT count(*) FROM c WHERE state IS NULL),
+    'hidden', (SELECT count(*) FROM c WHERE backend_type IS NULL),
     'oldest', (SELECT json_build_array(pid, xact_age) FROM c
                WHERE xact_age IS NOT NULL AND pid <> pg_backend_pid()
                ORDER BY xact_age DESC LIMIT 1),

@@ -66,7 +66,9 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _self_signed(dns_names: tuple[str, ...], not_before: float, not_after: float) -> tuple[bytes, bytes]:
+def _self_signed(
+    dns_names: tuple[str, ...], not_before: float, not_after: float
+) -> tuple[bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0])])
     cert = (
@@ -111,7 +113,13 @@ def certificate(plan: CertPlan, now: float) -> Obj:
     if plan.expires_in is None:
         status = {
             "conditions": [
-                _cond("Ready", False, "DoesNotExist", "Issuing certificate as Secret does not exist", now - 3600),
+                _cond(
+                    "Ready",
+                    False,
+                    "DoesNotExist",
+                    "Issuing certificate as Secret does not exist",
+                    now - 3600,
+                ),
                 _cond("Issuing", False, "Failed", plan.failure or "", now - 600),
             ],
             "lastFailureTime": rfc3339(now - 600),
@@ -122,7 +130,9 @@ def certificate(plan: CertPlan, now: float) -> Obj:
         issued = not_after - plan.duration_h * 3600
         status = {
             "conditions": [
-                _cond("Ready", True, "Ready", "Certificate is up to date and has not expired", issued)
+                _cond(
+                    "Ready", True, "Ready", "Certificate is up to date and has not expired", issued
+                )
             ],
             "notBefore": rfc3339(issued),
             "notAfter": rfc3339(not_after),
@@ -195,8 +205,14 @@ def cluster_issuer(now: float) -> Obj:
             }
         },
         "status": {
-            "conditions": [_cond("Ready", True, "ACMEAccountRegistered",
-                                 "The ACME account was registered with the ACME server",
-                                 now - 300 * DAY)],
+            "conditions": [
+                _cond(
+                    "Ready",
+                    True,
+                    "ACMEAccountRegistered",
+                    "The ACME account was registered with the ACME server",
+                    now - 300 * DAY,
+                )
+            ],
         },
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from .faults import Faults
+from .resources import POD
+from .scenarios import NAMESPACE
 from .store import Store
 
 
@@ -21,4 +22,15 @@ class Context:
     # The pod whose adapter handled the scenario order, and when it did.
     order_pod: str = ""
     order_at: float = 0.0
-    stopping: threading.Event = field(default_factory=threading.Event)
+
+    _padding: list[bytes] = field(default_factory=list)
+
+    def padding_pods(self) -> list[bytes]:
+        """Copies of a real pod appended to pods lists by the `pad_pod_lists` fault."""
+        count = self.faults.pad_pod_lists
+        if len(self._padding) != count:
+            pods, _ = self.store.query(POD, NAMESPACE)
+            base = pods[0].raw
+            name = pods[0].obj["metadata"]["name"].encode()
+            self._padding = [base.replace(name, b"%s-pad%d" % (name, i)) for i in range(count)]
+        return self._padding

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import defaultdict
 from typing import Any
 
 from . import objects
+from .naming import strip_hash
 from .objects import REVISION, ContainerState
 from .resources import DEPLOYMENT, EVENT, POD, REPLICASET, Resource
 from .rollout import RsCount, deployment_status, new_rs_target, old_rs_targets
 from .rollout import surge_and_unavailable as _surge
 from .store import Store, Stored
-from .naming import strip_hash
 from .timefmt import now_rfc3339
 
 Obj = dict[str, Any]
@@ -58,7 +59,7 @@ class DeploymentController:
             self._seen_rv = store.rv
 
     def _all(self, res: Resource) -> list[Stored]:
-        return self._store.list(res, None)[0]
+        return self._store.query(res, None)[0]
 
     def _pods_by_owner(self) -> dict[str, list[Obj]]:
         grouped: dict[str, list[Obj]] = defaultdict(list)
@@ -96,7 +97,10 @@ class DeploymentController:
         ns, name = meta["namespace"], meta["name"]
         owned = self._owned_rs(d)
         top = max((_revision(rs) for rs in owned), default=0)
-        new = next((rs for rs in owned if strip_hash(rs["spec"]["template"]) == d["spec"]["template"]), None)
+        new = next(
+            (rs for rs in owned if strip_hash(rs["spec"]["template"]) == d["spec"]["template"]),
+            None,
+        )
         if new is None:
             new = objects.replica_set(d, top + 1, 0, time.time())
             self._store.create(REPLICASET, new)
@@ -113,7 +117,11 @@ class DeploymentController:
         desired = int(d["spec"].get("replicas", 1))
         surge, unavailable = _surge(d)
         new_count = self._counts(new, pods)
-        olds = [self._counts(rs, pods) for rs in owned if rs["metadata"]["uid"] != new["metadata"]["uid"]]
+        olds = [
+            self._counts(rs, pods)
+            for rs in owned
+            if rs["metadata"]["uid"] != new["metadata"]["uid"]
+        ]
         target = new_rs_target(desired, surge, new_count, olds)
         if target != new_count.replicas:
             self._scale_rs(d, new_count, target)
@@ -128,12 +136,15 @@ class DeploymentController:
         self._set_rs(self._store.require(REPLICASET, ns, rs.name).obj, replicas=target)
         direction = "up" if target > rs.replicas else "down"
         self._event(
-            d, "ScalingReplicaSet",
+            d,
+            "ScalingReplicaSet",
             f"Scaled {direction} replica set {rs.name} from {rs.replicas} to {target}",
             component="deployment-controller",
         )
 
-    def _set_rs(self, rs: Obj, replicas: int | None = None, annotations: dict[str, str] | None = None) -> None:
+    def _set_rs(
+        self, rs: Obj, replicas: int | None = None, annotations: dict[str, str] | None = None
+    ) -> None:
         def change(o: Obj) -> bool:
             if replicas is not None:
                 o["spec"]["replicas"] = replicas
@@ -152,16 +163,21 @@ class DeploymentController:
             pod = objects.pod(rs, ContainerState(ready=False, waiting="ContainerCreating"), now)
             self._store.create(POD, pod)
             self._starting[(ns, pod["metadata"]["name"])] = (now, now + self._ready_delay)
-            self._event(rs, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
-                        component="replicaset-controller")
+            self._event(
+                rs,
+                "SuccessfulCreate",
+                f"Created pod: {pod['metadata']['name']}",
+                component="replicaset-controller",
+            )
         # Scale down removes pods that are not ready first, then the youngest.
         doomed = sorted(mine, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
         for pod in doomed[: max(0, len(mine) - want)]:
             name = pod["metadata"]["name"]
             self._store.delete(POD, ns, name)
             self._starting.pop((ns, name), None)
-            self._event(rs, "SuccessfulDelete", f"Deleted pod: {name}",
-                        component="replicaset-controller")
+            self._event(
+                rs, "SuccessfulDelete", f"Deleted pod: {name}", component="replicaset-controller"
+            )
         mine = self._pods_by_owner().get(rs["metadata"]["uid"], [])
         ready = sum(is_ready(p) for p in mine)
         status = {
@@ -182,8 +198,12 @@ class DeploymentController:
         if new is None:
             return
         olds = [self._counts(rs, pods) for rs in owned if rs is not new]
-        status = deployment_status(current, self._counts(new, pods), olds, now_rfc3339(), time.time())
-        self._store.mutate(DEPLOYMENT, meta["namespace"], meta["name"], lambda o: _set_status(o, status))
+        status = deployment_status(
+            current, self._counts(new, pods), olds, now_rfc3339(), time.time()
+        )
+        self._store.mutate(
+            DEPLOYMENT, meta["namespace"], meta["name"], lambda o: _set_status(o, status)
+        )
 
     def _start_pods(self) -> None:
         now = time.time()
@@ -191,13 +211,19 @@ class DeploymentController:
             if ready_at > now:
                 continue
             del self._starting[key]
-            self._store.mutate(POD, *key, lambda o, s=started: self._run(o, s))
+            self._store.mutate(POD, *key, functools.partial(self._run, started=started))
 
     def _run(self, pod: Obj, started: float) -> bool:
         crashing = pod["spec"]["containers"][0]["image"] in self._crashing
         state = (
-            ContainerState(ready=False, waiting="CrashLoopBackOff", restarts=1,
-                           last_reason="Error", last_exit=1, last_finished=time.time())
+            ContainerState(
+                ready=False,
+                waiting="CrashLoopBackOff",
+                restarts=1,
+                last_reason="Error",
+                last_exit=1,
+                last_finished=time.time(),
+            )
             if crashing
             else ContainerState()
         )
@@ -205,7 +231,9 @@ class DeploymentController:
         return True
 
     def _event(self, obj: Obj, reason: str, message: str, component: str) -> None:
-        self._store.create(EVENT, objects.event(obj, reason, message, time.time(), component=component))
+        self._store.create(
+            EVENT, objects.event(obj, reason, message, time.time(), component=component)
+        )
 
 
 def _set_annotation(obj: Obj, key: str, value: str) -> bool:

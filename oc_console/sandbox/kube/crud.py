@@ -24,9 +24,11 @@ def list_body(
     query: dict[str, str],
     padding: list[bytes] | None = None,
 ) -> bytes:
-    items, rv = store.list(res, namespace or None)
+    items, rv = store.query(res, namespace or None)
     keep = matcher(query)
-    items = sorted((s for s in items if keep(s.obj)), key=lambda s: (s.namespace, s.obj["metadata"]["name"]))
+    items = sorted(
+        (s for s in items if keep(s.obj)), key=lambda s: (s.namespace, s.obj["metadata"]["name"])
+    )
     meta: Obj = {"resourceVersion": str(rv)}
     raws = [s.raw for s in items]
     limit = int(query.get("limit") or 0)
@@ -76,9 +78,7 @@ def create(store: Store, res: Resource, namespace: str, body: Any, dry_run: bool
     return store.create(res, body, dry_run)
 
 
-def write(
-    store: Store, res: Resource, current: Stored, body: Any, sub: str, dry_run: bool
-) -> Obj:
+def write(store: Store, res: Resource, current: Stored, body: Any, sub: str, dry_run: bool) -> Obj:
     """Replace an object (PUT, or the result of a PATCH), main resource or /status."""
     if not isinstance(body, dict):
         raise ApiError.bad_request("the body of the request was empty or not an object")
@@ -95,7 +95,7 @@ def write(
     meta = new.setdefault("metadata", {})
     if meta.get("name", name) != name:
         raise ApiError.bad_request(
-            f'the name of the object ({meta["name"]}) does not match the name on the URL ({name})'
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
         )
     for key in ("name", "namespace", "uid", "creationTimestamp", "generation"):
         if key in old["metadata"]:
@@ -133,13 +133,13 @@ def scale_of(deployment: Obj, res: Resource = DEPLOYMENT) -> Obj:
     }
 
 
-def apply_scale(
-    store: Store, res: Resource, current: Stored, scale: Any, dry_run: bool
-) -> Obj:
+def apply_scale(store: Store, res: Resource, current: Stored, scale: Any, dry_run: bool) -> Obj:
     try:
         replicas = int(scale["spec"]["replicas"])
     except (KeyError, TypeError, ValueError):
-        raise ApiError.invalid(res, current.obj["metadata"]["name"], "spec.replicas: Required value") from None
+        raise ApiError.invalid(
+            res, current.obj["metadata"]["name"], "spec.replicas: Required value"
+        ) from None
     if replicas < 0:
         raise ApiError.invalid(
             res, current.obj["metadata"]["name"], "spec.replicas: Invalid value: must be >= 0"
@@ -152,7 +152,17 @@ def apply_scale(
 def deleted_status(res: Resource, obj: Obj) -> Obj:
     if res is POD:
         return obj
-    details: Obj = {"name": obj["metadata"]["name"], "kind": res.plural, "uid": obj["metadata"]["uid"]}
+    details: Obj = {
+        "name": obj["metadata"]["name"],
+        "kind": res.plural,
+        "uid": obj["metadata"]["uid"],
+    }
     if res.group:
         details["group"] = res.group
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": details,
+    }

@@ -87,7 +87,13 @@ class ApiError(Exception):
 
     @classmethod
     def unsupported_media(cls, content_type: str) -> ApiError:
-        return cls(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json ({content_type})")
+        return cls(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format ({content_type}) - accepted media "
+            "types include: application/json-patch+json, application/merge-patch+json, "
+            "application/strategic-merge-patch+json",
+        )
 
     @classmethod
     def gone(cls, rv: int) -> ApiError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -60,13 +61,25 @@ def hpa(deployment: Obj, now: float) -> Obj:
                     "message": message,
                 }
                 for kind, status, reason, message in (
-                    ("AbleToScale", "True", "ReadyForNewScale",
-                     "recommended size matches current size"),
-                    ("ScalingActive", "True", "ValidMetricFound",
-                     "the HPA was able to successfully calculate a replica count from cpu "
-                     "resource utilization (percentage of request)"),
-                    ("ScalingLimited", "False", "DesiredWithinRange",
-                     "the desired count is within the acceptable range"),
+                    (
+                        "AbleToScale",
+                        "True",
+                        "ReadyForNewScale",
+                        "recommended size matches current size",
+                    ),
+                    (
+                        "ScalingActive",
+                        "True",
+                        "ValidMetricFound",
+                        "the HPA was able to successfully calculate a replica count from cpu "
+                        "resource utilization (percentage of request)",
+                    ),
+                    (
+                        "ScalingLimited",
+                        "False",
+                        "DesiredWithinRange",
+                        "the desired count is within the acceptable range",
+                    ),
                 )
             ],
         },
@@ -91,3 +104,34 @@ def lease(now: float) -> Obj:
             "leaseTransitions": 4,
         },
     }
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def app_secrets(webhook_broken: bool, now: float) -> list[Obj]:
+    signing_key = "whsec_" + "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"[:26]
+    # `webhook`: the TikTok key was base64-encoded twice by a deploy script, so the adapter
+    # signs with the wrong bytes and every webhook fails its signature check.
+    tiktok = _b64(signing_key) if webhook_broken else signing_key
+    meta = {"namespace": NAMESPACE, "creationTimestamp": rfc3339(now - 120 * 86_400)}
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": "openclaw-db", "uid": str(uuid.uuid4()), **meta},
+            "data": {"url": _b64("postgresql://openclaw@openclaw-db:5432/openclaw")},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": "openclaw-webhook-secrets", "uid": str(uuid.uuid4()), **meta},
+            "data": {
+                "TIKTOK_WEBHOOK_SECRET": _b64(tiktok),
+                "SHOPIFY_WEBHOOK_SECRET": _b64(signing_key[::-1]),
+            },
+        },
+    ]

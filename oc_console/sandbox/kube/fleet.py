@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import objects
-from .naming import NODES, node_ip, pod_ip, safe_suffix
-from .extras import hpa, lease
+from . import certs, objects
+from .extras import app_secrets, hpa, lease
 from .incidents import crashloop_events, oom_events
+from .naming import NODES, node_ip, pod_ip, safe_suffix
 from .objects import REVISION, ContainerState
 from .resources import (
+    CERTIFICATE,
+    CLUSTER_ISSUER,
     DEPLOYMENT,
     EVENT,
     HPA,
@@ -21,10 +23,12 @@ from .resources import (
     NAMESPACE,
     POD,
     REPLICASET,
+    SECRET,
     Resource,
 )
 from .rollout import RsCount, deployment_status
-from .scenarios import CRASHLOOP_IMAGE, NAMESPACE as OPENCLAW
+from .scenarios import CRASHLOOP_IMAGE
+from .scenarios import NAMESPACE as OPENCLAW
 from .templates import Workload, adapter, deployment, pinned, pod_template
 from .timefmt import parse_rfc3339, rfc3339
 
@@ -70,6 +74,8 @@ class Fleet:
     # Extra pods as JSON text with a "__RV__" placeholder: cloning text is 5x faster than
     # building 10,000 dicts, which keeps a benchmark-sized fleet quick to start.
     raw_pods: list[str] = field(default_factory=list)
+    # The amazon pod that handled the scenario order: the one running the longest.
+    order_pod: str = ""
 
     def add(self, res: Resource, *items: Obj) -> None:
         self.objects.setdefault(res, []).extend(items)
@@ -97,6 +103,13 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
     for w in WORKLOADS:
         _workload(fleet, w, scenarios, extra_pods if w.platform else 0, now)
     fleet.add(LEASE, lease(now))
+    fleet.add(SECRET, *app_secrets("webhook" in scenarios, now))
+    for plan in certs.plans(scenarios):
+        fleet.add(CERTIFICATE, certs.certificate(plan, now))
+        secret = certs.tls_secret(plan, now)
+        if secret is not None:
+            fleet.add(SECRET, secret)
+    fleet.add(CLUSTER_ISSUER, certs.cluster_issuer(now))
     return fleet
 
 
@@ -113,6 +126,8 @@ def _workload(fleet: Fleet, w: Workload, scenarios: frozenset[str], extra: int, 
         for i in range(w.replicas)
     ]
     fleet.add(POD, *pods)
+    if w.platform == "amazon":
+        fleet.order_pod = pods[-1]["metadata"]["name"]
     fleet.raw_pods.extend(_clones(pods[-1], extra))
     new_rs, new_pods = current, pods
     if crashloop:
@@ -155,7 +170,9 @@ def _state(w: Workload, index: int, scenarios: frozenset[str], now: float) -> Co
     return ContainerState()
 
 
-def _initial_status(d: Obj, new_rs: Obj, new_pods: list[Obj], olds: list[tuple[Obj, list[Obj]]]) -> Obj:
+def _initial_status(
+    d: Obj, new_rs: Obj, new_pods: list[Obj], olds: list[tuple[Obj, list[Obj]]]
+) -> Obj:
     def count(rs: Obj, pods: list[Obj]) -> RsCount:
         ready = sum(p["status"]["containerStatuses"][0]["ready"] for p in pods)
         rev = int(rs["metadata"]["annotations"][REVISION])

@@ -35,10 +35,24 @@ def _container_events(pod: Obj, restarts: int, last: float, first: float) -> lis
             first=first,
             field_path=path,
         ),
-        event(pod, "Created", f"Created container: {container['name']}", last,
-              count=restarts, first=first, field_path=path),
-        event(pod, "Started", f"Started container {container['name']}", last,
-              count=restarts, first=first, field_path=path),
+        event(
+            pod,
+            "Created",
+            f"Created container: {container['name']}",
+            last,
+            count=restarts,
+            first=first,
+            field_path=path,
+        ),
+        event(
+            pod,
+            "Started",
+            f"Started container {container['name']}",
+            last,
+            count=restarts,
+            first=first,
+            field_path=path,
+        ),
     ]
 
 
@@ -82,8 +96,13 @@ def crashloop_events(deployment: Obj, rs: Obj, pod: Obj, now: float) -> list[Obj
             created,
             component="deployment-controller",
         ),
-        event(rs, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}", created,
-              component="replicaset-controller"),
+        event(
+            rs,
+            "SuccessfulCreate",
+            f"Created pod: {pod['metadata']['name']}",
+            created,
+            component="replicaset-controller",
+        ),
         event(
             pod,
             "Scheduled",

@@ -80,11 +80,24 @@ def _background(src: LogSource, ts: float) -> Line:
     }
     roll = rng.random()
     if src.signature_mismatch and roll < 0.35:
-        return _json(ts, "error", "webhook signature mismatch: X-TTS-Signature does not match "
-                     "HMAC-SHA256 of request body", p, event_type="webhook.rejected", **fields)
+        return _json(
+            ts,
+            "error",
+            "webhook signature mismatch: X-TTS-Signature does not match "
+            "HMAC-SHA256 of request body",
+            p,
+            event_type="webhook.rejected",
+            **fields,
+        )
     if roll < 0.03:
-        return _json(ts, "warn", "platform API rate limited (429 Too Many Requests), retry in 2s",
-                     p, event_type="order.sync.retry", **fields)
+        return _json(
+            ts,
+            "warn",
+            "platform API rate limited (429 Too Many Requests), retry in 2s",
+            p,
+            event_type="order.sync.retry",
+            **fields,
+        )
     if roll < 0.25:
         return _json(ts, "info", "webhook received", p, event_type="webhook.received", **fields)
     return _json(ts, "info", f"event_id={event_id} SUCCESS", p, event_type="order.sync", **fields)
@@ -100,18 +113,54 @@ def _order_script(src: LogSource, at: float) -> list[Line]:
     p = ORDER_PLATFORM
     return [
         _json(at, "info", "webhook received", p, event_type="webhook.received", **fields),
-        _json(at + 0.4, "info", "order sync started (attempt 1/3)", p, event_type="order.sync",
-              **fields),
-        _json(at + 1.1, "warn", "platform API rate limited (429 Too Many Requests), retry in 2s",
-              p, event_type="order.sync.retry", **fields),
-        _json(at + 3.2, "info", "order sync started (attempt 2/3)", p, event_type="order.sync",
-              **fields),
-        _json(at + 3.9, "warn", "platform API rate limited (429 Too Many Requests), retry in 4s",
-              p, event_type="order.sync.retry", **fields),
-        _json(at + 8.0, "info", "order sync started (attempt 3/3)", p, event_type="order.sync",
-              **fields),
-        _json(at + 8.6, "error", "order sync failed after 3 attempts: 429 Too Many Requests; "
-              "event parked, not retried", p, event_type="order.sync.failed", **fields),
+        _json(
+            at + 0.4,
+            "info",
+            "order sync started (attempt 1/3)",
+            p,
+            event_type="order.sync",
+            **fields,
+        ),
+        _json(
+            at + 1.1,
+            "warn",
+            "platform API rate limited (429 Too Many Requests), retry in 2s",
+            p,
+            event_type="order.sync.retry",
+            **fields,
+        ),
+        _json(
+            at + 3.2,
+            "info",
+            "order sync started (attempt 2/3)",
+            p,
+            event_type="order.sync",
+            **fields,
+        ),
+        _json(
+            at + 3.9,
+            "warn",
+            "platform API rate limited (429 Too Many Requests), retry in 4s",
+            p,
+            event_type="order.sync.retry",
+            **fields,
+        ),
+        _json(
+            at + 8.0,
+            "info",
+            "order sync started (attempt 3/3)",
+            p,
+            event_type="order.sync",
+            **fields,
+        ),
+        _json(
+            at + 8.6,
+            "error",
+            "order sync failed after 3 attempts: 429 Too Many Requests; event parked, not retried",
+            p,
+            event_type="order.sync.failed",
+            **fields,
+        ),
     ]
 
 
@@ -119,14 +168,30 @@ def _crash(src: LogSource, start: float) -> list[Line]:
     p = src.platform
     return [
         _json(start, "info", "openclaw adapter 2.15.0 starting", p, event_type="startup"),
-        _json(start + 0.3, "info", "loading ShopSyncPolicy resources from openclaw.io/v1beta2", p,
-              event_type="startup"),
-        _json(start + 0.5, "error", 'failed to list ShopSyncPolicy: no matches for kind '
-              '"ShopSyncPolicy" in version "openclaw.io/v1beta2" (CRD missing or not upgraded '
-              "by Helm)", p, event_type="startup"),
-        _json(start + 0.5, "fatal", "config error: CustomResourceDefinition "
-              "shopsyncpolicies.openclaw.io v1beta2 not served; exiting", p,
-              event_type="startup"),
+        _json(
+            start + 0.3,
+            "info",
+            "loading ShopSyncPolicy resources from openclaw.io/v1beta2",
+            p,
+            event_type="startup",
+        ),
+        _json(
+            start + 0.5,
+            "error",
+            "failed to list ShopSyncPolicy: no matches for kind "
+            '"ShopSyncPolicy" in version "openclaw.io/v1beta2" (CRD missing or not upgraded '
+            "by Helm)",
+            p,
+            event_type="startup",
+        ),
+        _json(
+            start + 0.5,
+            "fatal",
+            "config error: CustomResourceDefinition "
+            "shopsyncpolicies.openclaw.io v1beta2 not served; exiting",
+            p,
+            event_type="startup",
+        ),
     ]
 
 
@@ -142,7 +207,9 @@ def lines(src: LogSource, since: float, until: float) -> list[Line]:
         result.append(_background(src, tick))
         tick += STEP
     if src.order_anchor is not None:
-        result.extend(line for line in _order_script(src, src.order_anchor) if since <= line[0] < end)
+        result.extend(
+            line for line in _order_script(src, src.order_anchor) if since <= line[0] < end
+        )
     if src.ending == "OOMKilled" and src.end is not None:
         result.extend(_memory_pressure(src, src.end, since))
     result.sort(key=lambda line: line[0])
@@ -152,8 +219,14 @@ def lines(src: LogSource, since: float, until: float) -> list[Line]:
 def _memory_pressure(src: LogSource, died: float, since: float) -> list[Line]:
     p = src.platform
     warnings = [
-        _json(died - 30 + i * 8, "warn", f"heap in use {470 + i * 12}Mi of 512Mi limit; "
-              f"batch buffer holds {8_000 + 1500 * i} order events", p, event_type="runtime")
+        _json(
+            died - 30 + i * 8,
+            "warn",
+            f"heap in use {470 + i * 12}Mi of 512Mi limit; "
+            f"batch buffer holds {8_000 + 1500 * i} order events",
+            p,
+            event_type="runtime",
+        )
         for i in range(4)
     ]
     return [w for w in warnings if w[0] >= since]

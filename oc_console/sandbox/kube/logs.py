@@ -79,15 +79,24 @@ def source(ctx: Context, pod: Obj, container: str, previous: bool) -> LogSource:
         )
     if "terminated" in state:
         t = state["terminated"]
-        return LogSource(start=parse_rfc3339(t["startedAt"]), end=parse_rfc3339(t["finishedAt"]), **common)
+        return LogSource(
+            start=parse_rfc3339(t["startedAt"]), end=parse_rfc3339(t["finishedAt"]), **common
+        )
     if "running" in state:
         anchor = ctx.order_at if name == ctx.order_pod and spec_c["name"] == "adapter" else None
-        return LogSource(start=parse_rfc3339(state["running"]["startedAt"]), end=None,
-                         order_anchor=anchor, **common)
+        return LogSource(
+            start=parse_rfc3339(state["running"]["startedAt"]),
+            end=None,
+            order_anchor=anchor,
+            **common,
+        )
     if crashing and last:
         # A crash-looping container's current log is that of its last run.
-        return LogSource(start=parse_rfc3339(last["finishedAt"]) - 1,
-                         end=parse_rfc3339(last["finishedAt"]), **common)
+        return LogSource(
+            start=parse_rfc3339(last["finishedAt"]) - 1,
+            end=parse_rfc3339(last["finishedAt"]),
+            **common,
+        )
     reason = (state.get("waiting") or {}).get("reason", "ContainerCreating")
     raise ApiError.bad_request(
         f'container "{spec_c["name"]}" in pod "{name}" is waiting to start: {reason}'
@@ -122,7 +131,7 @@ def serve(h: Responder, ctx: Context, namespace: str, name: str, query: dict[str
     if body:
         h.chunk(body)
     shown = now
-    while not ctx.stopping.wait(_FOLLOW_POLL):
+    while not h.server.stopping.wait(_FOLLOW_POLL):
         if ctx.store.get(POD, namespace, name) is None:
             break
         later = time.time()

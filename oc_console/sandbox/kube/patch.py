@@ -82,9 +82,7 @@ def _merge_list(current: list[Any], patch: list[Any], merge_key: str) -> list[An
     for item in patch:
         if not isinstance(item, dict) or merge_key not in item:
             continue
-        index = next(
-            (i for i, c in enumerate(merged) if c.get(merge_key) == item[merge_key]), None
-        )
+        index = next((i for i, c in enumerate(merged) if c.get(merge_key) == item[merge_key]), None)
         if item.get("$patch") == "delete":
             if index is not None:
                 del merged[index]
@@ -118,8 +116,10 @@ def _parent(doc: Any, parts: list[str], path: str) -> Any:
             node = node[int(part)] if isinstance(node, list) else node[part]
         except (KeyError, IndexError, ValueError, TypeError):
             raise ApiError(
-                422, "Invalid", f"the server rejected our request due to an error in our request: "
-                f"doc is missing path: \"{path}\""
+                422,
+                "Invalid",
+                f"the server rejected our request due to an error in our request: "
+                f'doc is missing path: "{path}"',
             ) from None
     return node
 

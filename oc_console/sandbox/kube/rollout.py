@@ -121,14 +121,20 @@ def deployment_status(
     if complete:
         conds.append(
             condition(
-                "Progressing", True, "NewReplicaSetAvailable", f"{rs} has successfully progressed.",
+                "Progressing",
+                True,
+                "NewReplicaSetAvailable",
+                f"{rs} has successfully progressed.",
                 touch=progressed,
             )
         )
     elif not progressed and now_epoch - last_progress > deadline:
         conds.append(
             condition(
-                "Progressing", False, "ProgressDeadlineExceeded", f"{rs} has timed out progressing.",
+                "Progressing",
+                False,
+                "ProgressDeadlineExceeded",
+                f"{rs} has timed out progressing.",
                 touch=False,
             )
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,12 +19,27 @@ class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = True  # server_close() joins the request threads
 
-    def __init__(self, handler: type[BaseHTTPRequestHandler], app: Any) -> None:
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler], app: Any, tls: ssl.SSLContext
+    ) -> None:
         self.app = app
         self.stopping = threading.Event()
         self._conns: set[socket.socket] = set()
         self._conns_lock = threading.Lock()
+        self._tls = tls
         super().__init__(("127.0.0.1", app.port), handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        conn, addr = self.socket.accept()
+        # The TLS handshake runs in the request thread, so a slow client stalls only itself.
+        return self._tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False), addr
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            request.do_handshake()
+        except (ssl.SSLError, OSError):
+            return
+        super().finish_request(request, client_address)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._conns_lock:
@@ -38,10 +55,8 @@ class ApiServer(ThreadingHTTPServer):
         with self._conns_lock:
             conns = list(self._conns)
         for conn in conns:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def stop(self) -> None:
         self.stopping.set()
@@ -56,7 +71,7 @@ class Responder(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: ApiServer
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         # Request logging would flood the console's terminal in `oc-console demo`.
         return
 
@@ -93,10 +108,8 @@ class Responder(BaseHTTPRequestHandler):
     def abort(self) -> None:
         """Drop the connection mid-response, as a dying API server or load balancer does."""
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def read_body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -106,4 +119,6 @@ class Responder(BaseHTTPRequestHandler):
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ApiError.bad_request(f"couldn't get version/kind; json parse error: {exc}") from None
+            raise ApiError.bad_request(
+                f"couldn't get version/kind; json parse error: {exc}"
+            ) from None

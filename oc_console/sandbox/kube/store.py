@@ -75,7 +75,7 @@ class Store:
             raise ApiError.not_found(res, name)
         return found
 
-    def list(self, res: Resource, namespace: str | None) -> tuple[list[Stored], int]:
+    def query(self, res: Resource, namespace: str | None) -> tuple[list[Stored], int]:
         with self.cond:
             items = self._objects[res.key].values()
             if namespace:
@@ -91,6 +91,17 @@ class Store:
                 _stamp(obj, self._rv)
                 meta = obj["metadata"]
                 table[(meta.get("namespace", ""), meta["name"])] = Stored(obj, encode(obj))
+            self._floor = self._rv
+
+    def load_raw(self, res: Resource, texts: Iterable[str]) -> None:
+        """Bulk insert of JSON texts carrying a "__RV__" placeholder for the resourceVersion."""
+        with self.cond:
+            table = self._objects[res.key]
+            for text in texts:
+                self._rv += 1
+                raw = text.replace('"__RV__"', f'"{self._rv}"', 1).encode()
+                obj = json.loads(raw)
+                table[(obj["metadata"]["namespace"], obj["metadata"]["name"])] = Stored(obj, raw)
             self._floor = self._rv
 
     def create(self, res: Resource, obj: Obj, dry_run: bool = False) -> Obj:

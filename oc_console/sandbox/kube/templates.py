@@ -102,9 +102,7 @@ def pod_template(w: Workload, image: str) -> Obj:
     containers = [main]
     if w.sidecar:
         containers.append(
-            _container(
-                "otel-collector", pinned("otel-collector", "0.128.0"), 4318, "64Mi", "128Mi"
-            )
+            _container("otel-collector", pinned("otel-collector", "0.128.0"), 4318, "64Mi", "128Mi")
         )
     spec: Obj = {
         "containers": containers,

@@ -50,13 +50,13 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         return
     if rv is None:
         # No version: the current state as ADDED events first, as the API server does.
-        items, rv = store.list(res, namespace or None)
+        items, rv = store.query(res, namespace or None)
         for item in items:
             if keep(item.obj):
                 h.chunk(_line("ADDED", item.raw))
     deadline = time.monotonic() + timeout
     next_bookmark = time.monotonic() + ctx.bookmark_interval
-    while not ctx.stopping.is_set():
+    while not h.server.stopping.is_set():
         if faults.drop_generation != drops:
             h.abort()
             return
@@ -72,7 +72,9 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         out = [
             _line(c.type, c.item.raw)
             for c in changes
-            if c.key == res.key and (not namespace or c.item.namespace == namespace) and keep(c.item.obj)
+            if c.key == res.key
+            and (not namespace or c.item.namespace == namespace)
+            and keep(c.item.obj)
         ]
         rv = max(rv, changes[-1].rv) if changes else rv
         if out:
@@ -81,8 +83,11 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         if now >= deadline:
             break
         if bookmarks and now >= next_bookmark:
-            mark = {"kind": res.kind, "apiVersion": res.api_version,
-                    "metadata": {"resourceVersion": str(rv)}}
+            mark = {
+                "kind": res.kind,
+                "apiVersion": res.api_version,
+                "metadata": {"resourceVersion": str(rv)},
+            }
             h.chunk(_line("BOOKMARK", json.dumps(mark).encode()))
             next_bookmark = now + ctx.bookmark_interval
     h.end_stream()

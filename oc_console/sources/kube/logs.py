@@ -19,6 +19,7 @@ MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines,
 TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ships megabytes
 FOLLOW_KEEP = 5_000
 FOLLOW_READ_TIMEOUT = 24 * 3600.0  # a quiet pod is not a dead connection
+FLEET_POLL = 0.2
 _FIELDS = ("platform", "shop_id", "event_type", "trace_id", "order_id", "event_id")
 
 
@@ -258,8 +259,10 @@ class LogSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             fleet = self._fleet()
-            if fleet is not None:
-                self.sample(fleet)
+            if fleet is None:  # not synced yet: look again soon, not after a whole interval
+                self._stop.wait(FLEET_POLL)
+                continue
+            self.sample(fleet)
             self._stop.wait(self._interval)
 
     def sample(self, fleet: FleetSnapshot) -> None:

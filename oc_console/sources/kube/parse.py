@@ -224,12 +224,12 @@ def rollout_status(obj: Obj) -> tuple[str, str]:
     for cond in status.get("conditions") or ():
         if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
             return ROLLOUT_STUCK, f'deployment "{name}" exceeded its progress deadline'
-    desired = spec.get("replicas")
+    desired = _int(spec.get("replicas"), 1)  # the API server's default
     updated = _int(status.get("updatedReplicas"))
     current = _int(status.get("replicas"))
     available = _int(status.get("availableReplicas"))
     wait = f'Waiting for deployment "{name}" rollout to finish: '
-    if isinstance(desired, int) and updated < desired:
+    if updated < desired:
         return (
             ROLLOUT_PROGRESSING,
             f"{wait}{updated} out of {desired} new replicas have been updated...",

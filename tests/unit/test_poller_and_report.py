@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.health import SourceHealth
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.errors import SourceError
+from oc_console.report import check_json, exit_code
+from oc_console.services.poller import Poller
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+class FlakySource:
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.fail = False
+        self.calls = 0
+
+    async def fetch(self) -> int:
+        self.calls += 1
+        if self.fail:
+            raise SourceError("down")
+        return self.calls
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_poller_backs_off_and_keeps_last_value() -> None:
+    clock = [0.0]
+    src = FlakySource()
+    poller = Poller(src, "flaky", clock=lambda: NOW, monotonic=lambda: clock[0])
+    assert await poller.tick() and poller.value == 1
+    src.fail = True
+    assert await poller.tick()
+    assert poller.value == 1 and poller.health().status == "stale"
+    assert not await poller.tick()  # within the 1 s backoff: skipped
+    clock[0] = 1.5
+    assert await poller.tick()  # second failure: backoff doubles to 2 s
+    clock[0] = 3.0
+    assert not await poller.tick()
+    src.fail = False
+    clock[0] = 3.6
+    assert await poller.tick() and poller.health().status == "ok" and poller.value == 4
+
+
+async def test_unconfigured_poller_never_fetches() -> None:
+    poller: Poller[int] = Poller(None, "traces")
+    assert not await poller.tick(force=True)
+    assert poller.health().status == "not configured"
+
+
+def snap(findings: tuple[Finding, ...], *sources: SourceHealth) -> ConsoleSnapshot:
+    return ConsoleSnapshot(NOW, "ctx", ("openclaw",), False, sources, None, findings)
+
+
+def health(ok: bool, configured: bool = True) -> SourceHealth:
+    return SourceHealth("postgres", configured, ok, None if ok else "down", None)
+
+
+def finding(sev: Severity) -> Finding:
+    return Finding("x", sev, "postgres", "s")
+
+
+def test_exit_codes_follow_nagios() -> None:
+    assert exit_code(snap((), health(True))) == 0
+    assert exit_code(snap((finding(Severity.WARNING),), health(True))) == 1
+    assert exit_code(snap((finding(Severity.WARNING),), health(False))) == 3
+    assert exit_code(snap((finding(Severity.CRITICAL),), health(False))) == 2  # critical wins
+    assert exit_code(snap((), health(False, configured=False))) == 0  # not configured != down
+
+
+def test_check_json_shape() -> None:
+    doc = check_json(snap((finding(Severity.WARNING), finding(Severity.CRITICAL)), health(True)))
+    assert set(doc) >= {"generated_at", "sources", "adapters", "database", "certificates"}
+    assert doc["sources"]["postgres"]["ok"] is True
+    assert [f["severity"] for f in doc["findings"]] == ["critical", "warning"]
