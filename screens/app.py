@@ -41,9 +41,10 @@ class ConsoleApp(App[None]):
 
     snapshot: reactive[ConsoleSnapshot | None] = reactive(None, always_update=True)
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, auto_refresh: bool = True) -> None:
         super().__init__()
         self.service = console
+        self.poll_sources = auto_refresh  # off in tests that show a recorded snapshot
         self._refreshing = False
         keys = console.config.ui.keys
         if keys:
@@ -51,6 +52,8 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.snapshot = self.service.snapshot()
+        if not self.poll_sources:
+            return
         self.refresh_data()
         self.set_interval(self.service.config.ui.refresh_seconds, self.refresh_data)
 
@@ -113,6 +116,6 @@ class ConsoleApp(App[None]):
         await self.service.close()
 
 
-def make_app(console: Console) -> ConsoleApp:
+def make_app(console: Console, *, auto_refresh: bool = True) -> ConsoleApp:
     """The one way to build the app: the CLI and the tests both use it."""
-    return ConsoleApp(console)
+    return ConsoleApp(console, auto_refresh=auto_refresh)

@@ -67,9 +67,8 @@ class OverviewScreen(ConsoleScreen):
         finding = self._findings.get(current.key) if current else None
         self.query_one("#finding-detail", Static).update(finding_detail(finding))
 
-    def on_key(self) -> None:
-        # The cursor may have moved: the detail follows the highlighted finding.
-        self.call_after_refresh(self._show_detail)
+    def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
+        self._show_detail()
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         finding = self._findings.get(event.row.key)

@@ -223,8 +223,8 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
             "webhook-signature-mismatch",
             Severity.CRITICAL,
             a.key,
-            f"The {a.platform} adapter rejected {_count(len(hits), 'webhook')} with a signature mismatch "
-            f"in its recent logs, so those events are lost until the webhook secret matches.",
+            f"The {a.platform} adapter rejected {_count(len(hits), 'webhook')} with a signature "
+            "mismatch in its recent logs, so those events are lost until the webhook secret matches.",
             tuple(evidence),
             runbook="webhook-signature-mismatch",
         )

@@ -101,13 +101,16 @@ class EmbeddedPostgres:
             pwfile = self.workdir / "pwfile"
             pwfile.write_text(self.password)
             pwfile.chmod(0o644)
-            subprocess.run(
+            done = subprocess.run(
                 [str(bins / "initdb"), "-D", str(self.data), "-U", self.user,
                  "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
                  "--encoding=UTF8", "--no-sync"],
-                check=True, capture_output=True, user=self._os_user,
+                check=False, capture_output=True, text=True, user=self._os_user,
             )  # fmt: skip
             pwfile.unlink()
+            if done.returncode != 0:
+                last = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:]
+                raise UserError(f"sandbox PostgreSQL: initdb failed: {' '.join(last)}")
         self.launch()
         return self
 

@@ -100,6 +100,7 @@ class PrometheusSource:
             total=1,
             connect=1,
             read=False,
+            other=0,  # a failed TLS handshake fails the same way twice
             status=1,
             status_forcelist=_RETRY_STATUSES,
             backoff_factor=0,

@@ -28,7 +28,9 @@ class Prompt(Input):
             self.value = value
 
     def __init__(self) -> None:
+        # No blinking: an idle console writes nothing to the terminal (a slow SSH link).
         super().__init__(id="prompt")
+        self.cursor_blink = False
         self.mode = "command"
         self._return_focus: Widget | None = None
 

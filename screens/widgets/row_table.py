@@ -68,6 +68,18 @@ class RowTable(ScrollView, can_focus=True):
         def control(self) -> RowTable:
             return self.table
 
+    class Highlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: RowTable, row: Row) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
     def __init__(
         self,
         columns: Sequence[Column],
@@ -155,6 +167,8 @@ class RowTable(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor - body + 1, animate=False)
         self._refresh_row(old)
         self._refresh_row(self.cursor)
+        if old != self.cursor and self.current is not None:
+            self.post_message(self.Highlighted(self, self.current))
 
     def _refresh_row(self, index: int) -> None:
         from textual.geometry import Region

@@ -170,7 +170,9 @@ async def test_wrong_password_is_one_clear_line(sandbox_db: SandboxDatabase) -> 
 async def test_unreachable_host_is_refused_quickly() -> None:
     port = free_port()
     src = PostgresSource(PostgresConfig(dsn=f"postgresql://u:p@127.0.0.1:{port}/db"))
-    with pytest.raises(SourceError, match=rf"^postgresql://127.0.0.1:{port}/db: connection refused$"):
+    with pytest.raises(
+        SourceError, match=rf"^postgresql://127.0.0.1:{port}/db: connection refused$"
+    ):
         await src.fetch()
 
 

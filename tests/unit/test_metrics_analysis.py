@@ -125,8 +125,9 @@ def test_memory_near_limit_thresholds(used: float, severity: Severity | None) ->
 
 def test_memory_near_limit_names_the_pod_trend_and_oom_history() -> None:
     pod = replace(POD, working_set_bytes=480 * MIB, history=(256 * MIB, 400 * MIB, 480 * MIB))
-    old = Termination("openclaw", "openclaw-adapter-amazon-5d8f7b9c4-old00", "adapter", "amazon",
-                      "OOMKilled", 1.0)  # fmt: skip
+    old = Termination(
+        "openclaw", "openclaw-adapter-amazon-5d8f7b9c4-old00", "adapter", "amazon", "OOMKilled", 1.0
+    )
     snapshot = MetricsSnapshot(adapters=(HEALTHY,), pods=(pod,), terminations=(old,))
     f = only(metrics_findings(snapshot))
     assert f.id == "memory-near-limit"

@@ -48,6 +48,9 @@ class DeploymentController:
             self._start_pods()
             if store.rv == self._seen_rv:
                 return
+            # Remember the version before our own writes: they need one more pass, and only a
+            # pass that changes nothing lets the controller rest.
+            self._seen_rv = store.rv
             self._collect_garbage()
             for d in self._all(DEPLOYMENT):
                 self._sync_deployment(d.obj)
@@ -56,7 +59,6 @@ class DeploymentController:
             pods = self._pods_by_owner()
             for d in self._all(DEPLOYMENT):
                 self._sync_status(d.obj, pods)
-            self._seen_rv = store.rv
 
     def _all(self, res: Resource) -> list[Stored]:
         return self._store.query(res, None)[0]

@@ -6,12 +6,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    # The console sends a refresh's queries at once; with the default backlog of 5 the rest
+    # of the connections wait a second for a SYN retransmit.
+    request_queue_size = 64
+    daemon_threads = True
+
+
 class LocalServer:
     def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=handler.__name__, daemon=True
+            target=self._server.serve_forever, args=(0.05,), name=handler.__name__, daemon=True
         )
         self._thread.start()
 

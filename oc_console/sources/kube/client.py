@@ -150,8 +150,8 @@ def describe_error(
             if 'User "' in detail:
                 who = " (user " + detail.split('User "', 1)[1].split('"', 1)[0] + ")"
             return f"403: cannot {verb} {resource} {where}{who}"
-        if status == 404:
-            return f"404: {resource} not served by {client.server} (API not installed?)"
+        if status == 404:  # a named object that is missing, or an API that is not installed
+            return f"404: {detail or f'{resource} not served by {client.server}'}"
         if status == 0:  # the client's own wrapper of an SSL error
             return f"cannot reach {client.server}: {_network_reason(exc)}"
         return f"{status} {exc.reason or ''} from {client.server}: {detail or verb}".strip()

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from oc_console.domain.kube import FleetSnapshot, LogLine, PodLogTail, PodRow
+from oc_console.domain.kube import ContainerState, FleetSnapshot, LogLine, PodLogTail, PodRow
 from oc_console.sources.kube.client import KubeClient, describe_error, iter_lines
 
 MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines, not files
@@ -20,6 +20,8 @@ TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ship
 FOLLOW_KEEP = 5_000
 FOLLOW_READ_TIMEOUT = 24 * 3600.0  # a quiet pod is not a dead connection
 FLEET_POLL = 0.2
+PREVIOUS_PER_ADAPTER = 3  # previous-container logs read per adapter and round, worst first
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIELDS = ("platform", "shop_id", "event_type", "trace_id", "order_id", "event_id")
 
 
@@ -208,6 +210,13 @@ class LogFollower:
             self.ended = True
 
 
+def _restarted(pods: tuple[PodRow, ...]) -> list[tuple[PodRow, ContainerState]]:
+    """Containers that restarted, crash-looping ones first, then the most recent crash."""
+    hits = [(p, c) for p in pods for c in p.app_containers if c.restart_count]
+    hits.sort(key=lambda pc: (not pc[1].crashloop, -(pc[1].last_finished_at or _EPOCH).timestamp()))
+    return hits
+
+
 def _content(tails: dict[tuple[str, str, str, bool], PodLogTail]) -> dict[object, object]:
     """What a reader would see change: the lines and errors, not when they were read."""
     return {k: (t.lines, t.error) for k, t in tails.items()}
@@ -271,28 +280,30 @@ class LogSampler:
         with self._lock:
             old = dict(self._tails)
         for adapter in fleet.adapters:
+            if self._stop.is_set():
+                return  # stopping: a half round is not worth finishing
             pods = fleet.pods_of(adapter)
             running = [p for p in pods if p.phase == "Running" and not p.deleting]
             for pod in running[: self._pods_per_adapter]:
-                container = next((c for c in pod.app_containers if c.state == "running"), None)
-                if container is not None:
-                    fresh[(pod.namespace, pod.name, container.name, False)] = self._read(
-                        pod, container.name, previous=False
-                    )
-            for pod in pods:
-                for c in pod.app_containers:
-                    if c.restart_count == 0 or self._stop.is_set():
-                        continue
-                    key = (pod.namespace, pod.name, c.name)
-                    if self._previous_seen.get(key) == c.restart_count:
-                        if (*key, True) in old:
-                            fresh[(*key, True)] = old[(*key, True)]
-                        continue
-                    self._previous_seen[key] = c.restart_count
-                    fresh[(*key, True)] = self._read(pod, c.name, previous=True)
+                if self._stop.is_set():
+                    return
+                main = next((c for c in pod.containers if c.kind == "app"), None)
+                if main is not None and main.state == "running":
+                    key = (pod.namespace, pod.name, main.name, False)
+                    fresh[key] = self._read(pod, main.name, previous=False)
+            for pod, c in _restarted(pods)[:PREVIOUS_PER_ADAPTER]:
+                if self._stop.is_set():
+                    return
+                seen = (pod.namespace, pod.name, c.name)
+                key = (*seen, True)
+                if self._previous_seen.get(seen) == c.restart_count and key in old:
+                    fresh[key] = old[key]  # the same crash as last round: its log is unchanged
+                    continue
+                self._previous_seen[seen] = c.restart_count
+                fresh[key] = self._read(pod, c.name, previous=True)
         live = {(p.namespace, p.name) for p in fleet.pods}
-        for key in [k for k in self._previous_seen if (k[0], k[1]) not in live]:
-            del self._previous_seen[key]
+        for gone in [k for k in self._previous_seen if (k[0], k[1]) not in live]:
+            del self._previous_seen[gone]
         with self._lock:
             self._tails = fresh
         if _content(fresh) != _content(old):

@@ -273,8 +273,8 @@ class Stream:
             del rows[next(iter(rows))]  # insertion order: the oldest goes first
 
     def _watch(self) -> bool:
-        """Watch until the server ends the stream or the connection drops. True once any
-        event arrived: a drop after that is resumed at once from the last resourceVersion."""
+        """Watch until the server ends the stream or the connection drops. True when any
+        event arrived (so the stream was worth it and resuming at once is right)."""
         import urllib3
 
         options = self._options()
@@ -287,6 +287,9 @@ class Stream:
             _request_timeout=(self._timeout, WATCH_READ_TIMEOUT),
         )
         response = self._client_call(options)
+        if self.error is not None or self.state != "watching":  # connected again
+            self.error, self.state = None, "watching"
+            self._on_change()
         streamed = False
         try:
             for line in iter_lines(response):
@@ -296,8 +299,9 @@ class Stream:
                     self._event(orjson.loads(line))
                     streamed = True
         except (urllib3.exceptions.HTTPError, OSError):
-            if not streamed:
-                raise
+            # The stream was open and then dropped (a restart, a load balancer's idle cut):
+            # resume from the last resourceVersion. If the server is really gone, the next
+            # connect fails, and that is the error reported.
             self.reconnects += 1
         finally:
             self._response = None
@@ -327,8 +331,6 @@ class Stream:
             else:
                 self._rows.pop(name, None)  # re-inserted last: the newest survives a cap
                 self._keep(self._rows, obj)
-        if self.error is not None or self.state != "watching":
-            self.error, self.state = None, "watching"
         self.last_sync = datetime.now(UTC)
         self._on_change()
 

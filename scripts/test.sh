@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Everything the tests need on a fresh machine, then every check: the README's test command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Prometheus for the metrics integration tests (Debian's package; root on CI machines).
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    else
+        echo "note: prometheus/promtool missing and not root: those tests will skip" >&2
+    fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy
+.venv/bin/lint-imports
+.venv/bin/pytest "$@"

@@ -1,0 +1,171 @@
+"""The sandbox's metrics: a real Prometheus scraping the exporter over a backfilled history, and
+the stand-in answering the same catalog from the same model."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oc_console.analysis.metrics import metrics_findings
+from oc_console.config import PrometheusConfig
+from oc_console.domain.metrics import MetricsSnapshot
+from oc_console.errors import SourceError
+from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
+from oc_console.sources.prometheus import PrometheusSource
+
+pytestmark = pytest.mark.integration
+
+MIB = 2**20
+
+
+def fleet_pods() -> list[SandboxPod]:
+    pods = []
+    for platform, replicas, limit in (
+        ("amazon", 3, 512),
+        ("shopee", 2, 1024),
+        ("tiktok", 2, 768),
+        ("lazada", 2, 512),
+        ("walmart", 1, 1024),
+    ):
+        for i in range(replicas):
+            oom = platform == "amazon"
+            pods.append(
+                SandboxPod(
+                    namespace="openclaw",
+                    pod=f"openclaw-adapter-{platform}-7d9f8c6b5-p{i}x2k",
+                    container="adapter",
+                    platform=platform,
+                    memory_limit_bytes=limit * MIB,
+                    restarts=4 if oom else 0,
+                    last_terminated_reason="OOMKilled" if oom else None,
+                )
+            )
+    return pods
+
+
+def need_prometheus() -> None:
+    if shutil.which("prometheus") and shutil.which("promtool"):
+        return
+    reason = "prometheus/promtool not on PATH (apt-get install prometheus)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: required under CI=true")
+    pytest.skip(reason)
+
+
+async def fetch(url: str) -> MetricsSnapshot:
+    source = PrometheusSource(PrometheusConfig(url=url), ("openclaw",))
+    try:
+        return await source.fetch()
+    finally:
+        await source.close()
+
+
+def incidents(snapshot: MetricsSnapshot) -> set[tuple[str, str]]:
+    return {(f.id, f.subject) for f in metrics_findings(snapshot)}
+
+
+ALL = {
+    ("adapter-throttled", "openclaw/openclaw-adapter-shopee"),
+    ("queue-backlog", "openclaw/openclaw-adapter-lazada"),
+    ("adapter-error-rate", "openclaw/openclaw-adapter-tiktok"),
+    ("memory-near-limit", "openclaw/openclaw-adapter-amazon"),
+}
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[list[MetricsSandbox]]:
+    started: list[MetricsSandbox] = []
+    yield started
+    for s in started:
+        s.stop()
+
+
+def start(
+    started: list[MetricsSandbox], workdir: Path, scenarios: set[str], **kw: bool
+) -> MetricsSandbox:
+    s = MetricsSandbox(workdir, fleet_pods, frozenset(scenarios), **kw)
+    started.append(s)
+    s.start()
+    return s
+
+
+async def test_real_prometheus_scrapes_the_exporter_over_its_history(
+    sandbox: list[MetricsSandbox], tmp_path: Path
+) -> None:
+    need_prometheus()
+    s = start(sandbox, tmp_path, {"all"})
+    assert not s.stand_in
+    snapshot = await fetch(s.url)
+    assert not snapshot.stand_in and snapshot.warnings == ()
+    assert incidents(snapshot) == ALL
+    backlog = next(f for f in metrics_findings(snapshot) if f.id == "queue-backlog")
+    assert "cause: backlog" in backlog.evidence
+    amazon = next(p for p in snapshot.pods if p.platform == "amazon")
+    assert len(amazon.history) == 61  # the backfilled hour
+    # Prometheus hands its first targets to the scraper after about 5 s.
+    for _ in range(100):
+        fresh = (await fetch(s.url)).adapter("walmart")
+        assert fresh is not None and fresh.last_sample_age_seconds is not None
+        if fresh.last_sample_age_seconds < 2:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the exporter was not scraped within 10 s")
+    url = s.url
+    s.stop()
+    with pytest.raises(SourceError, match="unreachable"):
+        await fetch(url)
+
+
+async def test_stand_in_answers_the_catalog_and_says_so(
+    sandbox: list[MetricsSandbox], tmp_path: Path
+) -> None:
+    s = start(sandbox, tmp_path, {"all"}, use_prometheus=False)
+    assert s.stand_in
+    snapshot = await fetch(s.url)
+    assert snapshot.stand_in
+    assert snapshot.warnings[0].startswith("stand-in metrics:")
+    assert incidents(snapshot) == ALL
+    shopee = snapshot.adapter("shopee")
+    assert shopee is not None and shopee.throttled_ratio == pytest.approx(0.6)
+
+
+async def test_stand_in_and_real_prometheus_agree(
+    sandbox: list[MetricsSandbox], tmp_path: Path
+) -> None:
+    need_prometheus()
+    real = await fetch(start(sandbox, tmp_path / "real", {"order"}).url)
+    stand_in = await fetch(start(sandbox, tmp_path / "fake", {"order"}, use_prometheus=False).url)
+    assert [a.platform for a in real.adapters] == [a.platform for a in stand_in.adapters]
+    for r, f in zip(real.adapters, stand_in.adapters, strict=True):
+        assert r.request_rate == pytest.approx(f.request_rate, rel=1e-6)
+        assert r.error_ratio == pytest.approx(f.error_ratio, rel=1e-6)
+        assert r.throttled_ratio == pytest.approx(f.throttled_ratio, rel=1e-6)
+        assert r.p95_latency_seconds == pytest.approx(f.p95_latency_seconds, rel=1e-6)
+        assert dict(r.sync_failures) == pytest.approx(dict(f.sync_failures), rel=1e-6)
+    assert [(p.pod, p.limit_bytes, p.restarts) for p in real.pods] == [
+        (p.pod, p.limit_bytes, p.restarts) for p in stand_in.pods
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scenarios", "expected"),
+    [
+        ({"oom"}, {("memory-near-limit", "openclaw/openclaw-adapter-amazon")}),
+        ({"order"}, ALL - {("memory-near-limit", "openclaw/openclaw-adapter-amazon")}),
+        ({"none"}, set()),
+    ],
+)
+async def test_scenarios(
+    sandbox: list[MetricsSandbox],
+    tmp_path: Path,
+    scenarios: set[str],
+    expected: set[tuple[str, str]],
+) -> None:
+    s = start(sandbox, tmp_path, scenarios, use_prometheus=False)
+    assert incidents(await fetch(s.url)) == expected
