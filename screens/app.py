@@ -7,7 +7,7 @@ from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.reactive import reactive
+from textual.reactive import var
 from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
@@ -39,7 +39,8 @@ class ConsoleApp(App[None]):
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
-    snapshot: reactive[ConsoleSnapshot | None] = reactive(None, always_update=True)
+    # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
+    snapshot: var[ConsoleSnapshot | None] = var(None, always_update=True)
 
     def __init__(self, console: Console, *, auto_refresh: bool = True) -> None:
         super().__init__()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
 from screens.format import age
 from screens.widgets.database_panel import pool_summary
+from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
 IDLE_COLUMNS = (
@@ -108,7 +108,7 @@ class DatabaseScreen(ConsoleScreen):
     CSS_PATH = "database.tcss"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(id="pool-summary")
+        yield QuietStatic(id="pool-summary")
         yield RowTable(IDLE_COLUMNS, empty="no session is idle in transaction", id="idle")
         yield RowTable(TREE_COLUMNS, empty="no session waits on a lock", id="blocking")
         yield RowTable(STATEMENT_COLUMNS, empty="", id="statements")
@@ -128,7 +128,7 @@ class DatabaseScreen(ConsoleScreen):
             summary.append_text(states_line(db))
             if db.visibility_note:
                 summary.append(f"\n⚠ {db.visibility_note}", "yellow")
-        self.query_one("#pool-summary", Static).update(summary)
+        self.query_one("#pool-summary", QuietStatic).show_text(summary)
         if db is None:
             return
         idle = self.query_one("#idle", RowTable)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
 from screens.format import SEVERITY_STYLE, SEVERITY_TAG
 from screens.widgets.database_panel import DatabasePanel
+from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
 FINDING_COLUMNS = (Column("SEV", 4), Column("SUBJECT", 16), Column("SUMMARY", 30))
@@ -44,7 +44,7 @@ class OverviewScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(FINDING_COLUMNS, empty="no findings", id="findings")
-        yield Static(id="finding-detail")
+        yield QuietStatic(id="finding-detail")
         yield DatabasePanel(id="database-panel")
 
     def on_mount(self) -> None:
@@ -65,7 +65,7 @@ class OverviewScreen(ConsoleScreen):
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
         finding = self._findings.get(current.key) if current else None
-        self.query_one("#finding-detail", Static).update(finding_detail(finding))
+        self.query_one("#finding-detail", QuietStatic).show_text(finding_detail(finding))
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         self._show_detail()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.health import SourceHealth
 from screens.format import age, bar
+from screens.widgets.quiet_static import QuietStatic
 
 
 def pool_summary(
@@ -46,6 +46,6 @@ def pool_summary(
     return text
 
 
-class DatabasePanel(Static):
+class DatabasePanel(QuietStatic):
     def show(self, db: PoolSnapshot | None, health: SourceHealth | None) -> None:
-        self.update(pool_summary(db, health))
+        self.show_text(pool_summary(db, health))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.format import age
+from screens.widgets.quiet_static import QuietStatic
 
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
 _SHORT = {"postgres": "pg", "kubernetes": "k8s", "prometheus": "prom", "traces": "traces"}
@@ -33,10 +33,10 @@ def source_line(snap: ConsoleSnapshot) -> Text:
     return text
 
 
-class SourceBar(Static):
+class SourceBar(QuietStatic):
     DEFAULT_CSS = """
     SourceBar { height: 1; background: $panel; }
     """
 
     def show(self, snap: ConsoleSnapshot) -> None:
-        self.update(source_line(snap))
+        self.show_text(source_line(snap))

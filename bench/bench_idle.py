@@ -1,0 +1,52 @@
+"""Idle: bytes/s the console writes to its terminal and the CPU it uses when nothing changes,
+against one Static update measured the same way."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from bench.common import report
+from bench.terminal import Terminal
+
+SETTLE = 5.0
+WINDOW = 8.0
+
+STATIC_UPDATE = """
+from textual.app import App
+from textual.widgets import Static
+
+class One(App):
+    def compose(self):
+        yield Static("before", id="s")
+    def on_mount(self):
+        self.set_timer(1.0, lambda: self.query_one("#s", Static).update("after!"))
+
+One().run()
+"""
+
+
+def main() -> int:
+    baseline = Terminal([sys.executable, "-c", STATIC_UPDATE])
+    try:
+        baseline.read_for(0.9)  # the first frame
+        static_update = len(baseline.read_for(1.0))  # exactly one Static update
+    finally:
+        baseline.close()
+
+    term = Terminal.console("demo", "--scenario", "none")
+    try:
+        term.wait_for(b"pg", timeout=60)
+        term.read_for(SETTLE)
+        cpu0, t0 = term.cpu_seconds(), time.monotonic()
+        idle = len(term.read_for(WINDOW))
+        cpu = (term.cpu_seconds() - cpu0) / (time.monotonic() - t0) * 100
+    finally:
+        term.close()
+    ok = report("idle_bytes_per_s", idle / WINDOW, static_update, 0.0, unit="B")
+    ok = report("idle_cpu_percent", cpu, 1.0, 1.0, unit="%") and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
