@@ -164,6 +164,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if args.command != "check" else 3
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if os.environ.get("OC_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        print(
+            f"oc-console: unexpected {type(exc).__name__}: {first} (OC_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 3 if args.command == "check" else 70
 
 
 if __name__ == "__main__":

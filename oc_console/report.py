@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console as RichConsole
@@ -13,6 +14,7 @@ from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
 
 UNKNOWN = 3
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def exit_code(snap: ConsoleSnapshot) -> int:
@@ -37,14 +39,48 @@ def _database_json(db: PoolSnapshot | None) -> dict[str, Any]:
     return doc
 
 
+def _adapters_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
+    if snap.fleet is None:
+        return []
+    out = []
+    for a in snap.fleet.adapters:
+        pods = snap.fleet.pods_of(a)
+        metrics = snap.metrics.adapter(a.platform) if snap.metrics else None
+        out.append(
+            {
+                **dataclasses.asdict(a),
+                "restarts": sum(p.restarts for p in pods),
+                "oomkilled": [p.name for p in pods if any(c.oomkilled for c in p.containers)],
+                "crashloop": [p.name for p in pods if any(c.crashloop for c in p.containers)],
+                "metrics": dataclasses.asdict(metrics) if metrics else None,
+            }
+        )
+    return out
+
+
+def _certificates_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
+    if snap.fleet is None:
+        return []
+    return [
+        {
+            **dataclasses.asdict(c),
+            "renew_before": c.renew_before.total_seconds() if c.renew_before else None,
+            "policy_ok": c.policy_ok,
+        }
+        for c in sorted(
+            snap.fleet.certificates, key=lambda c: c.not_after or _NEVER
+        )
+    ]
+
+
 def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
     return {
         "generated_at": snap.generated_at.isoformat(),
         "context": snap.context,
         "sources": {s.name: s.to_json() for s in snap.sources},
-        "adapters": [],
+        "adapters": _adapters_json(snap),
         "database": _database_json(snap.database),
-        "certificates": [],
+        "certificates": _certificates_json(snap),
         "findings": [f.to_json() for f in snap.sorted_findings],
     }
 
@@ -63,6 +99,12 @@ def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
         style = "green" if s.ok else ("dim" if not s.configured else "red")
         sources.add_row(s.name, f"[{style}]{s.status}[/]", s.error or s.detail or "")
     out.print(sources)
+    if snap.fleet is not None:
+        bad = [a for a in snap.fleet.adapters if a.ready < a.desired]
+        out.print(
+            f"adapters: {len(snap.fleet.adapters)}, {len(bad)} not fully ready; "
+            f"{len(snap.fleet.certificates)} certificates"
+        )
     if snap.database is not None:
         db = snap.database
         out.print(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from functools import partial
 
@@ -12,22 +13,40 @@ from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.services.console import Console
+from screens.adapters import AdaptersScreen
+from screens.certificates import CertificatesScreen
 from screens.database import DatabaseScreen
+from screens.events import EventsScreen
 from screens.help import HelpScreen
 from screens.overview import OverviewScreen
 
 SCREEN_NAMES = {
     "overview": "overview",
-    "o": "overview",
     "db": "database",
     "database": "database",
     "pg": "database",
+    "adapters": "adapters",
+    "adapter": "adapters",
+    "deploy": "adapters",
+    "events": "events",
+    "ev": "events",
+    "certs": "certificates",
+    "cert": "certificates",
+    "certificates": "certificates",
 }
+# After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
+KUBE_REDRAW_SECONDS = 0.5
 
 
 class ConsoleApp(App[None]):
     TITLE = "oc-console"
-    MODES = {"overview": OverviewScreen, "database": DatabaseScreen}
+    MODES = {
+        "overview": OverviewScreen,
+        "database": DatabaseScreen,
+        "adapters": AdaptersScreen,
+        "events": EventsScreen,
+        "certificates": CertificatesScreen,
+    }
     DEFAULT_MODE = "overview"
     BINDINGS = [
         Binding("q", "quit", "quit", id="app.quit"),
@@ -36,6 +55,9 @@ class ConsoleApp(App[None]):
         Binding("escape", "back", "back", show=False, id="app.back"),
         Binding("1", "switch_mode('overview')", "overview", id="app.overview"),
         Binding("2", "switch_mode('database')", "db", id="app.database"),
+        Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
+        Binding("4", "switch_mode('events')", "events", id="app.events"),
+        Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -57,6 +79,17 @@ class ConsoleApp(App[None]):
             return
         self.refresh_data()
         self.set_interval(self.service.config.ui.refresh_seconds, self.refresh_data)
+        self.run_worker(self._follow_cluster(), group="kube-changes", exit_on_error=False)
+
+    async def _follow_cluster(self) -> None:
+        """Redraw within a second of a cluster change instead of waiting for the next tick."""
+        generation = 0
+        while True:
+            changed = await self.service.wait_for_kube_change(generation, timeout=5.0)
+            if changed != generation:
+                generation = changed
+                self.snapshot = await self.service.refresh_kube()
+                await asyncio.sleep(KUBE_REDRAW_SECONDS)
 
     def refresh_data(self) -> None:
         """One refresh in a worker; a tick that finds the last one running is skipped."""
@@ -111,6 +144,12 @@ class ConsoleApp(App[None]):
             "Pool, idle transactions, blocking tree",
             partial(self.switch_mode, "database"),
         )
+        for title, mode, help_text in (
+            ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
+            ("Events", "events", "OOM and warning events first"),
+            ("Certificates", "certificates", "Soonest expiry first"),
+        ):
+            yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:

@@ -26,3 +26,32 @@ def bar(fraction: float, width: int = 10) -> str:
     """A text bar that still reads without colour: ███████░░░."""
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return "█" * filled + "░" * (width - filled)
+
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: tuple[float, ...] | list[float], width: int = 12) -> str:
+    """Fractions 0..1 as block characters, the newest on the right; resampled to `width`."""
+    if not values:
+        return ""
+    if len(values) > width:
+        step = len(values) / width
+        values = [max(values[int(i * step) : int((i + 1) * step)] or [0.0]) for i in range(width)]
+    return "".join(_SPARKS[min(7, max(0, int(v * 8)))] for v in values)
+
+
+def pct(ratio: float | None) -> str:
+    return (
+        "-" if ratio is None else f"{ratio * 100:.0f}%" if ratio >= 0.1 else f"{ratio * 100:.1f}%"
+    )
+
+
+def mib(n: float | None) -> str:
+    return "-" if n is None else f"{n / 2**20:.0f}Mi"
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.1f}s"

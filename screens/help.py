@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 COMMANDS_HELP = (
-    (":overview  :db", "go to a screen"),
+    (":overview :db :adapters :events :certs", "go to a screen"),
     (":q", "quit"),
     ("/text", "filter the focused table; esc clears"),
     ("enter", "open the highlighted row"),

@@ -224,7 +224,8 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
             Severity.CRITICAL,
             a.key,
             f"The {a.platform} adapter rejected {_count(len(hits), 'webhook')} with a signature "
-            "mismatch in its recent logs, so those events are lost until the webhook secret matches.",
+            "mismatch in its recent logs, so those events are lost until the webhook secret "
+            "matches.",
             tuple(evidence),
             runbook="webhook-signature-mismatch",
         )

@@ -275,8 +275,9 @@ class FleetSnapshot:
     watches: tuple[WatchStatus, ...] = ()
     generation: int = 0  # bumps on every change the watches saw
     taken_at: datetime | None = None
+    # Built on first use; not an init field, so dataclasses.replace() starts a fresh one.
     _by_platform: dict[str, tuple[PodRow, ...]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     @property

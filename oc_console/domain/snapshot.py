@@ -8,6 +8,8 @@ from datetime import datetime
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, by_severity, worst
 from oc_console.domain.health import SourceHealth
+from oc_console.domain.kube import FleetSnapshot
+from oc_console.domain.metrics import MetricsSnapshot
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class ConsoleSnapshot:
     sources: tuple[SourceHealth, ...]
     database: PoolSnapshot | None
     findings: tuple[Finding, ...]
+    fleet: FleetSnapshot | None = None
+    metrics: MetricsSnapshot | None = None
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)

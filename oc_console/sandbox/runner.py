@@ -1,15 +1,24 @@
-"""The whole sandbox: an OpenClaw fleet on 127.0.0.1 for `oc-console demo`, drills and tests."""
+"""The whole sandbox: an OpenClaw fleet on 127.0.0.1 for `oc-console demo`, drills and tests —
+a real PostgreSQL, a Kubernetes API that kubectl can drive, and metrics (a real Prometheus when
+the binary is on PATH, otherwise a stand-in labelled as such)."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 from oc_console.errors import UserError
 from oc_console.sandbox.database import SandboxDatabase
+from oc_console.sandbox.kube import KubeSandbox
+from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
 
 SCENARIOS = ("oom", "crashloop", "pool", "cert", "order", "webhook")
+
+
+class _Part(Protocol):
+    def stop(self) -> None: ...
 
 
 def parse_scenarios(text: str) -> frozenset[str]:
@@ -27,17 +36,49 @@ def parse_scenarios(text: str) -> frozenset[str]:
 
 
 class Sandbox:
-    def __init__(self, scenarios: frozenset[str], workdir: Path | None = None) -> None:
+    def __init__(
+        self,
+        scenarios: frozenset[str],
+        workdir: Path | None = None,
+        *,
+        extra_pods_per_adapter: int = 0,
+        use_prometheus: bool = True,
+    ) -> None:
         self.scenarios = scenarios
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="oc-sandbox-"))
         self.database = SandboxDatabase(self.workdir / "db", pool_scenario="pool" in scenarios)
-        self._started: list[SandboxDatabase] = []
+        # an empty set means "healthy" to the API stand-in, as `none` does to us
+        self.kube = KubeSandbox(
+            self.workdir / "kube",
+            scenarios or frozenset({"none"}),
+            extra_pods_per_adapter=extra_pods_per_adapter,
+        )
+        self.metrics = MetricsSandbox(
+            self.workdir / "metrics", self._pods, scenarios, use_prometheus=use_prometheus
+        )
+        self._started: list[_Part] = []
+
+    def _pods(self) -> list[SandboxPod]:
+        return [
+            SandboxPod(
+                namespace=p.namespace,
+                pod=p.pod,
+                container=p.container,
+                platform=p.platform,
+                memory_limit_bytes=p.memory_limit_bytes or 0,
+                restarts=p.restarts,
+                last_terminated_reason=p.last_terminated_reason,
+            )
+            for p in self.kube.pods_view()
+        ]
 
     def start(self) -> Sandbox:
+        (self.workdir / "kube").mkdir(parents=True, exist_ok=True)
         try:
-            self.database.start()
-            self._started.append(self.database)
+            for part in (self.database, self.kube, self.metrics):
+                part.start()
+                self._started.append(part)
         except BaseException:
             self.stop()
             raise
@@ -45,11 +86,22 @@ class Sandbox:
 
     def flags(self) -> dict[str, object]:
         """Config overrides (dotted keys) that point the console at this sandbox."""
-        return {"postgres.dsn": self.database.dsn}
+        return {
+            "postgres.dsn": self.database.dsn,
+            "kubernetes.kubeconfig": str(self.kube.kubeconfig_path),
+            "kubernetes.context": self.kube.context,
+            "prometheus.url": self.metrics.url,
+        }
 
     def env(self) -> dict[str, str]:
         """What other clients (psql, kubectl, curl) and the console need to reach the sandbox."""
-        return {"OC_PG_DSN": self.database.dsn, "DATABASE_URL": self.database.dsn}
+        return {
+            "OC_PG_DSN": self.database.dsn,
+            "OC_KUBECONFIG": str(self.kube.kubeconfig_path),
+            "KUBECONFIG": str(self.kube.kubeconfig_path),
+            "OC_CONTEXT": self.kube.context,
+            "OC_PROMETHEUS": self.metrics.url,
+        }
 
     def stop(self) -> None:
         while self._started:

@@ -1,19 +1,25 @@
 """The service facade: the one object the screens and the CLI talk to.
 
 It owns a poller per source, turns their latest values into a ConsoleSnapshot with findings,
-and carries the source capabilities (cancel/terminate a backend) so screens never touch a client.
+and carries the source capabilities (logs, cancel/terminate a backend) so screens never touch
+a client.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
+from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import Config
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
+from oc_console.domain.kube import FleetSnapshot, LogLine
+from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.runbook.audit import AuditLog
@@ -23,12 +29,34 @@ from oc_console.sources import postgres_sql
 Subscriber = Callable[[ConsoleSnapshot], None]
 
 
-def _postgres_source(config: Config) -> Any:
-    if not config.postgres_configured:
-        return None
-    from oc_console.sources.postgres import PostgresSource
+class LogStream(Protocol):
+    """A followed pod log: the newest lines in a bounded ring, filled by a thread."""
 
-    return PostgresSource(config.postgres)
+    received: int
+    error: str | None
+    ended: bool
+
+    def lines(self) -> tuple[LogLine, ...]: ...
+
+    def stop(self, timeout: float = 2.0) -> None: ...
+
+
+def _sources(config: Config) -> tuple[Any, Any, Any]:
+    """Only configured sources are built; the heavy clients are imported here, lazily."""
+    postgres = kube = prometheus = None
+    if config.postgres_configured:
+        from oc_console.sources.postgres import PostgresSource
+
+        postgres = PostgresSource(config.postgres)
+    if config.kubernetes_configured:
+        from oc_console.sources.kube.source import KubeSource
+
+        kube = KubeSource(config.kubernetes)
+    if config.prometheus_configured:
+        from oc_console.sources.prometheus import PrometheusSource
+
+        prometheus = PrometheusSource(config.prometheus, config.kubernetes.namespaces)
+    return postgres, kube, prometheus
 
 
 class Console:
@@ -36,16 +64,20 @@ class Console:
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
     ) -> None:
         self.config = config
+        self.context_label = context_label or config.kubernetes.context
         self.audit = audit or AuditLog()
-        self.context_label = context_label or config.kubernetes.context or "-"
-        self.postgres: Poller[PoolSnapshot] = Poller(_postgres_source(config), "postgres")
+        postgres, kube, prometheus = _sources(config)
+        self.postgres: Poller[PoolSnapshot] = Poller(postgres, "postgres")
+        self.kube: Poller[FleetSnapshot] = Poller(kube, "kubernetes")
+        self.prometheus: Poller[MetricsSnapshot] = Poller(prometheus, "prometheus")
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
-            Poller(None, "kubernetes"),
-            Poller(None, "prometheus"),
+            self.kube,
+            self.prometheus,
             Poller(None, "traces"),
         )
         self._subscribers: list[Subscriber] = []
+        self._clients_imported = False
 
     @property
     def thresholds(self) -> PoolThresholds:
@@ -60,30 +92,100 @@ class Console:
 
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
         """Tick every poller at once (each skips itself while its last tick still runs)."""
+        await self._import_clients()
         await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
+        return self._publish()
+
+    async def _import_clients(self) -> None:
+        """The kubernetes and Prometheus clients both import `requests`; two threads importing
+        them at once can see it half-initialised. Import them once, in one worker thread."""
+        if self._clients_imported:
+            return
+        modules = [
+            name
+            for poller, name in (
+                (self.kube, "kubernetes.client"),
+                (self.prometheus, "prometheus_api_client"),
+            )
+            if poller.configured
+        ]
+
+        def load() -> None:
+            for name in modules:
+                importlib.import_module(name)
+
+        await asyncio.to_thread(load)
+        self._clients_imported = True
+
+    async def refresh_kube(self) -> ConsoleSnapshot:
+        """Only the watch cache's view: cheap, for redrawing soon after a cluster change."""
+        await self._import_clients()
+        await self.kube.tick(force=True)
+        return self._publish()
+
+    async def wait_for_kube_change(self, after: int, timeout: float) -> int:
+        """The watch cache's generation once it passes `after`, or `after` at the timeout."""
+        source: Any = self.kube.source
+        if source is None or self.kube.value is None:
+            await asyncio.sleep(timeout)
+            return after
+        generation: int = await source.wait_for_change(after, timeout)
+        return generation
+
+    def _publish(self) -> ConsoleSnapshot:
         snap = self.snapshot()
         for callback in self._subscribers:
             callback(snap)
         return snap
 
     def snapshot(self) -> ConsoleSnapshot:
+        now = utc_now()
+        fleet, metrics = self.kube.value, self.prometheus.value
         findings: list[Finding] = []
         if self.postgres.value is not None:
             findings += pool_findings(self.postgres.value, self.thresholds)
+        if fleet is not None:
+            findings += kube_findings(fleet, now)
+        if metrics is not None:
+            platforms = [a.platform for a in fleet.adapters] if fleet else []
+            findings += metrics_findings(metrics, expected_platforms=platforms)
+        if metrics is not None and metrics.stand_in:
+            self.prometheus.detail = "stand-in"
+        context = self.context_label or (fleet.context if fleet else None) or "-"
         return ConsoleSnapshot(
-            generated_at=utc_now(),
-            context=self.context_label,
+            generated_at=now,
+            context=context,
             namespaces=self.config.kubernetes.namespaces,
             read_only=self.config.read_only,
             sources=tuple(p.health() for p in self.pollers),
             database=self.postgres.value,
             findings=tuple(findings),
+            fleet=fleet,
+            metrics=metrics,
         )
 
     async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
 
-    # --- capabilities the UI reaches through the facade ---
+    # --- logs ---
+    def _kube(self) -> Any:
+        if self.kube.source is None:
+            raise SourceError("Kubernetes is not configured")
+        return self.kube.source
+
+    async def log_tail(
+        self, namespace: str, pod: str, container: str, *, previous: bool = False, tail: int = 500
+    ) -> tuple[LogLine, ...]:
+        lines: tuple[LogLine, ...] = await self._kube().log_tail(
+            namespace, pod, container, tail=tail, previous=previous
+        )
+        return lines
+
+    def follow_logs(self, namespace: str, pod: str, container: str) -> LogStream:
+        stream: LogStream = self._kube().follow_logs(namespace, pod, container)
+        return stream
+
+    # --- database capabilities ---
     def _pg(self) -> Any:
         if self.postgres.source is None:
             raise SourceError("PostgreSQL is not configured")
@@ -101,7 +203,7 @@ class Console:
         source = self._pg()
         async with self.audit.action(
             action,
-            context=self.context_label,
+            context=self.context_label or "-",
             target=f"{source.where} pid {pid}",
             params={"pid": pid},
             preview=statement.replace("$1::int", str(pid)),
@@ -109,3 +211,4 @@ class Console:
             sent: bool = await source.signal_backend(statement, pid)
             outcome["result"] = "signalled" if sent else "no such backend"
         return sent
+

@@ -11,9 +11,14 @@ from screens.widgets.quiet_static import QuietStatic
 
 
 def pool_summary(
-    db: PoolSnapshot | None, health: SourceHealth | None, *, compact: bool = False
+    db: PoolSnapshot | None,
+    health: SourceHealth | None,
+    *,
+    brief: bool = False,
+    narrow: bool = False,
 ) -> Text:
-    """The pool in a few lines; `compact` keeps to the two the Database screen has room for."""
+    """The pool in a few lines: `brief` drops the by-application line (the Database screen
+    shows it), `narrow` fits the Overview's side column."""
     text = Text()
     if health is not None and not health.configured:
         text.append("PostgreSQL not configured (--pg-dsn, OC_PG_DSN or PG* variables)", "dim")
@@ -25,22 +30,23 @@ def pool_summary(
         return text
     pct = db.saturation_pct
     style = "bold red" if pct >= 95 else "yellow" if pct >= 80 else "green"
-    text.append("connections ")
-    text.append(f"{bar(pct / 100, 12)} {pct:3.0f} %", style)
-    text.append(
-        f"  {db.total_sessions}/{db.usable_connections} usable (max {db.max_connections})\n"
-    )
+    sep = "\n" if narrow else "   "
+    text.append("conn " if narrow else "connections ")
+    text.append(f"{bar(pct / 100, 8 if narrow else 12)} {pct:3.0f} %", style)
+    text.append(f" {db.total_sessions}/{db.usable_connections}")
+    text.append("\n" if narrow else f" usable (max {db.max_connections})\n")
     iit = db.idle_in_transaction_count
     text.append("idle in tx ")
     text.append(f"{iit}", "bold red" if iit > 100 else "")
-    text.append(f"   blocked {len(db.blocked)}", "yellow" if db.blocked else "")
-    text.append(f"   oldest xact {age(db.oldest_xact_age_s)}")
-    text.append(f"   PostgreSQL {db.server_version.split()[0]}", "dim")
-    if compact:
+    text.append(f"  blocked {len(db.blocked)}", "yellow" if db.blocked else "")
+    text.append(f"{sep}oldest xact {age(db.oldest_xact_age_s)}")
+    if narrow:
         return text
-    text.append("\n")
+    text.append(f"   PostgreSQL {db.server_version.split()[0]}", "dim")
+    if brief:
+        return text
     top = ", ".join(f"{a or '(none)'} {n}" for a, n in db.sessions_by_application[:3])
-    text.append(f"by app: {top}", "dim")
+    text.append(f"\nby app: {top}", "dim")
     if db.visibility_note:
         text.append(f"\n⚠ {db.visibility_note}", "yellow")
     return text
@@ -48,4 +54,4 @@ def pool_summary(
 
 class DatabasePanel(QuietStatic):
     def show(self, db: PoolSnapshot | None, health: SourceHealth | None) -> None:
-        self.show_text(pool_summary(db, health))
+        self.show_text(pool_summary(db, health, narrow=True))

@@ -37,7 +37,7 @@ class Prompt(Input):
     def open(self, mode: str, value: str = "", return_focus: Widget | None = None) -> None:
         self.mode = mode
         self._return_focus = return_focus
-        self.placeholder = "command: adapters db overview help quit" if mode == "command" else ""
+        self.placeholder = "adapters db events certs overview help q" if mode == "command" else ""
         self.add_class("-open")
         self.value = value
         self.focus()

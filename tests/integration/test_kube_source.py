@@ -45,7 +45,12 @@ async def source(sandbox: KubeSandbox) -> AsyncIterator[KubeSource]:
         yield src
     finally:
         await src.close()
-        assert not [t for t in threading.enumerate() if t.name.startswith("kube-watch")]
+        assert not [t.name for t in threading.enumerate() if ours(t)]
+
+
+def ours(thread: threading.Thread) -> bool:
+    """A thread of the source (the sandbox's own are named kube-sandbox-*)."""
+    return thread.name.startswith("kube-") and not thread.name.startswith("kube-sandbox")
 
 
 async def until(source: KubeSource, check: Any, timeout: float = 5.0) -> FleetSnapshot:
@@ -258,3 +263,33 @@ def test_kubeconfig_list_and_contexts(
     monkeypatch.delenv("KUBECONFIG")
     with pytest.raises(SourceError, match=r"^no kubeconfig"):
         connect(KubernetesConfig())
+
+
+async def test_several_namespaces(sandbox: KubeSandbox) -> None:
+    config = KubernetesConfig(
+        kubeconfig=str(sandbox.kubeconfig_path), namespaces=("openclaw", "staging")
+    )
+    src = KubeSource(config)
+    try:
+        snap = await src.fetch()
+        assert snap.namespaces == ("openclaw", "staging")
+        assert {w.namespace for w in snap.watches} >= {"openclaw", "staging"}
+        assert {p.namespace for p in snap.pods} == {"openclaw"}
+        assert all(w.error is None for w in snap.watches)
+    finally:
+        await src.close()
+
+
+async def test_slow_api_server_times_out_then_recovers(sandbox: KubeSandbox) -> None:
+    sandbox.faults.latency = 2.0
+    src = KubeSource(KubernetesConfig(kubeconfig=str(sandbox.kubeconfig_path), timeout_seconds=1))
+    try:
+        started = time.monotonic()
+        with pytest.raises(SourceError, match=r"timed out|still listing pods"):
+            await src.fetch()
+        assert time.monotonic() - started < 3
+        sandbox.faults.latency = 0.0
+        snap = await recovered(src)
+        assert snap.pods
+    finally:
+        await src.close()

@@ -169,3 +169,27 @@ async def test_scenarios(
 ) -> None:
     s = start(sandbox, tmp_path, scenarios, use_prometheus=False)
     assert incidents(await fetch(s.url)) == expected
+
+
+async def test_stand_in_follows_the_console_namespaces(tmp_path: Path) -> None:
+    staging = SandboxPod(
+        "staging", "openclaw-adapter-amazon-6c7d8e9f0-s1s1s", "adapter", "amazon", MIB, 0, None
+    )
+    s = MetricsSandbox(
+        tmp_path, lambda: [*fleet_pods(), staging], frozenset(), use_prometheus=False
+    )
+    s.start()
+    try:
+        for namespaces, expected in ((("openclaw",), {"openclaw"}), (("staging",), {"staging"})):
+            source = PrometheusSource(PrometheusConfig(url=s.url), namespaces)
+            try:
+                snapshot = await source.fetch()
+            finally:
+                await source.close()
+            assert {p.namespace for p in snapshot.pods} == expected
+        source = PrometheusSource(PrometheusConfig(url=s.url), ("elsewhere",))
+        with pytest.raises(SourceError, match="answers only the console's catalog"):
+            await source.fetch()
+        await source.close()
+    finally:
+        s.stop()

@@ -12,6 +12,7 @@ from .store import Obj, Store
 from .timefmt import now_rfc3339, parse_rfc3339, rfc3339_micro
 
 HEARTBEAT = "openclaw.io/last-heartbeat"
+OOM_APP = "openclaw-adapter-amazon"
 
 
 class Churn:
@@ -27,20 +28,21 @@ class Churn:
             return
         self._next = time.monotonic() + self._interval
         self._store.mutate(LEASE, NAMESPACE, "openclaw-queue-leader", _renew)
-        pods = sorted(
-            (p.obj for p in self._store.query(POD, NAMESPACE)[0]),
-            key=lambda p: p["metadata"]["name"],
-        )
+        pods = sorted(self._store.query(POD, NAMESPACE)[0], key=lambda p: p.name)
         if self._oom:
             # Only the pods that were already being OOM-killed keep dying; fresh ones are fine.
-            victims = [p for p in pods if _last_reason(p) == "OOMKilled"]
+            victims = [
+                p
+                for p in pods
+                if p.labels.get("app") == OOM_APP and _last_reason(p.obj) == "OOMKilled"
+            ]
             if victims:
                 victim = victims[next(self._turn) % len(victims)]
-                self._store.mutate(POD, NAMESPACE, victim["metadata"]["name"], _oom_restart)
+                self._store.mutate(POD, NAMESPACE, victim.name, _oom_restart)
                 return
         if pods:
             pod = pods[next(self._turn) % len(pods)]
-            self._store.mutate(POD, NAMESPACE, pod["metadata"]["name"], _heartbeat)
+            self._store.mutate(POD, NAMESPACE, pod.name, _heartbeat)
 
 
 def _last_reason(pod: Obj) -> str | None:

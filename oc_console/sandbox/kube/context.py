@@ -31,6 +31,6 @@ class Context:
         if len(self._padding) != count:
             pods, _ = self.store.query(POD, NAMESPACE)
             base = pods[0].raw
-            name = pods[0].obj["metadata"]["name"].encode()
+            name = pods[0].name.encode()
             self._padding = [base.replace(name, b"%s-pad%d" % (name, i)) for i in range(count)]
         return self._padding

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import defaultdict
 from typing import Any
 
 from . import objects
@@ -19,18 +18,8 @@ from .timefmt import now_rfc3339
 Obj = dict[str, Any]
 
 
-def _owner_uid(obj: Obj) -> str | None:
-    refs = obj["metadata"].get("ownerReferences") or []
-    return next((r["uid"] for r in refs if r.get("controller")), None)
-
-
 def _revision(rs: Obj) -> int:
     return int((rs["metadata"].get("annotations") or {}).get(REVISION, "0"))
-
-
-def is_ready(pod: Obj) -> bool:
-    conds = (pod.get("status") or {}).get("conditions") or []
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in conds)
 
 
 class DeploymentController:
@@ -56,42 +45,34 @@ class DeploymentController:
                 self._sync_deployment(d.obj)
             for rs in self._all(REPLICASET):
                 self._sync_replicaset(rs.obj)
-            pods = self._pods_by_owner()
             for d in self._all(DEPLOYMENT):
-                self._sync_status(d.obj, pods)
+                self._sync_status(d.obj)
 
     def _all(self, res: Resource) -> list[Stored]:
         return self._store.query(res, None)[0]
 
-    def _pods_by_owner(self) -> dict[str, list[Obj]]:
-        grouped: dict[str, list[Obj]] = defaultdict(list)
-        for pod in self._all(POD):
-            uid = _owner_uid(pod.obj)
-            if uid:
-                grouped[uid].append(pod.obj)
-        return grouped
+    def _pods(self, rs: Obj) -> list[Stored]:
+        return self._store.owned(POD, rs["metadata"]["uid"])
 
     def _owned_rs(self, deployment: Obj) -> list[Obj]:
-        uid = deployment["metadata"]["uid"]
-        return [rs.obj for rs in self._all(REPLICASET) if _owner_uid(rs.obj) == uid]
+        return [rs.obj for rs in self._store.owned(REPLICASET, deployment["metadata"]["uid"])]
 
     def _collect_garbage(self) -> None:
         """Background cascading deletion: dependents of a deleted owner go too."""
         for res, owner_res in ((REPLICASET, DEPLOYMENT), (POD, REPLICASET)):
             owners = {o.obj["metadata"]["uid"] for o in self._all(owner_res)}
             for item in self._all(res):
-                refs = item.obj["metadata"].get("ownerReferences") or []
-                if any(r["kind"] == owner_res.kind and r["uid"] not in owners for r in refs):
-                    self._store.delete(res, item.namespace, item.obj["metadata"]["name"])
+                if item.owner and item.owner not in owners:
+                    self._store.delete(res, item.namespace, item.name)
 
-    def _counts(self, rs: Obj, pods: dict[str, list[Obj]]) -> RsCount:
-        mine = pods.get(rs["metadata"]["uid"], [])
+    def _counts(self, rs: Obj) -> RsCount:
+        mine = self._pods(rs)
         return RsCount(
             name=rs["metadata"]["name"],
             revision=_revision(rs),
             replicas=int(rs["spec"].get("replicas", 0)),
             pods=len(mine),
-            ready=sum(is_ready(p) for p in mine),
+            ready=sum(p.ready for p in mine),
         )
 
     def _sync_deployment(self, d: Obj) -> None:
@@ -115,15 +96,10 @@ class DeploymentController:
             self._store.mutate(
                 DEPLOYMENT, ns, name, lambda o: _set_annotation(o, REVISION, revision)
             )
-        pods = self._pods_by_owner()
         desired = int(d["spec"].get("replicas", 1))
         surge, unavailable = _surge(d)
-        new_count = self._counts(new, pods)
-        olds = [
-            self._counts(rs, pods)
-            for rs in owned
-            if rs["metadata"]["uid"] != new["metadata"]["uid"]
-        ]
+        new_count = self._counts(new)
+        olds = [self._counts(rs) for rs in owned if rs["metadata"]["uid"] != new["metadata"]["uid"]]
         target = new_rs_target(desired, surge, new_count, olds)
         if target != new_count.replicas:
             self._scale_rs(d, new_count, target)
@@ -158,7 +134,7 @@ class DeploymentController:
 
     def _sync_replicaset(self, rs: Obj) -> None:
         ns = rs["metadata"]["namespace"]
-        mine = self._pods_by_owner().get(rs["metadata"]["uid"], [])
+        mine = self._pods(rs)
         want = int(rs["spec"].get("replicas", 0))
         now = time.time()
         for _ in range(want - len(mine)):
@@ -172,16 +148,21 @@ class DeploymentController:
                 component="replicaset-controller",
             )
         # Scale down removes pods that are not ready first, then the youngest.
-        doomed = sorted(mine, key=lambda p: (is_ready(p), p["metadata"]["creationTimestamp"]))
-        for pod in doomed[: max(0, len(mine) - want)]:
-            name = pod["metadata"]["name"]
+        excess = len(mine) - want
+        doomed = (
+            sorted(mine, key=lambda p: (p.ready, p.obj["metadata"]["creationTimestamp"]))
+            if excess > 0
+            else []
+        )
+        for pod in doomed[: max(0, excess)]:
+            name = pod.name
             self._store.delete(POD, ns, name)
             self._starting.pop((ns, name), None)
             self._event(
                 rs, "SuccessfulDelete", f"Deleted pod: {name}", component="replicaset-controller"
             )
-        mine = self._pods_by_owner().get(rs["metadata"]["uid"], [])
-        ready = sum(is_ready(p) for p in mine)
+        mine = self._pods(rs)
+        ready = sum(p.ready for p in mine)
         status = {
             "replicas": len(mine),
             "fullyLabeledReplicas": len(mine),
@@ -191,7 +172,7 @@ class DeploymentController:
         }
         self._store.mutate(REPLICASET, ns, rs["metadata"]["name"], lambda o: _set_status(o, status))
 
-    def _sync_status(self, d: Obj, pods: dict[str, list[Obj]]) -> None:
+    def _sync_status(self, d: Obj) -> None:
         meta = d["metadata"]
         current = self._store.require(DEPLOYMENT, meta["namespace"], meta["name"]).obj
         owned = self._owned_rs(current)
@@ -199,10 +180,8 @@ class DeploymentController:
         new = next((rs for rs in owned if strip_hash(rs["spec"]["template"]) == template), None)
         if new is None:
             return
-        olds = [self._counts(rs, pods) for rs in owned if rs is not new]
-        status = deployment_status(
-            current, self._counts(new, pods), olds, now_rfc3339(), time.time()
-        )
+        olds = [self._counts(rs) for rs in owned if rs is not new]
+        status = deployment_status(current, self._counts(new), olds, now_rfc3339(), time.time())
         self._store.mutate(
             DEPLOYMENT, meta["namespace"], meta["name"], lambda o: _set_status(o, status)
         )

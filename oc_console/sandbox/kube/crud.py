@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from . import patch as patching
 from .errors import ApiError
 from .resources import DEPLOYMENT, POD, Resource
-from .selectors import Predicate, field_selector, label_selector, to_selector_string
+from .selectors import field_selector, label_selector, to_selector_string
 from .store import Obj, Store, Stored
 
 # Kinds whose status only the /status subresource may change.
@@ -26,9 +27,7 @@ def list_body(
 ) -> bytes:
     items, rv = store.query(res, namespace or None)
     keep = matcher(query)
-    items = sorted(
-        (s for s in items if keep(s.obj)), key=lambda s: (s.namespace, s.obj["metadata"]["name"])
-    )
+    items = sorted((s for s in items if keep(s)), key=lambda s: (s.namespace, s.name))
     meta: Obj = {"resourceVersion": str(rv)}
     raws = [s.raw for s in items]
     limit = int(query.get("limit") or 0)
@@ -55,10 +54,13 @@ def _decode_continue(token: str | None) -> int:
         raise ApiError.bad_request("continue key is not valid") from None
 
 
-def matcher(query: dict[str, str]) -> Predicate:
+def matcher(query: dict[str, str]) -> Callable[[Stored], bool]:
+    """Selectors over stored versions; only a field selector needs the parsed object."""
     labels = label_selector(query.get("labelSelector"))
-    fields = field_selector(query.get("fieldSelector"))
-    return lambda obj: labels(obj) and fields(obj)
+    fields = field_selector(query.get("fieldSelector")) if query.get("fieldSelector") else None
+    return lambda s: (
+        labels({"metadata": {"labels": s.labels}}) and (fields is None or fields(s.obj))
+    )
 
 
 def create(store: Store, res: Resource, namespace: str, body: Any, dry_run: bool) -> Obj:
@@ -72,6 +74,8 @@ def create(store: Store, res: Resource, namespace: str, body: Any, dry_run: bool
                 "request"
             )
         meta["namespace"] = namespace
+    else:
+        meta.pop("namespace", None)
     body["apiVersion"], body["kind"] = res.api_version, res.kind
     for key in ("uid", "resourceVersion", "generation"):
         meta.pop(key, None)

@@ -81,9 +81,6 @@ class Handler(Responder):
                 # The body must still be read, or it would be parsed as the next request.
                 self.read_body_quietly()
                 raise ApiError.unauthorized()
-            if "protobuf" in self.headers.get("Content-Type", ""):
-                self.read_body_quietly()
-                raise ApiError.unsupported_media(self.headers["Content-Type"])
             self._route(url.path, query)
         except ApiError as err:
             self.send_error_status(err)

@@ -26,7 +26,8 @@ def answer(ctx: Context, res: Resource, body: Any) -> Obj:
         resource = f"{resource}/{attrs['subresource']}"
     denied = ctx.faults.is_denied(attrs.get("verb", ""), resource)
     body["status"] = (
-        {"allowed": False, "denied": True, "reason": "denied by the sandbox's RBAC fault"}
+        # RBAC only ever grants: a missing grant is "not allowed", without a reason.
+        {"allowed": False}
         if denied
         else {"allowed": True, "reason": 'RBAC: allowed by RoleBinding "oncall/openclaw"'}
     )

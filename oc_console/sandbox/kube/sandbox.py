@@ -18,7 +18,7 @@ from .handler import Handler
 from .resources import POD
 from .scenarios import CRASHLOOP_IMAGE, NAMESPACE, resolve
 from .server import ApiServer
-from .store import Store
+from .store import Store, Stored
 from .tls import server_context, write_server_tls
 from .views import PodView, pod_views
 
@@ -120,7 +120,7 @@ class KubeSandbox:
 
     def pods_view(self) -> list[PodView]:
         pods, _ = self._ctx.store.query(POD, None)
-        return [view for pod in pods for view in pod_views(pod.obj)]
+        return [view for pod in pods for view in _views(pod)]
 
     def stop(self) -> None:
         self._halt.set()
@@ -139,3 +139,11 @@ class KubeSandbox:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _views(pod: Stored) -> list[PodView]:
+    # Each stored version is immutable, so its views are computed once.
+    if "views" not in pod.derived:
+        pod.derived["views"] = pod_views(pod.obj)
+    views: list[PodView] = pod.derived["views"]
+    return views

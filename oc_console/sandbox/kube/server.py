@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from . import protobuf
 from .errors import ApiError
 
 
@@ -116,6 +117,8 @@ class Responder(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         if not raw:
             return None
+        if "protobuf" in self.headers.get("Content-Type", ""):
+            return protobuf.decode(raw)
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:

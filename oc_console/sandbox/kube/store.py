@@ -21,19 +21,49 @@ def encode(obj: Obj) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-@dataclass(frozen=True)
-class Stored:
-    """One version of an object; `raw` is kept so a 10k-item list is a join, not 10k dumps."""
+def _is_ready(obj: Obj) -> bool:
+    conds = (obj.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conds)
 
-    obj: Obj
-    raw: bytes
+
+def _controller_uid(obj: Obj) -> str:
+    refs = obj["metadata"].get("ownerReferences") or []
+    return next((str(r["uid"]) for r in refs if r.get("controller")), "")
+
+
+class Stored:
+    """One immutable version of an object.
+
+    `raw` is kept so a 10,000-item list is a join, not 10,000 dumps; the fields that lists,
+    selectors and controllers read are extracted up front, so most reads never parse `raw`.
+    """
+
+    __slots__ = ("_obj", "derived", "labels", "name", "namespace", "owner", "raw", "ready")
+
+    def __init__(self, raw: bytes, obj: Obj | None, like: Obj, name: str, namespace: str) -> None:
+        self.raw = raw
+        self._obj = obj
+        self.name = name
+        self.namespace = namespace
+        self.labels: dict[str, str] = like["metadata"].get("labels") or {}
+        self.owner = _controller_uid(like)
+        self.ready = _is_ready(like)
+        # Values computed from this version by readers (e.g. metric views), kept with it.
+        self.derived: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, obj: Obj) -> Stored:
+        meta = obj["metadata"]
+        return cls(encode(obj), obj, obj, meta["name"], meta.get("namespace", ""))
 
     @property
-    def namespace(self) -> str:
-        return str(self.obj["metadata"].get("namespace", ""))
+    def obj(self) -> Obj:
+        if self._obj is None:
+            self._obj = json.loads(self.raw)
+        return self._obj
 
     def copy(self) -> Obj:
-        # json round-trip is faster than deepcopy and guarantees nothing stored is shared.
+        # A json round-trip is faster than deepcopy and guarantees nothing stored is shared.
         result: Obj = json.loads(self.raw)
         return result
 
@@ -50,6 +80,10 @@ class Store:
     def __init__(self, history: int = 20_000) -> None:
         self.cond = threading.Condition(threading.RLock())
         self._objects: dict[str, dict[tuple[str, str], Stored]] = {r.key: {} for r in RESOURCES}
+        # resource -> controller owner uid -> that owner's objects, for the controllers.
+        self._owned: dict[str, dict[str, dict[tuple[str, str], Stored]]] = {
+            r.key: {} for r in RESOURCES
+        }
         self._rv = 1
         self._history: deque[Change] = deque(maxlen=history)
         # A watch may resume from any version >= floor; older ones get 410 Gone.
@@ -85,24 +119,39 @@ class Store:
     def load(self, res: Resource, objects: Iterable[Obj]) -> None:
         """Bulk insert without history: the fleet at start-up, where no watcher exists yet."""
         with self.cond:
-            table = self._objects[res.key]
             for obj in objects:
                 self._rv += 1
                 _stamp(obj, self._rv)
-                meta = obj["metadata"]
-                table[(meta.get("namespace", ""), meta["name"])] = Stored(obj, encode(obj))
+                self._put(res, Stored.of(obj))
             self._floor = self._rv
 
-    def load_raw(self, res: Resource, texts: Iterable[str]) -> None:
-        """Bulk insert of JSON texts carrying a "__RV__" placeholder for the resourceVersion."""
+    def load_raw(self, res: Resource, clones: Iterable[tuple[Obj, str, str]]) -> None:
+        """Bulk insert of (object it was cloned from, name, JSON text with a "__RV__"
+        placeholder): the text is parsed only when someone reads the whole object."""
         with self.cond:
-            table = self._objects[res.key]
-            for text in texts:
+            for like, name, text in clones:
                 self._rv += 1
                 raw = text.replace('"__RV__"', f'"{self._rv}"', 1).encode()
-                obj = json.loads(raw)
-                table[(obj["metadata"]["namespace"], obj["metadata"]["name"])] = Stored(obj, raw)
+                self._put(res, Stored(raw, None, like, name, like["metadata"]["namespace"]))
             self._floor = self._rv
+
+    def owned(self, res: Resource, owner_uid: str) -> list[Stored]:
+        with self.cond:
+            return list(self._owned[res.key].get(owner_uid, {}).values())
+
+    def _put(self, res: Resource, stored: Stored) -> None:
+        key = (stored.namespace, stored.name)
+        old = self._objects[res.key].get(key)
+        if old is not None and old.owner:
+            self._owned[res.key][old.owner].pop(key, None)
+        self._objects[res.key][key] = stored
+        if stored.owner:
+            self._owned[res.key].setdefault(stored.owner, {})[key] = stored
+
+    def _drop(self, res: Resource, key: tuple[str, str]) -> None:
+        old = self._objects[res.key].pop(key)
+        if old.owner:
+            self._owned[res.key][old.owner].pop(key, None)
 
     def create(self, res: Resource, obj: Obj, dry_run: bool = False) -> Obj:
         with self.cond:
@@ -121,7 +170,7 @@ class Store:
             if dry_run:
                 meta.pop("resourceVersion", None)
                 return obj
-            return self._commit(res, key, obj, "ADDED")
+            return self._commit(res, obj, "ADDED")
 
     def replace(self, res: Resource, obj: Obj, dry_run: bool = False) -> Obj:
         """Store a new version; the caller has already merged it with the current one."""
@@ -132,7 +181,7 @@ class Store:
                 raise ApiError.not_found(res, key[1])
             if dry_run:
                 return obj
-            return self._commit(res, key, obj, "MODIFIED")
+            return self._commit(res, obj, "MODIFIED")
 
     def mutate(self, res: Resource, namespace: str, name: str, fn: Callable[[Obj], bool]) -> bool:
         """Apply fn to a copy under the lock; store it when fn says it changed something."""
@@ -143,7 +192,7 @@ class Store:
             obj = current.copy()
             if not fn(obj):
                 return False
-            self._commit(res, (namespace, name), obj, "MODIFIED")
+            self._commit(res, obj, "MODIFIED")
             return True
 
     def delete(self, res: Resource, namespace: str, name: str, dry_run: bool = False) -> Obj:
@@ -152,10 +201,10 @@ class Store:
             obj = current.copy()
             if dry_run:
                 return obj
-            del self._objects[res.key][(namespace, name)]
+            self._drop(res, (namespace, name))
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
-            self._record(Change(self._rv, res.key, "DELETED", Stored(obj, encode(obj))))
+            self._record(Change(self._rv, res.key, "DELETED", Stored.of(obj)))
             return obj
 
     def changes_after(self, rv: int) -> list[Change] | None:
@@ -178,11 +227,11 @@ class Store:
             self._rv += 1
             self._floor = self._rv
 
-    def _commit(self, res: Resource, key: tuple[str, str], obj: Obj, kind: str) -> Obj:
+    def _commit(self, res: Resource, obj: Obj, kind: str) -> Obj:
         self._rv += 1
         _stamp(obj, self._rv)
-        stored = Stored(obj, encode(obj))
-        self._objects[res.key][key] = stored
+        stored = Stored.of(obj)
+        self._put(res, stored)
         self._record(Change(self._rv, res.key, kind, stored))
         return obj
 

@@ -27,6 +27,14 @@ def _gone(rv: int, current: int) -> bytes:
     return _line("ERROR", json.dumps(status).encode())
 
 
+def _bookmark(res: Resource, rv: int, annotations: dict[str, str] | None = None) -> bytes:
+    meta: dict[str, object] = {"resourceVersion": str(rv)}
+    if annotations:
+        meta["annotations"] = annotations
+    obj = {"kind": res.kind, "apiVersion": res.api_version, "metadata": meta}
+    return _line("BOOKMARK", json.dumps(obj).encode())
+
+
 def parse_rv(value: str) -> int | None:
     if value in ("", "0"):
         return None
@@ -48,12 +56,16 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         h.chunk(_gone(rv or 0, store.rv))
         h.end_stream()
         return
-    if rv is None:
-        # No version: the current state as ADDED events first, as the API server does.
+    initial = query.get("sendInitialEvents") == "true"
+    if rv is None or initial:
+        # The current state as ADDED events first; a streaming list (client-go's WatchList)
+        # then waits for the bookmark that marks the end of that initial state.
         items, rv = store.query(res, namespace or None)
-        for item in items:
-            if keep(item.obj):
-                h.chunk(_line("ADDED", item.raw))
+        added = [_line("ADDED", item.raw) for item in items if keep(item)]
+        if added:
+            h.chunk(b"".join(added))
+        if initial:
+            h.chunk(_bookmark(res, rv, {"k8s.io/initial-events-end": "true"}))
     deadline = time.monotonic() + timeout
     next_bookmark = time.monotonic() + ctx.bookmark_interval
     while not h.server.stopping.is_set():
@@ -74,7 +86,7 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
             for c in changes
             if c.key == res.key
             and (not namespace or c.item.namespace == namespace)
-            and keep(c.item.obj)
+            and keep(c.item)
         ]
         rv = max(rv, changes[-1].rv) if changes else rv
         if out:
@@ -83,11 +95,6 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         if now >= deadline:
             break
         if bookmarks and now >= next_bookmark:
-            mark = {
-                "kind": res.kind,
-                "apiVersion": res.api_version,
-                "metadata": {"resourceVersion": str(rv)},
-            }
-            h.chunk(_line("BOOKMARK", json.dumps(mark).encode()))
+            h.chunk(_bookmark(res, rv))
             next_bookmark = now + ctx.bookmark_interval
     h.end_stream()

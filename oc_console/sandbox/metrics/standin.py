@@ -36,21 +36,21 @@ def start_stand_in(model: FleetModel, reason: str) -> LocalServer:
                 self._json(404, _error("not_found", f"the stand-in does not serve {path}"))
                 return
             pods = model.pods()
-            queries = {q.promql: q for q in catalog(tuple({p.namespace for p in pods}))}
-            query = queries.get(params.get("query", [""])[0])
+            query, spaces = _known(pods).get(params.get("query", [""])[0], (None, ()))
             if query is None or bool(query.range_seconds) != path.endswith("_range"):
-                self._json(
-                    400, _error("bad_data", "the stand-in answers only the console's catalog")
-                )
+                message = "the stand-in answers only the console's catalog"
+                self._json(400, _error("bad_data", message))
                 return
-            pods = [p for p in pods if platform_of_pod(p.pod)]
+            pods = [
+                p for p in pods if platform_of_pod(p.pod) and (not spaces or p.namespace in spaces)
+            ]
             if query.range_seconds:
-                start, end = float(params["start"][0]), float(params["end"][0])
-                step = float(params["step"][0])
-                data = {
-                    "resultType": "matrix",
-                    "result": _matrix(model, pods, query, (start, end, step)),
-                }
+                span = (
+                    float(params["start"][0]),
+                    float(params["end"][0]),
+                    float(params["step"][0]),
+                )
+                data = {"resultType": "matrix", "result": _matrix(model, pods, query, span)}
             else:
                 t = float(params["time"][0]) if "time" in params else time.time()
                 points = _instant(model, pods, query, t)
@@ -62,6 +62,14 @@ def start_stand_in(model: FleetModel, reason: str) -> LocalServer:
             self.reply(status, json.dumps(body).encode(), "application/json")
 
     return LocalServer(StandIn)
+
+
+def _known(pods: list[SandboxPod]) -> dict[str, tuple[Query, tuple[str, ...]]]:
+    """The catalog for the namespaces a console is likely to ask about: all of the fleet's,
+    each one alone, or none (every namespace)."""
+    spaces = sorted({p.namespace for p in pods})
+    choices = [tuple(spaces), (), *((n,) for n in spaces)]
+    return {q.promql: (q, ns) for ns in choices for q in catalog(ns)}
 
 
 def _error(kind: str, message: str) -> dict[str, object]:

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from oc_console.domain.kube import ContainerState, FleetSnapshot, LogLine, PodLogTail, PodRow
-from oc_console.sources.kube.client import KubeClient, describe_error, iter_lines
+from oc_console.sources.kube.client import KubeClient, describe_error, get, iter_lines
 
 MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines, not files
 TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ships megabytes
@@ -89,20 +89,23 @@ def _log_call(
     follow: bool,
     timeout: float,
 ) -> Any:
-    from kubernetes.client import CoreV1Api
-
-    options: dict[str, Any] = {"container": container, "_preload_content": False}
-    if tail is not None:
-        options["tail_lines"] = tail
-    if previous:
-        options["previous"] = True
-    if follow:
-        options["follow"] = True
-        options["_request_timeout"] = (timeout, FOLLOW_READ_TIMEOUT)
-    else:
-        options["limit_bytes"] = TAIL_LIMIT_BYTES
-        options["_request_timeout"] = (timeout, timeout)
-    return CoreV1Api(client.api).read_namespaced_pod_log(pod, namespace, **options)
+    query: dict[str, object] = {
+        "container": container,
+        "tailLines": tail,
+        "previous": previous or None,
+        "follow": follow or None,
+        # A tail asks the kubelet for a bounded amount; a follow is bounded by its ring.
+        "limitBytes": None if follow else TAIL_LIMIT_BYTES,
+    }
+    read_timeout = FOLLOW_READ_TIMEOUT if follow else timeout
+    return get(
+        client,
+        "/api/v1/namespaces/{namespace}/pods/{name}/log",
+        query,
+        (timeout, read_timeout),
+        namespace=namespace,
+        name=pod,
+    )
 
 
 def read_tail(
@@ -132,9 +135,9 @@ def read_tail(
     try:
         lines = deque((parse_log_line(b) for b in iter_lines(response, MAX_LINE_BYTES)), tail)
     except Exception as exc:
+        response.close()  # part of the body is unread: the connection cannot be reused
         return (), describe_error(exc, client, "get", "pods/log", namespace)
-    finally:
-        response.release_conn()
+    response.release_conn()
     return tuple(lines), None
 
 
@@ -206,7 +209,7 @@ class LogFollower:
                 self.error = describe_error(exc, client, "get", "pods/log", namespace)
         finally:
             if self._response is not None:
-                self._response.release_conn()
+                self._response.close()  # a follow is never read to its end: do not pool it
             self.ended = True
 
 

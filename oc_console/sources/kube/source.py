@@ -47,59 +47,43 @@ def _tls_secret(obj: dict[str, Any]) -> object | None:
     return certs.parse_tls_secret(obj) if obj.get("type") == "kubernetes.io/tls" else None
 
 
-def kind_specs(client: KubeClient, cfg: KubernetesConfig) -> list[KindSpec]:
-    from kubernetes import client as k8s
-
-    core = k8s.CoreV1Api(client.api)
-    apps = k8s.AppsV1Api(client.api)
-    hpa = k8s.AutoscalingV2Api(client.api)
-    custom = k8s.CustomObjectsApi(client.api)
+def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
     matcher = parse.AdapterMatcher(cfg.adapter_label, cfg.adapter_pattern)
-
-    def certificates(namespace: str, **options: Any) -> Any:
-        return custom.list_namespaced_custom_object(
-            "cert-manager.io", "v1", namespace, "certificates", **options
-        )
-
+    core = "/api/v1/namespaces/{namespace}"
+    apps = "/apis/apps/v1/namespaces/{namespace}"
     specs = [
-        KindSpec("pods", core.list_namespaced_pod, lambda o: parse.parse_pod(o, matcher)),
+        KindSpec("pods", f"{core}/pods", lambda o: parse.parse_pod(o, matcher)),
         KindSpec(
             "deployments",
-            apps.list_namespaced_deployment,
+            f"{apps}/deployments",
             lambda o: parse.parse_deployment(o, matcher),
             label_selector=cfg.adapter_label,  # has the label; the regex picks adapters
         ),
         KindSpec(
             "replicasets",
-            apps.list_namespaced_replica_set,
+            f"{apps}/replicasets",
             parse.parse_replicaset,
             required=False,
             label_selector=cfg.adapter_label,
         ),
         KindSpec(
             "horizontalpodautoscalers",
-            hpa.list_namespaced_horizontal_pod_autoscaler,
+            "/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers",
             parse.parse_hpa,
             required=False,
             absent_on=(404,),
         ),
-        KindSpec(
-            "events",
-            core.list_namespaced_event,
-            _keep_event,
-            required=False,
-            max_items=EVENT_KEEP,
-        ),
+        KindSpec("events", f"{core}/events", _keep_event, required=False, max_items=EVENT_KEEP),
         KindSpec(
             "certificates.cert-manager.io",
-            certificates,
+            "/apis/cert-manager.io/v1/namespaces/{namespace}/certificates",
             certs.parse_certificate,
             required=False,
             absent_on=(404,),
         ),
         KindSpec(
             "secrets",
-            core.list_namespaced_secret,
+            f"{core}/secrets",
             _tls_secret,
             required=False,
             field_selector="type=kubernetes.io/tls",
@@ -109,7 +93,7 @@ def kind_specs(client: KubeClient, cfg: KubernetesConfig) -> list[KindSpec]:
         specs.append(
             KindSpec(
                 "events",
-                core.list_namespaced_event,
+                f"{core}/events",
                 parse.parse_event,
                 required=False,
                 absent_on=(403, 404),  # reading node events is a bonus, not a requirement
@@ -187,9 +171,13 @@ class KubeSource:
         failed = cache.failures(required=True)
         if failed:
             raise SourceError(failed[0].error or "unknown error")
-        if not all(s.synced for s in cache.streams if s.spec.required):
+        pending = [s for s in cache.streams if s.spec.required and not s.synced]
+        if pending:  # a slow server or a huge first list: say which, keep listing meanwhile
             server = self._client.server if self._client else "the API server"
-            raise SourceError(f"no answer from {server} within {self.config.timeout_seconds:g}s")
+            first = pending[0]
+            raise SourceError(
+                f"still listing {first.spec.kind} in namespace {first.namespace} from {server}"
+            )
         last = self._last
         if last is None or last.generation != cache.generation:
             self._last = last = await asyncio.to_thread(self.snapshot)
@@ -256,7 +244,7 @@ class KubeSource:
             client = connect(self.config)
             cache = WatchCache(
                 client,
-                kind_specs(client, self.config),
+                kind_specs(self.config),
                 self.config.namespaces,
                 self.config.timeout_seconds,
             )

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from oc_console.domain.kube import WatchStatus
-from oc_console.sources.kube.client import KubeClient, describe_error, iter_lines
+from oc_console.sources.kube.client import KubeClient, describe_error, get, iter_lines
 
 PAGE_SIZE = 500  # client-go's pager default: a page of 500 pods is a few MB of JSON
 MAX_PAGE_BYTES = 512 * 1024 * 1024  # past this a "page" is an API server ignoring `limit`
@@ -31,13 +31,11 @@ BACKOFF_MAX = 30.0
 WATCH_READ_TIMEOUT = 90.0  # API servers send a bookmark about once a minute
 UNAVAILABLE_RETRY = 60.0  # an API that is not installed (a CRD) is looked for again this often
 
-Lister = Callable[..., Any]  # (namespace, **list options) -> urllib3.HTTPResponse
-
 
 @dataclass(frozen=True)
 class KindSpec:
     kind: str  # the API resource, as messages name it: "pods", "certificates.cert-manager.io"
-    lister: Lister
+    path: str  # the collection, with a {namespace}: "/api/v1/namespaces/{namespace}/pods"
     parse: Callable[[dict[str, Any]], object | None]  # None: not something we keep
     required: bool = True  # without it the source has nothing useful to show
     # Statuses that mean "not here" rather than a failure: 404 for an API that is not
@@ -80,19 +78,20 @@ def gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def read_body(response: Any, max_bytes: int) -> bytes:
-    """The whole body of a list response, refusing an unbounded one."""
-    parts: list[bytes] = []
-    size = 0
+def read_body(response: Any, max_bytes: int) -> bytearray:
+    """The whole body of a list response, refusing an unbounded one. One growing buffer, so
+    a 50 MB page costs 50 MB, not the chunks plus their join."""
+    body = bytearray()
     try:
         for chunk in response.stream(1024 * 1024, decode_content=True):
-            size += len(chunk)
-            if size > max_bytes:
+            body += chunk
+            if len(body) > max_bytes:
                 raise ValueError(f"a list page is larger than {max_bytes // 2**20} MB")
-            parts.append(chunk)
-    finally:
-        response.release_conn()
-    return b"".join(parts)
+    except BaseException:
+        response.close()  # unread bytes would poison the pooled connection's next request
+        raise
+    response.release_conn()
+    return body
 
 
 class Stream:
@@ -116,6 +115,7 @@ class Stream:
         self._stop = threading.Event()
         self._response: Any = None
         self.state = "listing"
+        self._verb = "list"  # of the request in flight, for the error message
         self.error: str | None = None
         self.resource_version: str | None = None
         self.last_sync: datetime | None = None
@@ -200,32 +200,29 @@ class Stream:
         if status in self.spec.absent_on:
             self.state, self.error = "unavailable", None
         else:
-            verb = "watch" if self.synced else "list"
-            self.error = describe_error(exc, self._client, verb, self.spec.kind, self.namespace)
+            self.error = describe_error(
+                exc, self._client, self._verb, self.spec.kind, self.namespace
+            )
             self.state = "backoff"
         self._on_change()
 
-    def _options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"_preload_content": False}
-        if self.spec.label_selector:
-            options["label_selector"] = self.spec.label_selector
-        if self.spec.field_selector:
-            options["field_selector"] = self.spec.field_selector
-        return options
+    def _options(self) -> dict[str, object]:
+        return {
+            "labelSelector": self.spec.label_selector,
+            "fieldSelector": self.spec.field_selector,
+        }
 
     def _list(self) -> None:
         from kubernetes.client.exceptions import ApiException
 
-        self.state = "listing"
+        self.state, self._verb = "listing", "list"
         rows: dict[str, object] = {}
         token: str | None = None
         while True:
             options = self._options()
-            options.update(limit=PAGE_SIZE, _request_timeout=(self._timeout, self._timeout))
-            if token:
-                options["_continue"] = token
+            options.update({"limit": PAGE_SIZE, "continue": token})
             try:
-                response = self._client_call(options)
+                response = self._client_call(options, (self._timeout, self._timeout))
             except ApiException as exc:
                 if exc.status == 410 and token:  # the continue token expired: start over
                     rows, token = {}, None
@@ -248,8 +245,8 @@ class Stream:
         self.resource_version = meta.get("resourceVersion") or None
         self._synced()
 
-    def _client_call(self, options: dict[str, Any]) -> Any:
-        response = self.spec.lister(self.namespace, **options)
+    def _client_call(self, options: dict[str, object], timeout: tuple[float, float]) -> Any:
+        response = get(self._client, self.spec.path, options, timeout, namespace=self.namespace)
         self._response = response
         if self._stop.is_set():  # stop() ran before the response existed to be shut down
             response.shutdown()
@@ -276,17 +273,25 @@ class Stream:
         """Watch until the server ends the stream or the connection drops. True when any
         event arrived (so the stream was worth it and resuming at once is right)."""
         import urllib3
+        from kubernetes.client.exceptions import ApiException
 
         options = self._options()
         options.update(
-            watch=True,
-            allow_watch_bookmarks=True,
-            resource_version=self.resource_version,
-            # The server ends a watch after this long; spread reconnects like client-go.
-            timeout_seconds=random.randint(300, 600),
-            _request_timeout=(self._timeout, WATCH_READ_TIMEOUT),
+            {
+                "watch": True,
+                "allowWatchBookmarks": True,
+                "resourceVersion": self.resource_version,
+                # The server ends a watch after this long; spread reconnects like client-go.
+                "timeoutSeconds": random.randint(300, 600),
+            }
         )
-        response = self._client_call(options)
+        self._verb = "watch"
+        try:
+            response = self._client_call(options, (self._timeout, WATCH_READ_TIMEOUT))
+        except ApiException as exc:
+            if exc.status == 410:  # some servers answer an expired version with HTTP 410
+                raise Gone from None
+            raise
         if self.error is not None or self.state != "watching":  # connected again
             self.error, self.state = None, "watching"
             self._on_change()
@@ -305,7 +310,8 @@ class Stream:
             self.reconnects += 1
         finally:
             self._response = None
-            response.release_conn()
+            # A watch never ends with its body read out: drop the connection, never pool it.
+            response.close()
         return streamed
 
     def _event(self, event: dict[str, Any]) -> None:

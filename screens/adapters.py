@@ -1,0 +1,53 @@
+"""Adapters: one row per platform — replicas, restarts, terminations, golden signals, memory."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.adapter_rows import ADAPTER_COLUMNS, SORTS, adapter_lines, adapter_row
+from screens.base import ConsoleScreen
+from screens.widgets.row_table import Row, RowTable
+
+
+class AdaptersScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    #adapters { height: 1fr; border: round $primary; }
+    """
+    BINDINGS = [Binding("S", "cycle_sort", "sort", id="adapters.sort")]
+
+    def compose_body(self) -> ComposeResult:
+        yield RowTable(ADAPTER_COLUMNS, empty="no adapter Deployments found", id="adapters")
+
+    def on_mount(self) -> None:
+        self._sort = 0
+        super().on_mount()
+        table = self.query_one("#adapters", RowTable)
+        table.sort_by(self._sort_key)
+        self._titles()
+        table.focus()
+
+    def _sort_key(self, row: Row) -> object:
+        return (row.sort_key[self._sort], row.sort_key[1])
+
+    def _titles(self) -> None:
+        table = self.query_one("#adapters", RowTable)
+        table.border_title = f"Adapters  (sorted by {SORTS[self._sort]}; S to change)"
+
+    def action_cycle_sort(self) -> None:
+        self._sort = (self._sort + 1) % len(SORTS)
+        self.query_one("#adapters", RowTable).sort_by(self._sort_key)
+        self._titles()
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        table = self.query_one("#adapters", RowTable)
+        if snap.fleet is None:
+            health = snap.source("kubernetes")
+            table.empty = (health.error if health else None) or "waiting for the cluster…"
+        table.set_rows([adapter_row(line) for line in adapter_lines(snap.fleet, snap.metrics)])
+
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        from screens.adapter_detail import AdapterScreen
+
+        self.app.push_screen(AdapterScreen(event.row.key))

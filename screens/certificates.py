@@ -1,0 +1,76 @@
+"""Certificates, closest to expiry first, against the renewBefore >= 336h policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+
+from oc_console.domain.kube import CertStatus
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.base import ConsoleScreen
+from screens.format import age
+from screens.widgets.row_table import Column, Row, RowTable
+
+CERT_COLUMNS = (
+    Column("CERTIFICATE", 26),
+    Column("EXPIRES IN", 10, right=True),
+    Column("NOT AFTER", 16),
+    Column("RENEW BEFORE", 12, right=True),
+    Column("READY", 9),
+    Column("POLICY", 7),
+    Column("ISSUER / SANS", 20),
+)
+
+
+def _remaining(c: CertStatus, now: datetime) -> float | None:
+    left = c.remaining(now)
+    return None if left is None else left.total_seconds()
+
+
+def cert_row(c: CertStatus, now: datetime) -> Row:
+    left = _remaining(c, now)
+    ready = "-" if c.ready is None else "True" if c.ready else (c.reason or "False")
+    if c.issuing:
+        ready += " issuing"
+    renew = c.renew_before.total_seconds() if c.renew_before else None
+    due = left is not None and renew is not None and left <= renew
+    sans = ", ".join(c.tls.sans) if c.tls else (c.tls_error or "")
+    issuer = c.tls.issuer if c.tls else ""
+    return Row(
+        key=c.key,
+        cells=(
+            f"{c.namespace}/{c.name}",
+            "expired" if left is not None and left <= 0 else age(left),
+            f"{c.not_after:%Y-%m-%d %H:%M}" if c.not_after else "-",
+            age(renew) if renew is not None else "-",
+            ready,
+            "ok" if c.policy_ok else "<336h",
+            f"{issuer}  {sans}".strip(),
+        ),
+        style="bold red" if due or c.ready is False else "yellow" if not c.policy_ok else "",
+        sort_key=(left if left is not None else float("inf"),),
+    )
+
+
+def cert_rows(certs: tuple[CertStatus, ...], now: datetime) -> list[Row]:
+    return sorted((cert_row(c, now) for c in certs), key=lambda r: r.sort_key)
+
+
+class CertificatesScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    #certs { height: 1fr; border: round $primary; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield RowTable(CERT_COLUMNS, empty="no certificates", id="certs")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#certs").border_title = "Certificates, soonest expiry first"
+        self.query_one("#certs", RowTable).focus()
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        if snap.fleet is not None:
+            rows = cert_rows(snap.fleet.certificates, snap.generated_at)
+            self.query_one("#certs", RowTable).set_rows(rows)
