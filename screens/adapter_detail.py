@@ -14,11 +14,11 @@ from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
 POD_COLUMNS = (
-    Column("POD", 34),
+    Column("POD", 41),
     Column("READY", 5, right=True),
     Column("STATUS", 16),
     Column("RST", 4, right=True),
-    Column("LAST TERMINATION", 24),
+    Column("LAST TERMINATION", 30),
     Column("MEM REQ/LIM", 12),
     Column("AGE", 7, right=True),
 )

@@ -57,20 +57,22 @@ class AdapterLine:
             return "OOMKilled"
         if a.ready < a.desired:
             return "Degraded"
+        m = self.metrics
+        if m is not None and (m.error_ratio or 0) >= 0.05:
+            return "Erroring"
+        if m is not None and (m.throttled_ratio or 0) >= 0.1:
+            return "Throttled"
+        if m is not None and (m.queue_oldest_age_seconds or 0) >= 300:
+            return "Backlog"
         return "Ready" if a.rollout == "complete" else a.rollout.capitalize()
 
     @property
     def severity_style(self) -> str:
         if self.status in ("CrashLoop", "Unavailable", "RolloutStuck"):
             return "bold red"
-        if self.status in ("OOMKilled", "Degraded") or self.throttled_or_failing:
+        if self.status in ("OOMKilled", "Degraded", "Erroring", "Throttled", "Backlog"):
             return "yellow"
         return ""
-
-    @property
-    def throttled_or_failing(self) -> bool:
-        m = self.metrics
-        return m is not None and ((m.error_ratio or 0) >= 0.05 or (m.throttled_ratio or 0) >= 0.1)
 
 
 def adapter_lines(
@@ -98,7 +100,7 @@ ADAPTER_COLUMNS = (
     Column("READY", 5, right=True),
     Column("STATUS", 12),
     Column("RST", 4, right=True),
-    Column("LAST TERM", 13),
+    Column("LAST TERM", 15),
     Column("ERR", 5, right=True),
     Column("429", 5, right=True),
     Column("P95", 6, right=True),

@@ -100,7 +100,7 @@ class LogScreen(ConsoleScreen):
         if mismatches:
             table.border_subtitle = f"{mismatches} signature mismatch lines"
         if self._follow:
-            table.action_jump(-1)
+            table.call_after_refresh(table.action_jump, -1)  # once laid out: it knows its height
 
     def _status(self, message: str) -> None:
         from rich.text import Text

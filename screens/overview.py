@@ -63,16 +63,17 @@ def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
         health = snap.source("postgres")
         text.append(health.status if health else "-")
     else:
-        text.append(f"{db.saturation_pct:.0f} % of connections, ")
+        text.append(f"{db.saturation_pct:.0f} % conn, ")
         text.append(
             f"{db.idle_in_transaction_count} idle in tx",
             "bold red" if db.idle_in_transaction_count > 100 else "",
         )
-    text.append("  (2)   certs ", "bold")
+    text.append(" (2)  ", "dim")
+    text.append("next cert expiry ", "bold")
     if snap.fleet is not None and snap.fleet.certificates:
         soonest = cert_rows(snap.fleet.certificates, snap.generated_at)[0]
-        text.append(f"{soonest.key.split('/')[-1]} expires in {soonest.cells[1]}", soonest.style)
-    text.append("  (5)", "dim")
+        text.append(f"{soonest.cells[1]} {soonest.key.split('/')[-1]}", soonest.style)
+    text.append(" (5)", "dim")
     return text
 
 

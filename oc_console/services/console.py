@@ -181,8 +181,11 @@ class Console:
         )
         return lines
 
-    def follow_logs(self, namespace: str, pod: str, container: str) -> LogStream:
-        stream: LogStream = self._kube().follow_logs(namespace, pod, container)
+    def follow_logs(
+        self, namespace: str, pod: str, container: str, *, tail: int = 2000
+    ) -> LogStream:
+        """Follow a log from its last `tail` lines: enough history to filter by an order id."""
+        stream: LogStream = self._kube().follow_logs(namespace, pod, container, tail=tail)
         return stream
 
     # --- database capabilities ---
@@ -211,4 +214,3 @@ class Console:
             sent: bool = await source.signal_backend(statement, pid)
             outcome["result"] = "signalled" if sent else "no such backend"
         return sent
-

@@ -187,7 +187,8 @@ class RowTable(ScrollView, can_focus=True):
         parts = []
         used = 0
         for i, col in enumerate(self.columns):
-            last = i == len(self.columns) - 1
+            # the last column takes what is left, unless it is a right-aligned number
+            last = i == len(self.columns) - 1 and not col.right
             w = max(col.width, width - used) if last else col.width
             parts.append(_fit(cells[i] if i < len(cells) else "", w, col.right))
             used += w + 1

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from oc_console.sandbox.database import SandboxDatabase
+from oc_console.sandbox.runner import Sandbox, parse_scenarios
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +18,14 @@ def pool_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxDa
         yield db
     finally:
         db.stop()
+
+
+@pytest.fixture(scope="session")
+def fleet_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The whole sandbox with every scenario: database, Kubernetes API, metrics."""
+    sandbox = Sandbox(parse_scenarios("all"), Path(tmp_path_factory.mktemp("fleet")))
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

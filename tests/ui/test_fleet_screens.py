@@ -1,0 +1,195 @@
+"""Adapters, adapter detail, logs, events, certificates and the Overview's fleet panels, driven
+by Pilot against the whole sandbox (real PostgreSQL, the Kubernetes API stand-in, metrics)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from oc_console.config import load_config
+from oc_console.sandbox.runner import Sandbox
+from oc_console.services.console import Console
+from screens.adapter_detail import AdapterScreen
+from screens.adapter_metrics import AdapterMetricsScreen
+from screens.app import ConsoleApp, make_app
+from screens.logs import LogScreen
+from screens.widgets.row_table import RowTable
+from tests.kubectl import kubectl
+
+pytestmark = pytest.mark.integration
+ORDER = "114-3941689-8772232"
+
+
+async def until(pilot: object, check: object, timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+
+
+def app_on(sandbox: Sandbox) -> ConsoleApp:
+    return make_app(Console(load_config(flags=sandbox.flags(), environ={})))
+
+
+def loaded(app: ConsoleApp) -> bool:
+    s = app.snapshot
+    return bool(s and s.fleet and s.metrics and s.database)
+
+
+def table(app: ConsoleApp, selector: str) -> RowTable:
+    return app.screen.query_one(selector, RowTable)
+
+
+async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("3")
+        adapters = table(app, "#adapters")
+        await until(pilot, lambda: len(adapters.rows) == 7)
+        by_platform = {r.cells[0]: r.cells for r in adapters.rows}
+        assert by_platform["amazon"][2] == "OOMKilled"
+        assert by_platform["amazon"][4].startswith("OOMKilled(137)")
+        assert by_platform["shopee"][2] == "CrashLoop"
+        assert by_platform["shopee"][6] == "60%"  # 429 ratio from Prometheus
+        assert by_platform["tiktok"][2] == "Erroring"
+        assert by_platform["amazon"][9].split()[0] == "96%"  # memory against the 512Mi limit
+        assert "512Mi" in by_platform["amazon"][9]
+        # severity first: the red rows lead
+        assert [r.cells[0] for r in adapters.rows][:2] in (
+            ["shopee", "amazon"],
+            ["amazon", "shopee"],
+        )
+        await pilot.press("S")  # by platform
+        await pilot.pause()
+        assert [r.cells[0] for r in adapters.rows] == sorted(by_platform)
+
+        adapters.cursor = [r.cells[0] for r in adapters.rows].index("amazon")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
+        pods = table(app, "#pods")
+        await until(pilot, lambda: len(pods.rows) == 3)
+        assert all("OOMKilled(137)" in r.cells[4] for r in pods.rows)
+        assert all(r.cells[5] == "256Mi/512Mi" for r in pods.rows)
+
+        await pilot.press("m")
+        await until(pilot, lambda: isinstance(app.screen, AdapterMetricsScreen))
+        memory = table(app, "#memory")
+        await until(pilot, lambda: len(memory.rows) > 0)
+        adapter_rows = [r for r in memory.rows if r.cells[1] == "adapter"]
+        assert len(adapter_rows) == 3, [r.cells for r in memory.rows]
+        assert all(r.cells[3] == "512Mi" and r.cells[5] for r in adapter_rows)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
+
+        # the pod that handled the stuck order, as kubectl tells it
+        out = kubectl(fleet_sandbox, "logs", "-l", "app=openclaw-adapter-amazon", "-c", "adapter",
+                      "--prefix", "--tail=-1")  # fmt: skip
+        line = next(x for x in out.splitlines() if ORDER in x)
+        order_pod = line.split("/")[1]
+        pods.cursor = [r.key for r in pods.rows].index(order_pod)
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        log = table(app, "#log")
+        await until(pilot, lambda: len(log.rows) > 0)
+        await pilot.press("slash", *ORDER)
+        await pilot.pause()
+        await until(pilot, lambda: len(log.rows) > 0)
+        assert all(r.cells[2] == ORDER for r in log.rows)
+        assert any("429" in r.cells[4] for r in log.rows)
+
+
+async def test_crashloop_previous_logs_and_events(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        fleet = app.snapshot.fleet  # type: ignore[union-attr]
+        shopee = next(a for a in fleet.adapters if a.platform == "shopee")
+        await app.push_screen(AdapterScreen(shopee.key))
+        await pilot.pause()
+        pods = table(app, "#pods")
+        await until(pilot, lambda: any(r.cells[2] == "CrashLoopBackOff" for r in pods.rows))
+        pods.cursor = next(i for i, r in enumerate(pods.rows) if r.cells[2] == "CrashLoopBackOff")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        log = table(app, "#log")
+        await until(pilot, lambda: len(log.rows) > 0)
+        assert app.screen.previous  # type: ignore[attr-defined]
+
+        await pilot.press("escape", "escape", "4")
+        await pilot.pause()
+        events = table(app, "#events")
+        await until(pilot, lambda: len(events.rows) > 0)
+        kinds = [r.cells[1] for r in events.rows]
+        first_normal = kinds.index("Normal") if "Normal" in kinds else len(kinds)
+        assert all(k == "Warning" for k in kinds[:first_normal])  # warnings before the rest
+
+
+async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("5")
+        certs = table(app, "#certs")
+        await until(pilot, lambda: len(certs.rows) > 0)
+        names = [r.cells[0] for r in certs.rows]
+        assert names[0] == "openclaw/openclaw-api-tls"  # expires in ~5 days
+        first = certs.rows[0]
+        assert first.cells[5] == "<336h" and first.style == "yellow"
+        expiries = [r.sort_key[0] for r in certs.rows]
+        assert expiries == sorted(expiries)
+
+
+async def test_overview_fleet_panels_and_strip(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        await pilot.pause()
+        panel = table(app, "#adapter-panel")
+        assert {r.cells[0] for r in panel.rows} == {
+            "amazon", "shopee", "tiktok", "lazada", "coupang", "walmart", "shopify",
+        }  # fmt: skip
+        certs = table(app, "#cert-panel")
+        assert certs.rows[0].cells[0] == "openclaw-api-tls"
+        findings = {r.key.split(":")[0] for r in table(app, "#findings").rows}
+        assert findings >= {
+            "pool-idle-in-transaction", "adapter-oomkilled", "adapter-crashloop",
+            "adapter-throttled", "queue-backlog", "cert-expiring",
+        }  # fmt: skip
+
+        def sampled_logs() -> bool:  # log tails are read in the background, a little later
+            keys = {r.key.split(":")[0] for r in table(app, "#findings").rows}
+            return "webhook-signature-mismatch" in keys
+
+        await until(pilot, sampled_logs, timeout=30)
+    small = app_on(fleet_sandbox)
+    async with small.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: loaded(small))
+        await pilot.pause()
+        strip = str(small.screen.query_one("#fleet-strip").render())
+        assert "amazon OOMKilled" in strip and "shopee CrashLoop" in strip
+        assert not small.screen.query_one("#fleet-row").display
+
+
+async def test_a_cluster_change_shows_within_a_second(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: loaded(app))
+        await pilot.press("3")
+        adapters = table(app, "#adapters")
+        await until(pilot, lambda: len(adapters.rows) == 7)
+        walmart = next(r for r in adapters.rows if r.cells[0] == "walmart")
+        desired = int(walmart.cells[1].split("/")[1])
+        kubectl(
+            fleet_sandbox, "scale", "deploy/openclaw-adapter-walmart", f"--replicas={desired + 1}"
+        )
+        start = asyncio.get_running_loop().time()
+
+        def scaled() -> bool:
+            row = next(r for r in adapters.rows if r.cells[0] == "walmart")
+            return row.cells[1].endswith(f"/{desired + 1}")
+
+        await until(pilot, scaled, timeout=5)
+        assert asyncio.get_running_loop().time() - start < 1.5
+        kubectl(fleet_sandbox, "scale", "deploy/openclaw-adapter-walmart", f"--replicas={desired}")
