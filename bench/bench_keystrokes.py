@@ -1,0 +1,116 @@
+"""Keystroke to screen, p95, on the real console in a pty against the sandbox: alone (the
+baseline), while 50 pod events/s arrive, and while every Prometheus query waits 2 s."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bench.common import report
+from bench.terminal import Terminal
+from oc_console.sandbox.runner import Sandbox, parse_scenarios
+
+KEYS = 60
+EVENTS_PER_SECOND = 50
+SLOW_SECONDS = 2.0
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[18]
+
+
+def keystrokes(sandbox: Sandbox, prometheus: str) -> float:
+    flags = sandbox.flags()
+    term = Terminal.console(
+        "--pg-dsn", str(flags["postgres.dsn"]), "--kubeconfig", str(flags["kubernetes.kubeconfig"]),
+        "--context", str(flags["kubernetes.context"]), "--prometheus", prometheus,
+    )  # fmt: skip
+    try:
+        term.wait_for(b"k8s", timeout=60)
+        term.read_for(3.0)
+        term.key_latency(b"3")  # the Adapters screen: seven rows to move in
+        term.read_for(1.0)
+        samples = [term.key_latency(b"j" if i % 2 == 0 else b"k") for i in range(KEYS)]
+    finally:
+        term.close()
+    return p95(samples)
+
+
+@contextmanager
+def pod_events(sandbox: Sandbox) -> Iterator[None]:
+    """Patch pod annotations at EVENTS_PER_SECOND through the API: each one a watch event."""
+    from kubernetes import client, config
+
+    api = client.CoreV1Api(
+        config.new_client_from_config(str(sandbox.kube.kubeconfig_path), sandbox.kube.context)
+    )
+    pods = [p.pod for p in sandbox.kube.pods_view()]
+    stop = threading.Event()
+
+    def run() -> None:
+        i = 0
+        while not stop.is_set():
+            start = time.monotonic()
+            body = {"metadata": {"annotations": {"bench.openclaw.io/tick": str(i)}}}
+            api.patch_namespaced_pod(pods[i % len(pods)], "openclaw", body)
+            i += 1
+            stop.wait(max(0.0, 1 / EVENTS_PER_SECOND - (time.monotonic() - start)))
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+@contextmanager
+def slow_proxy(target: str) -> Iterator[str]:
+    """A Prometheus that answers everything SLOW_SECONDS late."""
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(SLOW_SECONDS)
+            with urllib.request.urlopen(target + self.path, timeout=10) as upstream:
+                body = upstream.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main() -> int:
+    with Sandbox(parse_scenarios("all")) as sandbox:
+        fast = sandbox.metrics.url
+        baseline = keystrokes(sandbox, fast)
+        with pod_events(sandbox):
+            busy = keystrokes(sandbox, fast)
+        with slow_proxy(fast) as slow:
+            waiting = keystrokes(sandbox, slow)
+    ok = report("keystroke_p95_50_pod_events_per_s", busy * 1000, baseline * 1000, 1.5, "ms")
+    ok = report("keystroke_p95_absolute", busy * 1000, 50, 1.0, "ms") and ok
+    ok = report("keystroke_p95_prometheus_2s", waiting * 1000, baseline * 1000, 1.5, "ms") and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
