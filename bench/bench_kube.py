@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -45,11 +46,11 @@ asyncio.run(main())
 """
 
 
-def best(fn: object, runs: int = RUNS) -> float:
+def best(fn: Callable[[], object], runs: int = RUNS) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         samples.append(time.perf_counter() - start)
     return min(samples)
 
@@ -108,7 +109,11 @@ def parse_only(payload: bytes) -> None:
 
 def child_rss(kubeconfig: Path) -> tuple[int, float]:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(kubeconfig)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, str(kubeconfig)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return int(result["pods"]), result["rss"] / 2**20

@@ -7,8 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,9 @@ class Kubectl:
         self.kubeconfig = kubeconfig
         self.env = {**os.environ, "HOME": str(home), "KUBECONFIG": str(kubeconfig)}
 
-    def run(self, *args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [kubectl_path(), "--kubeconfig", str(self.kubeconfig), *args],
             capture_output=True,
@@ -49,30 +49,14 @@ class Kubectl:
         return json.loads(self.run(*args, "-o", "json").stdout)
 
 
-@pytest.fixture(scope="module")
-def kube_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSandbox]:
-    sandbox = KubeSandbox(
-        tmp_path_factory.mktemp("kube"), ready_delay=0.1, bookmark_interval=0.5
-    )
-    with sandbox:
-        yield sandbox
+def start_sandbox(workdir: Path) -> KubeSandbox:
+    """The sandbox the tests share: fast pod start-up and frequent bookmarks."""
+    return KubeSandbox(workdir, ready_delay=0.1, bookmark_interval=0.5).start()
 
 
-@pytest.fixture(autouse=True)
-def _clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    if "kube_sandbox" in request.fixturenames:
-        faults = request.getfixturevalue("kube_sandbox").faults
-        faults.denied.clear()
-        faults.expire_next_watch = False
-        faults.pad_pod_lists = 0
-        faults.latency = 0.0
-
-
-@pytest.fixture(scope="module")
-def kubectl(kube_sandbox: KubeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
-    return Kubectl(kube_sandbox.kubeconfig_path, tmp_path_factory.mktemp("home"))
-
-
-def sandbox_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("kube-sandbox") or "process_request" in t.name]
+def reset_faults(sandbox: KubeSandbox) -> None:
+    faults = sandbox.faults
+    faults.denied.clear()
+    faults.expire_next_watch = False
+    faults.pad_pod_lists = 0
+    faults.latency = 0.0

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from kube_fixtures import Kubectl, reset_faults, start_sandbox
 
 from oc_console.sandbox.kube import KubeSandbox
-
-from kube_fixtures import Kubectl, _clear_faults, kube_sandbox, kubectl  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
 REVISION = "deployment.kubernetes.io/revision"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+
+
+@pytest.fixture(scope="module")
+def kube_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSandbox]:
+    sandbox = start_sandbox(tmp_path_factory.mktemp("kube"))
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture(autouse=True)
+def _faults_off(kube_sandbox: KubeSandbox) -> Iterator[None]:
+    yield
+    reset_faults(kube_sandbox)
+
+
+@pytest.fixture(scope="module")
+def kubectl(kube_sandbox: KubeSandbox, tmp_path_factory: pytest.TempPathFactory) -> Kubectl:
+    return Kubectl(kube_sandbox.kubeconfig_path, tmp_path_factory.mktemp("home"))
 
 
 def _revision(rs: dict[str, Any]) -> int:
@@ -46,7 +65,9 @@ def test_get_prints_a_table(kubectl: Kubectl) -> None:
     out = kubectl.run("get", "pods", "-l", "app=openclaw-adapter-tiktok").stdout
     lines = out.splitlines()
     assert lines[0].split()[0] == "NAME"
-    assert len(lines) == 3 and all(line.startswith("openclaw-adapter-tiktok-") for line in lines[1:])
+    assert len(lines) == 3 and all(
+        line.startswith("openclaw-adapter-tiktok-") for line in lines[1:]
+    )
 
 
 def test_restart_status_undo_and_scale_roll_real_pods(kubectl: Kubectl) -> None:
@@ -83,14 +104,18 @@ def test_crashloop_rollout_is_stuck_until_undone(kubectl: Kubectl) -> None:
     assert stuck.returncode == 1
     assert f'deployment "{app}" exceeded its progress deadline' in stuck.stderr
     waiting = [
-        p for p in _by_app(kubectl, "pods", app)
+        p
+        for p in _by_app(kubectl, "pods", app)
         if "waiting" in p["status"]["containerStatuses"][0]["state"]
     ]
     assert [p["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] for p in waiting] == [
         "CrashLoopBackOff"
     ]
-    previous = kubectl.run("logs", waiting[0]["metadata"]["name"], "-c", "adapter", "--previous")
+    pod = waiting[0]["metadata"]["name"]
+    previous = kubectl.run("logs", pod, "-c", "adapter", "--previous")
     assert "ShopSyncPolicy" in previous.stdout
+    events = kubectl.json("get", "events", "--field-selector", f"involvedObject.name={pod}")
+    assert "BackOff" in {e["reason"] for e in events["items"]}
 
     kubectl.run("rollout", "undo", f"deploy/{app}")
     kubectl.run("rollout", "status", f"deploy/{app}", "--timeout=30s")
@@ -134,9 +159,12 @@ def test_server_dry_run_writes_nothing(kubectl: Kubectl) -> None:
     before = kubectl.json("get", f"deploy/{app}")
     rs_before = _by_app(kubectl, "rs", app)
     # `rollout restart` has no --dry-run in kubectl 1.37; this is the patch it sends.
-    restart = (
-        '{"spec":{"template":{"metadata":{"annotations":{"%s":"2026-01-01T00:00:00Z"}}}}}'
-        % RESTARTED_AT
+    restart = json.dumps(
+        {
+            "spec": {
+                "template": {"metadata": {"annotations": {RESTARTED_AT: "2026-01-01T00:00:00Z"}}}
+            }
+        }
     )
     preview = kubectl.json("patch", f"deploy/{app}", "-p", restart, "--dry-run=server")
     assert preview["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
@@ -153,18 +181,29 @@ def test_server_dry_run_writes_nothing(kubectl: Kubectl) -> None:
 def test_patch_types(kubectl: Kubectl) -> None:
     app = "deploy/openclaw-adapter-lazada"
     merged = kubectl.json(
-        "patch", app, "--type=merge", "-p", '{"metadata":{"labels":{"tier":"gold"}}}',
+        "patch",
+        app,
+        "--type=merge",
+        "-p",
+        '{"metadata":{"labels":{"tier":"gold"}}}',
         "--dry-run=server",
     )
     assert merged["metadata"]["labels"]["tier"] == "gold"
     strategic = kubectl.json(
-        "patch", app, "--dry-run=server", "-p",
+        "patch",
+        app,
+        "--dry-run=server",
+        "-p",
         '{"spec":{"template":{"spec":{"containers":[{"name":"adapter","image":"x/y:1"}]}}}}',
     )
     container = strategic["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "x/y:1" and container["env"]  # merged by name, not replaced
     replaced = kubectl.json(
-        "patch", app, "--type=json", "--dry-run=server", "-p",
+        "patch",
+        app,
+        "--type=json",
+        "--dry-run=server",
+        "-p",
         '[{"op":"replace","path":"/spec/replicas","value":4}]',
     )
     assert replaced["spec"]["replicas"] == 4

@@ -10,8 +10,13 @@ from . import objects
 from .naming import strip_hash
 from .objects import REVISION, ContainerState
 from .resources import DEPLOYMENT, EVENT, POD, REPLICASET, Resource
-from .rollout import RsCount, deployment_status, new_rs_target, old_rs_targets
-from .rollout import surge_and_unavailable as _surge
+from .rollout import (
+    RsCount,
+    deployment_status,
+    new_rs_target,
+    old_rs_targets,
+    surge_and_unavailable,
+)
 from .store import Store, Stored
 from .timefmt import now_rfc3339
 
@@ -97,7 +102,7 @@ class DeploymentController:
                 DEPLOYMENT, ns, name, lambda o: _set_annotation(o, REVISION, revision)
             )
         desired = int(d["spec"].get("replicas", 1))
-        surge, unavailable = _surge(d)
+        surge, unavailable = surge_and_unavailable(d)
         new_count = self._counts(new)
         olds = [self._counts(rs) for rs in owned if rs["metadata"]["uid"] != new["metadata"]["uid"]]
         target = new_rs_target(desired, surge, new_count, olds)
@@ -154,8 +159,8 @@ class DeploymentController:
             if excess > 0
             else []
         )
-        for pod in doomed[: max(0, excess)]:
-            name = pod.name
+        for gone in doomed[: max(0, excess)]:
+            name = gone.name
             self._store.delete(POD, ns, name)
             self._starting.pop((ns, name), None)
             self._event(

@@ -112,7 +112,10 @@ def write(store: Store, res: Resource, current: Stored, body: Any, sub: str, dry
     return store.replace(res, new, dry_run)
 
 
-def patched(current: Stored, content_type: str, body: Any) -> Obj:
+def patched(res: Resource, current: Stored, content_type: str, body: Any) -> Obj:
+    if res.group == "cert-manager.io" and content_type.startswith(patching.STRATEGIC_PATCH):
+        # Custom resources have no patch strategy schema, so the API server refuses these.
+        raise ApiError.unsupported_media(content_type)
     return patching.apply(content_type, current.copy(), body)
 
 

@@ -203,9 +203,11 @@ def _clones(base: Obj, count: int) -> Iterator[tuple[Obj, str, str]]:
     rs_name = base["metadata"]["generateName"].rstrip("-")
     taken = {name}
     for i in range(count):
+        attempt = 0
         new_name = name
-        while new_name in taken:
-            new_name = f"{rs_name}-{safe_suffix(5, rs_name, 'extra', str(i), str(len(taken)))}"
+        while new_name in taken:  # five characters collide now and then among 1,000s of pods
+            new_name = f"{rs_name}-{safe_suffix(5, rs_name, 'extra', str(i), str(attempt))}"
+            attempt += 1
         taken.add(new_name)
         new_node = NODES[i % len(NODES)]
         yield (

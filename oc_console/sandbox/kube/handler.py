@@ -107,7 +107,8 @@ class Handler(Responder):
             raise ApiError.forbidden(
                 self.ctx.user, verb, route.res, route.sub, route.namespace, route.name
             )
-        allowed = route.res.subresource(route.sub).verbs if route.sub else route.res.verbs  # type: ignore[union-attr]
+        sub = route.res.subresource(route.sub)
+        allowed = sub.verbs if sub is not None else route.res.verbs
         if verb not in allowed and not (verb == "list" and "list" in route.res.verbs):
             self.read_body_quietly()
             raise ApiError.not_allowed()
@@ -169,7 +170,7 @@ class Handler(Responder):
             current = ctx.store.require(res, ns, route.name)
             body = self.read_body()
             if verb == "patch":
-                body = crud.patched(current, self.headers.get("Content-Type", ""), body)
+                body = crud.patched(res, current, self.headers.get("Content-Type", ""), body)
             self.send_bytes(
                 200, encode(crud.write(ctx.store, res, current, body, route.sub, dry_run))
             )

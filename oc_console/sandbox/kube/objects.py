@@ -117,7 +117,10 @@ def container_status(
             "terminated": {
                 "exitCode": state.last_exit,
                 "reason": state.last_reason,
-                "startedAt": rfc3339(state.last_finished - 300),
+                # A crash at start-up runs for a second; an OOM kill after minutes of work.
+                "startedAt": rfc3339(
+                    state.last_finished - (1 if state.last_reason == "Error" else 300)
+                ),
                 "finishedAt": rfc3339(state.last_finished),
                 "containerID": f"containerd://{hex64(pod_name, 'prev', str(state.restarts))}",
             }

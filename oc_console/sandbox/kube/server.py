@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -12,6 +13,8 @@ from typing import Any
 
 from . import protobuf
 from .errors import ApiError
+
+_log = logging.getLogger(__name__)
 
 
 class ApiServer(ThreadingHTTPServer):
@@ -34,6 +37,11 @@ class ApiServer(ThreadingHTTPServer):
         conn, addr = self.socket.accept()
         # The TLS handshake runs in the request thread, so a slow client stalls only itself.
         return self._tls.wrap_socket(conn, server_side=True, do_handshake_on_connect=False), addr
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The sandbox shares a terminal with the console: never print a traceback onto it.
+        # Clients that hang up mid-request are routine; anything else goes to the debug log.
+        _log.debug("request from %s failed", client_address, exc_info=True)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         try:

@@ -220,13 +220,6 @@ class Store:
             newer.reverse()
             return newer
 
-    def expire_history(self) -> None:
-        """Forget every change so far: any watch resuming from an older version gets 410."""
-        with self.cond:
-            self._history.clear()
-            self._rv += 1
-            self._floor = self._rv
-
     def _commit(self, res: Resource, obj: Obj, kind: str) -> Obj:
         self._rv += 1
         _stamp(obj, self._rv)

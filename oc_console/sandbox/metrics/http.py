@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_log = logging.getLogger(__name__)
 
 
 class _Server(ThreadingHTTPServer):
@@ -11,6 +14,10 @@ class _Server(ThreadingHTTPServer):
     # of the connections wait a second for a SYN retransmit.
     request_queue_size = 64
     daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # The sandbox shares a terminal with the console: never print a traceback onto it.
+        _log.debug("request from %s failed", client_address, exc_info=True)
 
 
 class LocalServer:
