@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity
 
 SUBJECT = "postgres"
@@ -17,17 +18,6 @@ class PoolThresholds:
     saturation_critical_pct: float = 95.0
     idle_in_transaction_count: int = 100
     idle_in_transaction_minutes: float = 5.0
-
-
-def _age(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    s = int(seconds)
-    if s < 120:
-        return f"{s}s"
-    if s < 7200:
-        return f"{s // 60}m"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
 def _top_apps(snapshot: PoolSnapshot, limit: int = 3) -> str:
@@ -77,7 +67,7 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                 ),
                 evidence=(
                     f"most from: {_top_apps(snapshot)}",
-                    f"oldest transaction {_age(snapshot.oldest_xact_age_s)} "
+                    f"oldest transaction {human_duration(snapshot.oldest_xact_age_s)} "
                     f"(pid {snapshot.oldest_xact_pid})",
                 ),
                 runbook="pool-exhaustion",
@@ -95,11 +85,12 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                 summary=(
                     f"{len(old)} sessions have been idle in transaction for more than "
                     f"{t.idle_in_transaction_minutes:g} min, the oldest for "
-                    f"{_age(worst.xact_age_s)} (pid {worst.pid}, {worst.application_name})."
+                    f"{human_duration(worst.xact_age_s)} "
+                    f"(pid {worst.pid}, {worst.application_name})."
                 ),
                 evidence=tuple(
                     f"pid {s.pid} {s.application_name} {s.client_addr or 'local'} "
-                    f"{_age(s.xact_age_s)}: {s.query[:80]}"
+                    f"{human_duration(s.xact_age_s)}: {s.query[:80]}"
                     for s in old[:5]
                 ),
                 runbook="pool-exhaustion",
@@ -129,7 +120,7 @@ def blocking_chains(snapshot: PoolSnapshot) -> list[Finding]:
             subject=SUBJECT,
             summary=(
                 f"{len(snapshot.blocked)} sessions wait on locks held by {who}, "
-                f"a chain {depth + 1} deep; the longest has waited {_age(longest)}."
+                f"a chain {depth + 1} deep; the longest has waited {human_duration(longest)}."
             ),
             evidence=tuple(
                 f"{'  ' * d}pid {s.pid} {s.application_name} {s.state}: {s.query[:70]}"

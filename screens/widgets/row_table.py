@@ -58,7 +58,7 @@ class RowTable(ScrollView, can_focus=True):
         Binding("enter", "select", "open", show=False, id="table.select"),
     ]
 
-    class Selected(Message):
+    class _RowMessage(Message):
         def __init__(self, table: RowTable, row: Row) -> None:
             super().__init__()
             self.table = table
@@ -68,17 +68,11 @@ class RowTable(ScrollView, can_focus=True):
         def control(self) -> RowTable:
             return self.table
 
-    class Highlighted(Message):
+    class Selected(_RowMessage):
+        """`enter` on a row."""
+
+    class Highlighted(_RowMessage):
         """The cursor moved to another row."""
-
-        def __init__(self, table: RowTable, row: Row) -> None:
-            super().__init__()
-            self.table = table
-            self.row = row
-
-        @property
-        def control(self) -> RowTable:
-            return self.table
 
     def __init__(
         self,
@@ -129,12 +123,23 @@ class RowTable(ScrollView, can_focus=True):
             rows = [r for r in rows if any(self._filter in c.lower() for c in r.cells)]
         if self._sort is not None:
             rows = sorted(rows, key=self._sort)  # type: ignore[arg-type]
-        self._rows = rows
+        old, self._rows = self._rows, rows
         index = next((i for i, r in enumerate(rows) if r.key == keep), None)
-        self.cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
+        cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
+        if rows and len(old) == len(rows) and cursor == self.cursor:
+            # Same shape: repaint only the lines that changed, not the whole table.
+            for i in self._visible():
+                if old[i] != rows[i]:
+                    self._refresh_row(i)
+            return
+        self.cursor = cursor
         # No horizontal scrolling: the last column takes what is left and is cut there.
         self.virtual_size = Size(0, len(rows) + 1)
         self.refresh()
+
+    def _visible(self) -> range:
+        top = int(self.scroll_y)
+        return range(top, min(len(self._rows), top + max(0, self.size.height - 1)))
 
     @property
     def current(self) -> Row | None:

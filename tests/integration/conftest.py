@@ -8,8 +8,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from kube_fixtures import start_sandbox
 
 from oc_console.sandbox.database import SandboxDatabase
+from oc_console.sandbox.kube import KubeSandbox
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +22,14 @@ def sandbox_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxData
         yield db
     finally:
         db.stop()
+
+
+@pytest.fixture(scope="module")
+def kube_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSandbox]:
+    """The Kubernetes API stand-in, shared by a test module."""
+    sandbox = start_sandbox(tmp_path_factory.mktemp("kube"))
+    yield sandbox
+    sandbox.stop()
 
 
 class Sessions:

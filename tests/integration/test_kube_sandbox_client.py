@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import urllib3
-from kube_fixtures import reset_faults, start_sandbox
+from kube_fixtures import reset_faults
 from kubernetes import client, config, watch
 
 from oc_console.sandbox.kube import KUBE_SCENARIOS, KubeSandbox
@@ -19,13 +19,6 @@ from oc_console.sandbox.kube.scenarios import ORDER_ID, ORDER_TRACE_ID
 
 pytestmark = pytest.mark.integration
 NS = "openclaw"
-
-
-@pytest.fixture(scope="module")
-def kube_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSandbox]:
-    sandbox = start_sandbox(tmp_path_factory.mktemp("kube"))
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from kube_fixtures import Kubectl, reset_faults, start_sandbox
+from kube_fixtures import Kubectl, reset_faults
 
 from oc_console.sandbox.kube import KubeSandbox
 
@@ -18,13 +18,6 @@ pytestmark = pytest.mark.integration
 
 REVISION = "deployment.kubernetes.io/revision"
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
-
-
-@pytest.fixture(scope="module")
-def kube_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeSandbox]:
-    sandbox = start_sandbox(tmp_path_factory.mktemp("kube"))
-    yield sandbox
-    sandbox.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -16,16 +16,10 @@ from screens.app import ConsoleApp, make_app
 from screens.logs import LogScreen
 from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
+from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration
 ORDER = "114-3941689-8772232"
-
-
-async def until(pilot: object, check: object, timeout: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
 
 
 def app_on(sandbox: Sandbox) -> ConsoleApp:

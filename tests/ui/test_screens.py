@@ -18,19 +18,13 @@ from screens.app import ConsoleApp, make_app
 from screens.help import HelpScreen
 from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
+from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration
 
 
 def config(dsn: str) -> Config:
     return Config(postgres=PostgresConfig(dsn=dsn), ui=UiConfig(refresh_seconds=0.5))
-
-
-async def until(pilot: object, check: object, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "condition never became true"
-        await pilot.pause(0.05)  # type: ignore[attr-defined]
 
 
 def has_data(app: ConsoleApp) -> bool:

@@ -32,7 +32,7 @@ def test_long_idle_names_the_oldest() -> None:
     [f] = pool_findings(snap, PoolThresholds(idle_in_transaction_minutes=5))
     assert f.summary == (
         "1 sessions have been idle in transaction for more than 5 min, "
-        "the oldest for 61m (pid 7, worker)."
+        "the oldest for 1h01m (pid 7, worker)."
     )
 
 
@@ -47,7 +47,7 @@ def test_blocking_tree_depth_first_with_roots_first() -> None:
     assert f.severity == Severity.CRITICAL  # someone has waited over a minute
     assert f.summary == (
         "3 sessions wait on locks held by pid 1 (holder, idle in transaction), a chain 3 deep; "
-        "the longest has waited 2m."
+        "the longest has waited 2m00s."
     )
 
 
