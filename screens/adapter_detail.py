@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from oc_console.domain.durations import human_duration
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
-from screens.format import age, mib
+from screens.format import mib
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -70,7 +71,7 @@ def pod_row(pod: PodRow, now_s: float) -> Row:
             str(pod.restarts),
             _termination(pod),
             memory,
-            age(now_s - created) if created else "-",
+            human_duration(now_s - created) if created else "-",
         ),
         style="bold red" if bad else "",
     )
@@ -89,7 +90,7 @@ def event_row(e: EventRow, now_s: float) -> Row:
     return Row(
         key=f"{e.namespace}/{e.name}",
         cells=(
-            age(now_s - last) if last else "-",
+            human_duration(now_s - last) if last else "-",
             e.type,
             e.reason,
             f"{e.object_kind.lower()}/{e.object_name}",

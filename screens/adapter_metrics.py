@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 
+from oc_console.domain.durations import human_duration
 from oc_console.domain.metrics import AdapterMetrics
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.adapter_rows import AdapterLine, adapter_lines
 from screens.base import ConsoleScreen
-from screens.format import age, mib, pct, seconds, sparkline
+from screens.format import mib, pct, seconds, sparkline
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -35,8 +36,8 @@ def signals_text(m: AdapterMetrics | None, stand_in: bool) -> Text:
     )
     text.append(f"   p95 {seconds(m.p95_latency_seconds)}\n")
     depth = "-" if m.queue_depth is None else f"{m.queue_depth:.0f}"
-    text.append(f"queue depth {depth}, oldest {age(m.queue_oldest_age_seconds)}")
-    text.append(f"   last sample {age(m.last_sample_age_seconds)} ago\n")
+    text.append(f"queue depth {depth}, oldest {human_duration(m.queue_oldest_age_seconds)}")
+    text.append(f"   last sample {human_duration(m.last_sample_age_seconds)} ago\n")
     failures = ", ".join(f"{reason} {n:.0f}" for reason, n in m.sync_failures) or "none"
     text.append(f"sync failures (1 h): {failures}")
     if stand_in:

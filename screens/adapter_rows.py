@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from oc_console.domain.durations import human_duration
 from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot, PodRow
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot, PodMemory
-from screens.format import age, mib, pct, seconds, sparkline
+from screens.format import mib, pct, seconds, sparkline
 from screens.widgets.row_table import Column, Row
 
 
@@ -131,7 +132,7 @@ def _memory_cell(line: AdapterLine) -> str:
 def _queue_cell(m: AdapterMetrics | None) -> str:
     if m is None or m.queue_depth is None:
         return "-"
-    return f"{m.queue_depth:.0f}/{age(m.queue_oldest_age_seconds)}"
+    return f"{m.queue_depth:.0f}/{human_duration(m.queue_oldest_age_seconds)}"
 
 
 def compact_row(line: AdapterLine) -> Row:

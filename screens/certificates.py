@@ -6,10 +6,10 @@ from datetime import datetime
 
 from textual.app import ComposeResult
 
+from oc_console.domain.durations import human_duration
 from oc_console.domain.kube import CertStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
-from screens.format import age
 from screens.widgets.row_table import Column, Row, RowTable
 
 CERT_COLUMNS = (
@@ -41,9 +41,9 @@ def cert_row(c: CertStatus, now: datetime) -> Row:
         key=c.key,
         cells=(
             f"{c.namespace}/{c.name}",
-            "expired" if left is not None and left <= 0 else age(left),
+            "expired" if left is not None and left <= 0 else human_duration(left),
             f"{c.not_after:%Y-%m-%d %H:%M}" if c.not_after else "-",
-            age(renew) if renew is not None else "-",
+            human_duration(renew) if renew is not None else "-",
             ready,
             "ok" if c.policy_ok else "<336h",
             f"{issuer}  {sans}".strip(),

@@ -7,9 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
-from screens.format import age
 from screens.widgets.database_panel import pool_summary
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
@@ -44,7 +44,7 @@ def idle_rows(db: PoolSnapshot) -> list[Row]:
             key=str(s.pid),
             cells=(
                 str(s.pid),
-                age(s.xact_age_s),
+                human_duration(s.xact_age_s),
                 s.application_name,
                 s.client_addr or "local",
                 s.user or "?",
@@ -65,7 +65,7 @@ def tree_rows(db: PoolSnapshot) -> list[Row]:
                 key=f"{depth}:{s.pid}",
                 cells=(
                     ("  " * depth) + ("└ " if depth else "") + str(s.pid),
-                    age(s.state_age_s) if s.pid in waiting else "",
+                    human_duration(s.state_age_s) if s.pid in waiting else "",
                     s.application_name,
                     s.state or "?",
                     s.query,

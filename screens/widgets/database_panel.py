@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.durations import human_duration
 from oc_console.domain.health import SourceHealth
-from screens.format import age, bar
+from screens.format import bar
 from screens.widgets.quiet_static import QuietStatic
 
 
@@ -39,7 +40,7 @@ def pool_summary(
     text.append("idle in tx ")
     text.append(f"{iit}", "bold red" if iit > 100 else "")
     text.append(f"  blocked {len(db.blocked)}", "yellow" if db.blocked else "")
-    text.append(f"{sep}oldest xact {age(db.oldest_xact_age_s)}")
+    text.append(f"{sep}oldest xact {human_duration(db.oldest_xact_age_s)}")
     if narrow:
         return text
     text.append(f"   PostgreSQL {db.server_version.split()[0]}", "dim")

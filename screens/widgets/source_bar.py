@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.format import age
 from screens.widgets.quiet_static import QuietStatic
 
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
@@ -24,9 +24,9 @@ def source_line(snap: ConsoleSnapshot) -> Text:
         status = source.status
         label = f" {_MARK.get(status, '?')}{_SHORT.get(source.name, source.name)}"
         if status == "ok":
-            label += f" {age(source.age_seconds(snap.generated_at))}"
+            label += f" {human_duration(source.age_seconds(snap.generated_at))}"
         elif status == "stale":
-            label += f" stale {age(source.age_seconds(snap.generated_at))}"
+            label += f" stale {human_duration(source.age_seconds(snap.generated_at))}"
         elif status == "down":
             label += " down"
         text.append(label, _STYLE.get(status, "dim"))
