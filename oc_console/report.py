@@ -67,9 +67,7 @@ def _certificates_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
             "renew_before": c.renew_before.total_seconds() if c.renew_before else None,
             "policy_ok": c.policy_ok,
         }
-        for c in sorted(
-            snap.fleet.certificates, key=lambda c: c.not_after or _NEVER
-        )
+        for c in sorted(snap.fleet.certificates, key=lambda c: c.not_after or _NEVER)
     ]
 
 

@@ -98,9 +98,6 @@ def states_line(db: PoolSnapshot) -> Text:
         style = "bold red" if state.startswith("idle in transaction") else ""
         text.append(f"{state} {n}", style)
         text.append("  ")
-    if db.pgbouncer is not None:
-        waiting = sum(p.cl_waiting for p in db.pgbouncer)
-        text.append(f"\nPgBouncer: {len(db.pgbouncer)} pools, {waiting} clients waiting")
     return text
 
 

@@ -38,18 +38,6 @@ class StatementStat:
 
 
 @dataclass(frozen=True)
-class PgBouncerPool:
-    database: str
-    user: str
-    mode: str
-    cl_active: int
-    cl_waiting: int
-    sv_active: int
-    sv_idle: int
-    maxwait_s: float
-
-
-@dataclass(frozen=True)
 class PoolSnapshot:
     server_version: str
     max_connections: int
@@ -67,7 +55,6 @@ class PoolSnapshot:
     can_see_all: bool  # pg_read_all_stats (part of pg_monitor) or superuser
     statements: tuple[StatementStat, ...] | None  # None: pg_stat_statements not available
     statements_note: str | None  # why statements are missing
-    pgbouncer: tuple[PgBouncerPool, ...] | None  # None: not behind PgBouncer
 
     @property
     def total_sessions(self) -> int:

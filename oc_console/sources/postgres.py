@@ -16,7 +16,6 @@ import orjson
 from oc_console.config import PostgresConfig
 from oc_console.domain.database import (
     BlockedSession,
-    PgBouncerPool,
     PoolSnapshot,
     Session,
     StatementStat,
@@ -41,7 +40,7 @@ def _session(row: dict[str, Any]) -> Session:
 
 
 def parse_probe(doc: dict[str, Any]) -> dict[str, Any]:
-    """The probe's JSON document -> PoolSnapshot fields (statements and pgbouncer added later)."""
+    """The probe's JSON document -> PoolSnapshot fields (statements are added apart)."""
     oldest = doc.get("oldest") or [None, None]
     return {
         "server_version": doc["version"],
@@ -62,27 +61,6 @@ def parse_probe(doc: dict[str, Any]) -> dict[str, Any]:
         "role": doc["role"],
         "can_see_all": bool(doc["can_see_all"]),
     }
-
-
-def parse_pools(rows: list[dict[str, Any]]) -> tuple[PgBouncerPool, ...]:
-    """SHOW POOLS rows, read by column name: columns differ between PgBouncer versions."""
-
-    def num(row: dict[str, Any], key: str) -> int:
-        return int(row.get(key) or 0)
-
-    return tuple(
-        PgBouncerPool(
-            database=str(r.get("database", "")),
-            user=str(r.get("user", "")),
-            mode=str(r.get("pool_mode", "")),
-            cl_active=num(r, "cl_active"),
-            cl_waiting=num(r, "cl_waiting"),
-            sv_active=num(r, "sv_active"),
-            sv_idle=num(r, "sv_idle"),
-            maxwait_s=num(r, "maxwait") + num(r, "maxwait_us") / 1e6,
-        )
-        for r in rows
-    )
 
 
 def describe_error(exc: BaseException, where: str) -> str:
@@ -123,7 +101,6 @@ class PostgresSource:
         self._has_statements: bool | None = None
         self._statements: tuple[StatementStat, ...] | None = None
         self._statements_note: str | None = None
-        self._pgbouncer: tuple[PgBouncerPool, ...] | None = None
 
     @property
     def where(self) -> str:
@@ -135,7 +112,6 @@ class PostgresSource:
         return await asyncpg.connect(
             self.config.dsn,
             timeout=self.config.connect_timeout_seconds,
-            statement_cache_size=0,  # PgBouncer in transaction mode cannot keep them
             server_settings={
                 "application_name": application_name,
                 "statement_timeout": str(self.config.statement_timeout_ms),
@@ -146,17 +122,7 @@ class PostgresSource:
         if self._conn is None or self._conn.is_closed():
             self._conn = await self._connect("oc-console")
             self._has_statements = None
-            await self._detect_pgbouncer()
         return self._conn
-
-    async def _detect_pgbouncer(self) -> None:
-        """PgBouncer answers SHOW POOLS; PostgreSQL rejects it. Detected, never assumed."""
-        try:
-            rows = await self._conn.fetch("SHOW POOLS")
-        except Exception:
-            self._pgbouncer = None
-            return
-        self._pgbouncer = parse_pools([dict(r) for r in rows])
 
     async def fetch(self) -> PoolSnapshot:
         timeout = self.config.statement_timeout_ms / 1000 + self.config.connect_timeout_seconds
@@ -181,7 +147,6 @@ class PostgresSource:
             **fields,
             statements=self._statements,
             statements_note=self._statements_note,
-            pgbouncer=self._pgbouncer,
         )
 
     async def _read_statements(self, conn: Any) -> None:

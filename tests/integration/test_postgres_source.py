@@ -64,7 +64,6 @@ async def test_snapshot_counts_idle_transactions_and_the_blocking_chain(
     assert snap.reserved_connections == 3
     assert snap.can_see_all and snap.role == "oc_monitor"
     assert snap.statements is not None and snap.statements_note is None
-    assert snap.pgbouncer is None  # plain PostgreSQL: SHOW POOLS is rejected
 
     findings = pool_findings(snap, PoolThresholds(idle_in_transaction_count=5))
     assert [(f.id, f.severity) for f in findings] == [

@@ -23,7 +23,7 @@ def pool(**kw: Any) -> PoolSnapshot:
         "oldest_xact_age_s": None, "oldest_xact_pid": None, "idle_in_transaction_count": 0,
         "idle_in_transaction": (), "blocked": (), "blockers": (), "hidden_sessions": 0,
         "role": "oc_monitor", "can_see_all": True, "statements": None,
-        "statements_note": None, "pgbouncer": None,
+        "statements_note": None,
     }  # fmt: skip
     fields.update(kw)
     return PoolSnapshot(**fields)

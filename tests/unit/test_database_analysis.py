@@ -4,7 +4,6 @@ import pytest
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.domain.findings import Severity
-from oc_console.sources.postgres import parse_pools
 from tests.unit.factories import blocked, pool, session
 
 
@@ -56,15 +55,3 @@ def test_blocking_cycle_still_renders() -> None:
     snap = pool(blocked=(blocked(a, 2), blocked(b, 1)))
     assert [s.pid for _, s in snap.blocking_tree()] == [1, 2]
     assert "held by a cycle" in pool_findings(snap)[0].summary
-
-
-def test_pgbouncer_pools_read_by_column_name() -> None:
-    rows = [
-        {"user": "app", "database": "openclaw", "pool_mode": "transaction", "cl_waiting": 7,
-         "cl_active": 40, "sv_idle": 0, "sv_active": 20, "maxwait": 2, "maxwait_us": 500000,
-         "cl_active_cancel_req": 0},
-    ]  # fmt: skip
-    [p] = parse_pools(rows)
-    assert (p.database, p.mode, p.cl_waiting, p.sv_active, p.maxwait_s) == (
-        "openclaw", "transaction", 7, 20, 2.5,
-    )  # fmt: skip
