@@ -24,7 +24,7 @@ MEMORY_COLUMNS = (
 )
 
 
-def signals_text(m: AdapterMetrics | None, stand_in: bool) -> Text:
+def signals_text(m: AdapterMetrics | None, stand_in: bool, warnings: tuple[str, ...]) -> Text:
     if m is None:
         return Text("no metrics for this adapter (is it scraped?)", "yellow")
     text = Text()
@@ -40,7 +40,9 @@ def signals_text(m: AdapterMetrics | None, stand_in: bool) -> Text:
     text.append(f"   last sample {human_duration(m.last_sample_age_seconds)} ago\n")
     failures = ", ".join(f"{reason} {n:.0f}" for reason, n in m.sync_failures) or "none"
     text.append(f"sync failures (1 h): {failures}")
-    if stand_in:
+    for warning in warnings:  # the stand-in says what it is through a warning too
+        text.append(f"\n⚠ {warning}", "yellow")
+    if stand_in and not warnings:
         text.append("\nstand-in metrics (no prometheus binary): shapes, not measurements", "dim")
     return text
 
@@ -97,5 +99,6 @@ class AdapterMetricsScreen(ConsoleScreen):
         if line is None:
             signals.show_text(Text(f"{self.adapter_key} is not in the current view", "yellow"))
             return
-        signals.show_text(signals_text(line.metrics, stand_in))
+        warnings = snap.metrics.warnings if snap.metrics else ()
+        signals.show_text(signals_text(line.metrics, stand_in, warnings))
         self.query_one("#memory", RowTable).set_rows(memory_rows(line))

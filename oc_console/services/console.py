@@ -149,8 +149,12 @@ class Console:
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(metrics, expected_platforms=platforms)
-        if metrics is not None and metrics.stand_in:
-            self.prometheus.detail = "stand-in"
+        if metrics is not None:
+            # Prometheus warnings (partial data, a stand-in) are shown, never dropped
+            notes = ["stand-in"] if metrics.stand_in else []
+            if metrics.warnings and not metrics.stand_in:
+                notes.append(f"{len(metrics.warnings)} warnings")
+            self.prometheus.detail = ", ".join(notes) or None
         context = self.context_label or (fleet.context if fleet else None) or "-"
         return ConsoleSnapshot(
             generated_at=now,

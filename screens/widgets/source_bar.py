@@ -30,6 +30,8 @@ def source_line(snap: ConsoleSnapshot) -> Text:
         elif status == "down":
             label += " down"
         text.append(label, _STYLE.get(status, "dim"))
+        if source.detail:
+            text.append(f" ({source.detail})", "yellow")
     return text
 
 
