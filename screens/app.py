@@ -64,10 +64,10 @@ class ConsoleApp(App[None]):
     # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
     snapshot: var[ConsoleSnapshot | None] = var(None, always_update=True)
 
-    def __init__(self, console: Console, *, auto_refresh: bool = True) -> None:
+    def __init__(self, console: Console, *, poll_sources: bool = True) -> None:
         super().__init__()
         self.service = console
-        self.poll_sources = auto_refresh  # off in tests that show a recorded snapshot
+        self.poll_sources = poll_sources  # off in tests that show a recorded snapshot
         self._refreshing = False
         keys = console.config.ui.keys
         if keys:
@@ -123,8 +123,7 @@ class ConsoleApp(App[None]):
 
     def run_command_line(self, line: str) -> None:
         """`:` commands, k9s style."""
-        word, _, _arg = line.partition(" ")
-        word = word.lower()
+        word = line.partition(" ")[0].lower()
         if word in ("q", "quit", "q!"):
             self.exit()
         elif word in ("help", "?"):
@@ -156,6 +155,6 @@ class ConsoleApp(App[None]):
         await self.service.close()
 
 
-def make_app(console: Console, *, auto_refresh: bool = True) -> ConsoleApp:
+def make_app(console: Console, *, poll_sources: bool = True) -> ConsoleApp:
     """The one way to build the app: the CLI and the tests both use it."""
-    return ConsoleApp(console, auto_refresh=auto_refresh)
+    return ConsoleApp(console, poll_sources=poll_sources)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
@@ -25,8 +24,6 @@ from oc_console.errors import SourceError
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.poller import Poller, utc_now
 from oc_console.sources import postgres_sql
-
-Subscriber = Callable[[ConsoleSnapshot], None]
 
 
 class LogStream(Protocol):
@@ -76,7 +73,6 @@ class Console:
             self.prometheus,
             Poller(None, "traces"),
         )
-        self._subscribers: list[Subscriber] = []
         self._clients_imported = False
 
     @property
@@ -87,14 +83,11 @@ class Console:
             idle_in_transaction_minutes=pg.idle_in_transaction_max_minutes,
         )
 
-    def subscribe(self, callback: Subscriber) -> None:
-        self._subscribers.append(callback)
-
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
         """Tick every poller at once (each skips itself while its last tick still runs)."""
         await self._import_clients()
         await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
-        return self._publish()
+        return self.snapshot()
 
     async def _import_clients(self) -> None:
         """The kubernetes and Prometheus clients both import `requests`; two threads importing
@@ -121,7 +114,7 @@ class Console:
         """Only the watch cache's view: cheap, for redrawing soon after a cluster change."""
         await self._import_clients()
         await self.kube.tick(force=True)
-        return self._publish()
+        return self.snapshot()
 
     async def wait_for_kube_change(self, after: int, timeout: float) -> int:
         """The watch cache's generation once it passes `after`, or `after` at the timeout."""
@@ -131,12 +124,6 @@ class Console:
             return after
         generation: int = await source.wait_for_change(after, timeout)
         return generation
-
-    def _publish(self) -> ConsoleSnapshot:
-        snap = self.snapshot()
-        for callback in self._subscribers:
-            callback(snap)
-        return snap
 
     def snapshot(self) -> ConsoleSnapshot:
         now = utc_now()

@@ -123,7 +123,7 @@ async def test_a_tick_is_skipped_while_the_last_refresh_runs(
             await asyncio.sleep(0.3)
             return await super().refresh(force=force)
 
-    app = make_app(CountingConsole(config(pool_sandbox.dsn)), auto_refresh=False)
+    app = make_app(CountingConsole(config(pool_sandbox.dsn)), poll_sources=False)
     async with app.run_test() as pilot:
         app.refresh_data()
         app.refresh_data()  # the first is still running: skipped
@@ -207,10 +207,10 @@ def recorded(pool_sandbox: SandboxDatabase) -> ConsoleSnapshot:
 
 
 def test_overview_snapshot(snap_compare: object, recorded: ConsoleSnapshot) -> None:
-    app = make_app(RecordedConsole(config("postgresql://x/y"), recorded), auto_refresh=False)
+    app = make_app(RecordedConsole(config("postgresql://x/y"), recorded), poll_sources=False)
     assert snap_compare(app, terminal_size=(80, 24))  # type: ignore[operator]
 
 
 def test_database_snapshot(snap_compare: object, recorded: ConsoleSnapshot) -> None:
-    app = make_app(RecordedConsole(config("postgresql://x/y"), recorded), auto_refresh=False)
+    app = make_app(RecordedConsole(config("postgresql://x/y"), recorded), poll_sources=False)
     assert snap_compare(app, press=["2"], terminal_size=(80, 24))  # type: ignore[operator]
