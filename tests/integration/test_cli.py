@@ -1,0 +1,113 @@
+"""The real `oc-console` command: the sandbox in the foreground, `check` against it, clean stops,
+one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.integration
+CLI = [sys.executable, "-m", "oc_console.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture(scope="module")
+def sandbox_env(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[dict[str, str], subprocess.Popen[str]]]:
+    proc = subprocess.Popen(
+        [*CLI, "sandbox", "--print-env", "--scenario", "pool,oom,cert"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while "OC_PROMETHEUS" not in env:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "sandbox exited"
+        key, _, value = line.removeprefix("export ").strip().partition("=")
+        env[key] = value.strip("'")
+    try:
+        yield env, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(30)
+
+
+def test_check_json_against_the_sandbox(sandbox_env: tuple[dict[str, str], object]) -> None:
+    env, _ = sandbox_env
+    done = run("check", "--json", env=env)
+    assert done.returncode == 2, done.stderr  # critical findings: Nagios CRITICAL
+    doc = json.loads(done.stdout)
+    assert {k: v["ok"] for k, v in doc["sources"].items()} == {
+        "postgres": True, "kubernetes": True, "prometheus": True, "traces": False,
+    }  # fmt: skip
+    assert doc["sources"]["traces"]["status"] == "not configured"
+    ids = {f["id"] for f in doc["findings"]}
+    assert {"pool-idle-in-transaction", "adapter-oomkilled", "cert-expiring"} <= ids
+    assert len(doc["adapters"]) == 7 and doc["database"]["idle_in_transaction_count"] > 100
+    assert doc["certificates"][0]["name"] == "openclaw-api-tls"  # soonest expiry first
+
+
+def test_check_for_a_person_and_options_after_the_subcommand(
+    sandbox_env: tuple[dict[str, str], object],
+) -> None:
+    env, _ = sandbox_env
+    done = run("check", "--read-only", "--namespace", "openclaw", env={**env, "NO_COLOR": "1"})
+    assert done.returncode == 2
+    assert done.stdout.startswith("CRITICAL - ")
+    assert "\x1b[" not in done.stdout  # plain when piped
+    assert "pool-exhaustion" in done.stdout
+
+
+def test_sandbox_stops_cleanly_on_ctrl_c(
+    sandbox_env: tuple[dict[str, str], subprocess.Popen[str]],
+) -> None:
+    _, proc = sandbox_env
+    children = psutil.Process(proc.pid).children(recursive=True)
+    kube = Path(sandbox_env[0]["KUBECONFIG"])
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(30) == 0
+    _, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]
+    assert not kube.exists()  # its working directory is removed
+
+
+def test_unreachable_source_is_unknown_with_one_line() -> None:
+    done = run("check", "--pg-dsn", "postgresql://u:p@127.0.0.1:1/db")
+    assert done.returncode == 3  # UNKNOWN: configured, unreadable, nothing critical
+    assert "connection refused" in done.stdout
+
+
+def test_bad_config_is_one_line_on_stderr(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[postgres]\ntimeout = 3\n")
+    done = run("--config", str(config), "check")
+    assert done.returncode == 3
+    assert done.stderr == f"oc-console: {config}: unknown key 'postgres.timeout'\n"
+    assert done.stdout == ""
+
+
+def test_unknown_scenario_is_refused() -> None:
+    started = time.monotonic()
+    done = run("demo", "--scenario", "meteor")
+    assert done.returncode == 2 and time.monotonic() - started < 30
+    assert done.stderr.startswith("oc-console: unknown scenario 'meteor'")
