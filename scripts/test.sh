@@ -3,13 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Prometheus for the metrics integration tests (Debian's package; root on CI machines).
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+# Prometheus for the metrics integration tests and tmux for the end-to-end run of the real
+# binary (Debian's packages; root on CI machines).
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v tmux >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            prometheus tmux >/dev/null
     else
-        echo "note: prometheus/promtool missing and not root: those tests will skip" >&2
+        echo "note: prometheus, promtool or tmux missing and not root: those tests will skip" >&2
     fi
 fi
 
