@@ -33,6 +33,11 @@ class Row:
     sort_key: tuple[object, ...] = ()
 
 
+def _looks(row: Row) -> tuple[str, tuple[str, ...], str]:
+    """What a row shows: a change in its sort key alone repaints nothing."""
+    return row.key, row.cells, row.style
+
+
 HEADER_STYLE = Style(bold=True, reverse=True)
 CURSOR_STYLE = Style(reverse=True)
 
@@ -129,7 +134,7 @@ class RowTable(ScrollView, can_focus=True):
         if rows and len(old) == len(rows) and cursor == self.cursor:
             # Same shape: repaint only the lines that changed, not the whole table.
             for i in self._visible():
-                if old[i] != rows[i]:
+                if _looks(old[i]) != _looks(rows[i]):
                     self._refresh_row(i)
             return
         self.cursor = cursor

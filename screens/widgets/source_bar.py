@@ -9,6 +9,8 @@ from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.widgets.quiet_static import QuietStatic
 
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
+# Data read within this many seconds is current: its age is not worth a repaint every second.
+FRESH_SECONDS = 5.0
 _SHORT = {"postgres": "pg", "kubernetes": "k8s", "prometheus": "prom", "traces": "traces"}
 _MARK = {"ok": "●", "stale": "◐", "down": "✖", "connecting": "…", "not configured": "-"}
 
@@ -23,10 +25,11 @@ def source_line(snap: ConsoleSnapshot) -> Text:
     for source in snap.sources:
         status = source.status
         label = f" {_MARK.get(status, '?')}{_SHORT.get(source.name, source.name)}"
-        if status == "ok":
-            label += f" {human_duration(source.age_seconds(snap.generated_at))}"
+        age = source.age_seconds(snap.generated_at)
+        if status == "ok" and age is not None and age >= FRESH_SECONDS:
+            label += f" {human_duration(age)}"
         elif status == "stale":
-            label += f" stale {human_duration(source.age_seconds(snap.generated_at))}"
+            label += f" stale {human_duration(age)}"
         elif status == "down":
             label += " down"
         text.append(label, _STYLE.get(status, "dim"))
