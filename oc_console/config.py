@@ -49,6 +49,8 @@ class PrometheusConfig(_Section):
     headers: dict[str, str] = Field(default_factory=dict)
     ca_file: str | None = None
     timeout_seconds: float = Field(default=5.0, gt=0)
+    # Prometheus scrapes every 15-60 s: reading it every UI tick only burns CPU on both sides
+    refresh_seconds: float = Field(default=10.0, ge=1)
 
 
 class TracesConfig(_Section):

@@ -14,7 +14,8 @@ class SourceHealth:
     error: str | None  # one line, for a person
     fetched_at: datetime | None  # when the data now shown was read (the last good read)
     failing_since: datetime | None = None
-    detail: str | None = None  # e.g. "stand-in", "pg_stat_statements off"
+    detail: str | None = None  # e.g. "stand-in", "2 warnings"
+    every: float = 0.0  # seconds between reads when slower than the UI's refresh
 
     @property
     def status(self) -> str:

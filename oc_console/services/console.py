@@ -66,7 +66,9 @@ class Console:
         postgres, kube, prometheus = _sources(config)
         self.postgres: Poller[PoolSnapshot] = Poller(postgres, "postgres")
         self.kube: Poller[FleetSnapshot] = Poller(kube, "kubernetes")
-        self.prometheus: Poller[MetricsSnapshot] = Poller(prometheus, "prometheus")
+        self.prometheus: Poller[MetricsSnapshot] = Poller(
+            prometheus, "prometheus", every=config.prometheus.refresh_seconds
+        )
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,

@@ -39,12 +39,15 @@ class Poller(Generic[T]):
         name: str,
         *,
         detail: str | None = None,
+        every: float = 0.0,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] | None = None,
     ) -> None:
         self.source = source
         self.name = name
         self.detail = detail
+        self.every = every  # seconds between reads at most; 0: every tick
+        self._last_read = float("-inf")
         self.value: T | None = None
         self.fetched_at: datetime | None = None
         self.error: str | None = None
@@ -67,8 +70,10 @@ class Poller(Generic[T]):
         """Fetch once. Returns False when skipped (still running, backing off, unconfigured)."""
         if self.source is None or self._running:
             return False
-        if not force and self._monotonic() < self._next_attempt:
+        now = self._monotonic()
+        if not force and (now < self._next_attempt or now < self._last_read + self.every):
             return False
+        self._last_read = now
         self._running = True
         try:
             value = await self.source.fetch()
@@ -103,6 +108,7 @@ class Poller(Generic[T]):
             fetched_at=self.fetched_at,
             failing_since=self.failing_since,
             detail=self.detail,
+            every=self.every,
         )
 
     async def close(self) -> None:

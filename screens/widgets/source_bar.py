@@ -26,7 +26,7 @@ def source_line(snap: ConsoleSnapshot) -> Text:
         status = source.status
         label = f" {_MARK.get(status, '?')}{_SHORT.get(source.name, source.name)}"
         age = source.age_seconds(snap.generated_at)
-        if status == "ok" and age is not None and age >= FRESH_SECONDS:
+        if status == "ok" and age is not None and age >= max(FRESH_SECONDS, 2 * source.every):
             label += f" {human_duration(age)}"
         elif status == "stale":
             label += f" stale {human_duration(age)}"
