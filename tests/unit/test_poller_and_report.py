@@ -78,3 +78,16 @@ def test_check_json_shape() -> None:
     assert set(doc) >= {"generated_at", "sources", "adapters", "database", "certificates"}
     assert doc["sources"]["postgres"]["ok"] is True
     assert [f["severity"] for f in doc["findings"]] == ["critical", "warning"]
+
+
+async def test_poller_reads_a_slow_source_at_most_every_n_seconds() -> None:
+    clock = [0.0]
+    src = FlakySource()
+    poller = Poller(src, "prometheus", every=10, clock=lambda: NOW, monotonic=lambda: clock[0])
+    assert await poller.tick()
+    clock[0] = 9.0
+    assert not await poller.tick()  # read 9 s ago: skipped
+    assert await poller.tick(force=True)  # a refresh key still reads now
+    clock[0] = 19.5
+    assert await poller.tick() and src.calls == 3
+    assert poller.health().every == 10
