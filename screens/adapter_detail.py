@@ -32,15 +32,28 @@ EVENT_COLUMNS = (
 )
 
 
+def short_image(ref: str) -> str:
+    """`registry/path/name@sha256:<64 hex>` as `name@sha256:<12 hex>`: enough to tell apart."""
+    name, at, digest = ref.partition("@")
+    short = name.rsplit("/", 1)[-1]
+    return f"{short}@{digest[:19]}" if at else short
+
+
 def deployment_text(a: AdapterHealth) -> Text:
     text = Text()
     text.append(f"{a.namespace}/{a.name}", "bold")
     text.append(f"  {a.ready}/{a.desired} ready, {a.updated} updated, {a.available} available")
-    text.append(f"  revision {a.revision or '?'}\n")
+    text.append(f", revision {a.revision or '?'}\n")
     text.append(f"rollout: {a.rollout_message}\n", "bold red" if a.rollout == "stuck" else "")
-    for image in a.images:
-        text.append(f"{image.container}: {image.image}", "" if image.pinned else "yellow")
-        text.append("\n" if image.pinned else "  (not pinned by digest)\n", "yellow")
+    text.append("images: ")
+    for i, image in enumerate(a.images):
+        text.append(", " if i else "")
+        text.append(
+            f"{image.container}={short_image(image.image)}", "" if image.pinned else "yellow"
+        )
+        if not image.pinned:
+            text.append(" (tag only, not pinned by digest)", "yellow")
+    text.append("\n")
     if a.hpa:
         h = a.hpa
         text.append(f"HPA {h.min_replicas}-{h.max_replicas}, now {h.current_replicas}\n")
