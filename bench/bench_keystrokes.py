@@ -7,12 +7,11 @@ import statistics
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from bench.common import report
+from bench.http_stubs import proxy
 from bench.terminal import Terminal
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 
@@ -71,41 +70,17 @@ def pod_events(sandbox: Sandbox) -> Iterator[None]:
         thread.join(5)
 
 
-@contextmanager
-def slow_proxy(target: str) -> Iterator[str]:
-    """A Prometheus that answers everything SLOW_SECONDS late."""
-
-    class Slow(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            time.sleep(SLOW_SECONDS)
-            with urllib.request.urlopen(target + self.path, timeout=10) as upstream:
-                body = upstream.read()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def main() -> int:
     with Sandbox(parse_scenarios("all")) as sandbox:
         fast = sandbox.metrics.url
         baseline = keystrokes(sandbox, fast)
         with pod_events(sandbox):
             busy = keystrokes(sandbox, fast)
-        with slow_proxy(fast) as slow:
-            waiting = keystrokes(sandbox, slow)
+        slow = proxy(fast, delay=SLOW_SECONDS)
+        try:
+            waiting = keystrokes(sandbox, slow.url)
+        finally:
+            slow.stop()
     ok = report("keystroke_p95_50_pod_events_per_s", busy * 1000, baseline * 1000, 1.5, "ms")
     ok = report("keystroke_p95_absolute", busy * 1000, 50, 1.0, "ms") and ok
     ok = report("keystroke_p95_prometheus_2s", waiting * 1000, baseline * 1000, 1.5, "ms") and ok

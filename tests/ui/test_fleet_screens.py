@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from textual.pilot import Pilot
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
@@ -35,13 +36,19 @@ def table(app: ConsoleApp, selector: str) -> RowTable:
     return app.screen.query_one(selector, RowTable)
 
 
+async def adapters_screen(app: ConsoleApp, pilot: Pilot[None]) -> RowTable:
+    """Once every source has answered: the Adapters screen with its seven rows."""
+    await until(pilot, lambda: loaded(app))
+    await pilot.press("3")
+    adapters = table(app, "#adapters")
+    await until(pilot, lambda: len(adapters.rows) == 7)
+    return adapters
+
+
 async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbox) -> None:
     app = app_on(fleet_sandbox)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: loaded(app))
-        await pilot.press("3")
-        adapters = table(app, "#adapters")
-        await until(pilot, lambda: len(adapters.rows) == 7)
+        adapters = await adapters_screen(app, pilot)
         by_platform = {r.cells[0]: r.cells for r in adapters.rows}
         assert by_platform["amazon"][2] == "OOMKilled"
         assert by_platform["amazon"][4].startswith("OOMKilled(137)")
@@ -169,10 +176,7 @@ async def test_overview_fleet_panels_and_strip(fleet_sandbox: Sandbox) -> None:
 async def test_a_cluster_change_shows_within_a_second(fleet_sandbox: Sandbox) -> None:
     app = app_on(fleet_sandbox)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: loaded(app))
-        await pilot.press("3")
-        adapters = table(app, "#adapters")
-        await until(pilot, lambda: len(adapters.rows) == 7)
+        adapters = await adapters_screen(app, pilot)
         walmart = next(r for r in adapters.rows if r.cells[0] == "walmart")
         desired = int(walmart.cells[1].split("/")[1])
         kubectl(
