@@ -6,7 +6,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from oc_console.domain.durations import human_duration
-from oc_console.domain.metrics import AdapterMetrics
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.adapter_rows import AdapterLine, adapter_lines
 from screens.base import ConsoleScreen
@@ -24,7 +23,8 @@ MEMORY_COLUMNS = (
 )
 
 
-def signals_text(m: AdapterMetrics | None, stand_in: bool, warnings: tuple[str, ...]) -> Text:
+def signals_text(line: AdapterLine, stand_in: bool, warnings: tuple[str, ...]) -> Text:
+    m = line.metrics
     if m is None:
         return Text("no metrics for this adapter (is it scraped?)", "yellow")
     text = Text()
@@ -32,7 +32,7 @@ def signals_text(m: AdapterMetrics | None, stand_in: bool, warnings: tuple[str, 
     text.append(f"requests {rate}   errors (5xx) {pct(m.error_ratio)}   ")
     text.append(
         f"throttled (429) {pct(m.throttled_ratio)}",
-        "yellow" if (m.throttled_ratio or 0) >= 0.1 else "",
+        "yellow" if "adapter-throttled" in line.findings else "",
     )
     text.append(f"   p95 {seconds(m.p95_latency_seconds)}\n")
     depth = "-" if m.queue_depth is None else f"{m.queue_depth:.0f}"
@@ -87,11 +87,7 @@ class AdapterMetricsScreen(ConsoleScreen):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         line = next(
-            (
-                x
-                for x in adapter_lines(snap.fleet, snap.metrics)
-                if x.adapter.key == self.adapter_key
-            ),
+            (x for x in adapter_lines(snap) if x.adapter.key == self.adapter_key),
             None,
         )
         stand_in = bool(snap.metrics and snap.metrics.stand_in)
@@ -100,5 +96,5 @@ class AdapterMetricsScreen(ConsoleScreen):
             signals.show_text(Text(f"{self.adapter_key} is not in the current view", "yellow"))
             return
         warnings = snap.metrics.warnings if snap.metrics else ()
-        signals.show_text(signals_text(line.metrics, stand_in, warnings))
+        signals.show_text(signals_text(line, stand_in, warnings))
         self.query_one("#memory", RowTable).set_rows(memory_rows(line))

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oc_console.domain.durations import human_duration
-from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot, PodRow
-from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot, PodMemory
+from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, PodRow
+from oc_console.domain.metrics import AdapterMetrics, PodMemory
+from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.format import mib, pct, seconds, sparkline
 from screens.widgets.row_table import Column, Row
+
+METRICS_STATUS = (
+    ("adapter-error-rate", "Erroring"),
+    ("adapter-throttled", "Throttled"),
+    ("queue-backlog", "Backlog"),
+)
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,7 @@ class AdapterLine:
     pods: tuple[PodRow, ...]
     metrics: AdapterMetrics | None
     memory: tuple[PodMemory, ...]
+    findings: frozenset[str] = frozenset()  # ids of the findings about this adapter
 
     @property
     def restarts(self) -> int:
@@ -58,13 +66,10 @@ class AdapterLine:
             return "OOMKilled"
         if a.ready < a.desired:
             return "Degraded"
-        m = self.metrics
-        if m is not None and (m.error_ratio or 0) >= 0.05:
-            return "Erroring"
-        if m is not None and (m.throttled_ratio or 0) >= 0.1:
-            return "Throttled"
-        if m is not None and (m.queue_oldest_age_seconds or 0) >= 300:
-            return "Backlog"
+        # the metrics rules live in the analysis: the status follows its findings
+        for finding_id, status in METRICS_STATUS:
+            if finding_id in self.findings:
+                return status
         return "Ready" if a.rollout == "complete" else a.rollout.capitalize()
 
     @property
@@ -76,11 +81,13 @@ class AdapterLine:
         return ""
 
 
-def adapter_lines(
-    fleet: FleetSnapshot | None, metrics: MetricsSnapshot | None
-) -> list[AdapterLine]:
+def adapter_lines(snap: ConsoleSnapshot) -> list[AdapterLine]:
+    fleet, metrics = snap.fleet, snap.metrics
     if fleet is None:
         return []
+    about: dict[str, set[str]] = {}
+    for f in snap.findings:
+        about.setdefault(f.subject, set()).add(f.id)
     lines = []
     for a in fleet.adapters:
         pods = fleet.pods_of(a)
@@ -91,6 +98,7 @@ def adapter_lines(
                 pods=pods,
                 metrics=metrics.adapter(a.platform) if metrics else None,
                 memory=tuple(m for m in metrics.pods if m.pod in names) if metrics else (),
+                findings=frozenset(about.get(a.key, ())),
             )
         )
     return lines

@@ -45,7 +45,7 @@ class AdaptersScreen(ConsoleScreen):
         if snap.fleet is None:
             health = snap.source("kubernetes")
             table.empty = (health.error if health else None) or "waiting for the cluster…"
-        table.set_rows([adapter_row(line) for line in adapter_lines(snap.fleet, snap.metrics)])
+        table.set_rows([adapter_row(line) for line in adapter_lines(snap)])
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         from screens.adapter_detail import AdapterScreen

@@ -119,7 +119,7 @@ class DatabaseScreen(ConsoleScreen):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         db = snap.database
-        summary = pool_summary(db, snap.source("postgres"), brief=True)
+        summary = pool_summary(snap, brief=True)
         if db is not None:
             summary.append("\n")
             summary.append_text(states_line(db))

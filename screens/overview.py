@@ -13,7 +13,7 @@ from screens.adapter_rows import COMPACT_COLUMNS, AdapterLine, adapter_lines, co
 from screens.base import ConsoleScreen
 from screens.certificates import cert_rows
 from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.widgets.database_panel import DatabasePanel
+from screens.widgets.database_panel import DatabasePanel, finding_style
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -66,7 +66,7 @@ def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
         text.append(f"{db.saturation_pct:.0f} % conn, ")
         text.append(
             f"{db.idle_in_transaction_count} idle in tx",
-            "bold red" if db.idle_in_transaction_count > 100 else "",
+            finding_style(snap, "pool-idle-in-transaction"),
         )
     text.append(" (2)  ", "dim")
     text.append("next cert expiry ", "bold")
@@ -105,10 +105,10 @@ class OverviewScreen(ConsoleScreen):
         rows = finding_rows(snap.sorted_findings, snap.namespaces)
         self.query_one("#findings", RowTable).set_rows(rows)
         self._show_detail()
-        lines = adapter_lines(snap.fleet, snap.metrics)
+        lines = adapter_lines(snap)
         adapters = self.query_one("#adapter-panel", RowTable)
         adapters.set_rows([compact_row(line) for line in lines])
-        self.query_one(DatabasePanel).show(snap.database, snap.source("postgres"))
+        self.query_one(DatabasePanel).show(snap)
         if snap.fleet is not None:
             certs = cert_rows(snap.fleet.certificates, snap.generated_at)
             self.query_one("#cert-panel", RowTable).set_rows(

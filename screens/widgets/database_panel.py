@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
-from oc_console.domain.health import SourceHealth
-from screens.format import bar
+from oc_console.domain.findings import Severity
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.format import SEVERITY_STYLE, bar
 from screens.widgets.quiet_static import QuietStatic
 
 
-def pool_summary(
-    db: PoolSnapshot | None,
-    health: SourceHealth | None,
-    *,
-    brief: bool = False,
-    narrow: bool = False,
-) -> Text:
+def finding_style(snap: ConsoleSnapshot, finding_id: str, calm: str = "") -> str:
+    """The colour of a number that a pool rule judges: the rule's own verdict, so the screen
+    and the findings always agree (and follow the configured thresholds)."""
+    severity = max(
+        (f.severity for f in snap.findings if f.id == finding_id and f.subject == "postgres"),
+        default=Severity.OK,
+    )
+    return SEVERITY_STYLE[severity] or calm
+
+
+def pool_summary(snap: ConsoleSnapshot, *, brief: bool = False, narrow: bool = False) -> Text:
     """The pool in a few lines: `brief` drops the by-application line (the Database screen
     shows it), `narrow` fits the Overview's side column."""
+    db, health = snap.database, snap.source("postgres")
     text = Text()
     if health is not None and not health.configured:
         text.append("PostgreSQL not configured (--pg-dsn, OC_PG_DSN or PG* variables)", "dim")
@@ -30,7 +35,7 @@ def pool_summary(
         text.append("waiting for the first probe…", "dim")
         return text
     pct = db.saturation_pct
-    style = "bold red" if pct >= 95 else "yellow" if pct >= 80 else "green"
+    style = finding_style(snap, "pool-saturation", calm="green")
     sep = "\n" if narrow else "   "
     text.append("conn " if narrow else "connections ")
     text.append(f"{bar(pct / 100, 8 if narrow else 12)} {pct:3.0f} %", style)
@@ -38,7 +43,7 @@ def pool_summary(
     text.append("\n" if narrow else f" usable (max {db.max_connections})\n")
     iit = db.idle_in_transaction_count
     text.append("idle in tx ")
-    text.append(f"{iit}", "bold red" if iit > 100 else "")
+    text.append(f"{iit}", finding_style(snap, "pool-idle-in-transaction"))
     text.append(f"  blocked {len(db.blocked)}", "yellow" if db.blocked else "")
     text.append(f"{sep}oldest xact {human_duration(db.oldest_xact_age_s)}")
     if narrow:
@@ -54,5 +59,5 @@ def pool_summary(
 
 
 class DatabasePanel(QuietStatic):
-    def show(self, db: PoolSnapshot | None, health: SourceHealth | None) -> None:
-        self.show_text(pool_summary(db, health, narrow=True))
+    def show(self, snap: ConsoleSnapshot) -> None:
+        self.show_text(pool_summary(snap, narrow=True))
