@@ -11,16 +11,33 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from oc_console.errors import UserError
+from oc_console.pgdsn import read_dsn
+from oc_console.redact import redact
 
 ADAPTER_PATTERN = r"^(?:openclaw|oc)-adapter-(?P<platform>[a-z0-9][a-z0-9-]*)$"
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _http_url(value: str | None) -> str | None:
+    """An http(s) URL with a host, checked when the config loads rather than at first use."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {redact(value)!r} (expected http://host:port)")
+    return value
 
 
 class KubernetesConfig(_Section):
@@ -34,6 +51,17 @@ class KubernetesConfig(_Section):
 
 class PostgresConfig(_Section):
     dsn: str | None = None
+
+    @field_validator("dsn")
+    @classmethod
+    def _readable_dsn(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                read_dsn(value)
+            except UserError as exc:  # said without the DSN: it may hold a password
+                raise ValueError(str(exc).removeprefix("postgres.dsn: ")) from None
+        return value
+
     idle_in_transaction_threshold: int = Field(default=100, ge=1)
     idle_in_transaction_max_minutes: float = Field(default=5.0, gt=0)
     statement_timeout_ms: int = Field(default=2000, ge=100)
@@ -43,6 +71,7 @@ class PostgresConfig(_Section):
 
 class PrometheusConfig(_Section):
     url: str | None = None
+    _url = field_validator("url")(_http_url)
     bearer_token_file: str | None = None
     username: str | None = None
     password: str | None = None
@@ -56,10 +85,12 @@ class PrometheusConfig(_Section):
 class TracesConfig(_Section):
     url: str | None = None
     kind: Literal["tempo", "jaeger"] = "tempo"
+    _url = field_validator("url")(_http_url)
 
 
 class OpenClawConfig(_Section):
     api: str | None = None
+    _url = field_validator("api")(_http_url)
     token_file: str | None = None
 
 
@@ -76,18 +107,31 @@ class Config(_Section):
     traces: TracesConfig = TracesConfig()
     openclaw: OpenClawConfig = OpenClawConfig()
     ui: UiConfig = UiConfig()
+    # The environment the config was loaded from: every later question about it (libpq
+    # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
+    # that passes an environment gets one consistent answer.
+    _environ: dict[str, str] | None = PrivateAttr(default=None)
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return os.environ if self._environ is None else self._environ
+
+    def with_environ(self, environ: Mapping[str, str]) -> Config:
+        self._environ = dict(environ)
+        return self
 
     # --- which sources are configured (never guessed from a default address) ---
     @property
     def postgres_configured(self) -> bool:
         libpq = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
-        return bool(self.postgres.dsn) or any(os.environ.get(v) for v in libpq)
+        return bool(self.postgres.dsn) or any(self.environ.get(v) for v in libpq)
 
     @property
     def kubernetes_configured(self) -> bool:
-        if self.kubernetes.kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
-            return True
-        return Path("~/.kube/config").expanduser().exists()
+        """kubectl's order: --kubeconfig, $KUBECONFIG (a path list), ~/.kube/config, then the
+        pod's service account. A $KUBECONFIG naming no existing file is still configured:
+        connecting then says so, instead of "not configured"."""
+        return kubeconfig_origin(self.kubernetes.kubeconfig, self.environ) is not None
 
     @property
     def prometheus_configured(self) -> bool:
@@ -96,6 +140,38 @@ class Config(_Section):
     @property
     def traces_configured(self) -> bool:
         return bool(self.traces.url)
+
+    @property
+    def openclaw_configured(self) -> bool:
+        return bool(self.openclaw.api)
+
+    @property
+    def any_source_configured(self) -> bool:
+        return any(
+            (
+                self.postgres_configured,
+                self.kubernetes_configured,
+                self.prometheus_configured,
+                self.traces_configured,
+                self.openclaw_configured,
+            )
+        )
+
+
+def kubeconfig_origin(flag: str | None, environ: Mapping[str, str]) -> str | None:
+    """Where Kubernetes credentials come from, as kubectl looks: "--kubeconfig",
+    "$KUBECONFIG", "~/.kube/config", "in-cluster", or None when there are none."""
+    if flag:
+        return "--kubeconfig"
+    if any(p for p in environ.get("KUBECONFIG", "").split(os.pathsep)):
+        return "$KUBECONFIG"
+    home = environ.get("HOME")
+    default = Path(home, ".kube", "config") if home else Path("~/.kube/config").expanduser()
+    if default.exists():
+        return "~/.kube/config"
+    if environ.get("KUBERNETES_SERVICE_HOST"):
+        return "in-cluster"
+    return None
 
 
 # Flat overrides: (env var, dotted key). The CLI uses the same dotted keys for its flags.
@@ -126,12 +202,28 @@ def _set(tree: dict[str, Any], dotted: str, value: object) -> None:
     tree[leaf] = value
 
 
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+_BOOLEANS.update({"false": False, "0": False, "no": False, "off": False})
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Exactly true/false/1/0/yes/no/on/off, any case: a typo in a safety switch such as
+    OC_READ_ONLY must stop the console, not quietly mean "false"."""
+    try:
+        return _BOOLEANS[value.strip().lower()]
+    except KeyError:
+        raise UserError(
+            f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no or on/off)"
+        ) from None
+
+
 def _explain(err: ValidationError, origin: str) -> UserError:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
         return UserError(f"{origin}: unknown key '{key}'")
-    return UserError(f"{origin}: bad value for '{key}': {first['msg']}")
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return UserError(f"{origin}: bad value for '{key}': {message}")
 
 
 def load_config(
@@ -163,13 +255,15 @@ def load_config(
         if environ.get(env):
             value: object = environ[env]
             if dotted == "read_only":
-                value = environ[env].lower() in ("1", "true", "yes", "on")
+                value = parse_bool(env, environ[env])
             _set(tree, dotted, value)
             origin = f"{origin} + environment"
-    for dotted, value in (flags or {}).items():
-        if value is not None:
-            _set(tree, dotted, value)
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    for dotted, value in given.items():
+        _set(tree, dotted, value)
+    if given:
+        origin = f"{origin} + command line"
     try:
-        return Config.model_validate(tree)
+        return Config.model_validate(tree).with_environ(environ)
     except ValidationError as exc:
         raise _explain(exc, origin) from None

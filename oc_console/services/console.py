@@ -48,7 +48,7 @@ def _sources(config: Config) -> tuple[Any, Any, Any]:
     if config.kubernetes_configured:
         from oc_console.sources.kube.source import KubeSource
 
-        kube = KubeSource(config.kubernetes)
+        kube = KubeSource(config.kubernetes, environ=config.environ)
     if config.prometheus_configured:
         from oc_console.sources.prometheus import PrometheusSource
 

@@ -20,7 +20,9 @@ from oc_console.domain.database import (
     Session,
     StatementStat,
 )
-from oc_console.errors import SourceError
+from oc_console.errors import SourceError, UserError
+from oc_console.pgdsn import read_dsn
+from oc_console.redact import redact, secrets_of
 from oc_console.sources import postgres_sql as sql
 
 
@@ -63,10 +65,22 @@ def parse_probe(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def describe_error(exc: BaseException, where: str) -> str:
-    """One line for a person, naming what failed and where."""
+def describe_error(exc: BaseException, where: str, secrets: tuple[str, ...] = ()) -> str:
+    """One line for a person, naming what failed and where, with every secret of the DSN
+    redacted (asyncpg's own messages may quote it)."""
+    return redact(_describe(exc, where).splitlines()[0], secrets)
+
+
+def _describe(exc: BaseException, where: str) -> str:
     import asyncpg
 
+    if isinstance(exc, UserError):  # from reading the DSN: already says "malformed"
+        return f"{where}: {str(exc).removeprefix('postgres.dsn: ')}"
+    if isinstance(exc, asyncpg.ClientConfigurationError):
+        return f"{where}: malformed DSN or connection option: {exc}"
+    if isinstance(exc, ValueError) and "invalid literal for int" in str(exc):
+        # asyncpg's port parse; its text quotes a piece of the password, so it is not kept
+        return f"{where}: malformed DSN (the port is not a number)"
     auth_errors = asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError
     if isinstance(exc, auth_errors):
         return f"{where}: authentication failed: {exc}"
@@ -104,13 +118,19 @@ class PostgresSource:
 
     @property
     def where(self) -> str:
-        return _redact(self.config.dsn) if self.config.dsn else "PostgreSQL (libpq environment)"
+        """The DSN with its password replaced by ***: a log or an audit record may keep it."""
+        dsn = self.config.dsn
+        return redact(dsn, secrets_of(dsn)) if dsn else "PostgreSQL (libpq environment)"
+
+    def _error(self, exc: BaseException) -> str:
+        return describe_error(exc, self.where, secrets_of(self.config.dsn))
 
     async def _connect(self, application_name: str) -> Any:
         import asyncpg
 
+        dsn = read_dsn(self.config.dsn).url if self.config.dsn else None
         return await asyncpg.connect(
-            self.config.dsn,
+            dsn,
             timeout=self.config.connect_timeout_seconds,
             server_settings={
                 "application_name": application_name,
@@ -134,7 +154,7 @@ class PostgresSource:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             await self._drop()
-            raise SourceError(describe_error(exc, self.where)) from None
+            raise SourceError(self._error(exc)) from None
 
     async def _fetch(self) -> PoolSnapshot:
         conn = await self._probe_connection()
@@ -162,7 +182,7 @@ class PostgresSource:
             rows = await conn.fetch(sql.STATEMENTS)
         except asyncpg.PostgresError as exc:
             self._statements = None
-            self._statements_note = f"pg_stat_statements unreadable: {exc}"
+            self._statements_note = f"pg_stat_statements unreadable: {self._error(exc)}"
             return
         self._statements_note = None
         self._statements = tuple(
@@ -200,24 +220,10 @@ class PostgresSource:
         try:
             conn = await self._connect("oc-console-action")
         except Exception as exc:
-            raise SourceError(describe_error(exc, self.where)) from None
+            raise SourceError(self._error(exc)) from None
         try:
             return bool(await conn.fetchval(statement, pid))
         except Exception as exc:
-            raise SourceError(describe_error(exc, self.where)) from None
+            raise SourceError(self._error(exc)) from None
         finally:
             await conn.close()
-
-
-def _redact(dsn: str) -> str:
-    """host:port/db of a DSN, never its password."""
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(dsn)
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
-        db = parts.path or ""
-    except ValueError:
-        return "PostgreSQL"
-    return f"postgresql://{host}{port}{db}"

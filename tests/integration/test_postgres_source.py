@@ -161,7 +161,9 @@ async def test_wrong_password_is_one_clear_line(sandbox_db: SandboxDatabase) -> 
     with pytest.raises(SourceError) as err:
         await src.fetch()
     message = str(err.value)
-    assert message.startswith(f"postgresql://127.0.0.1:{sandbox_db.pg.port}/openclaw: ")
+    assert message.startswith(
+        f"postgresql://oc_monitor:***@127.0.0.1:{sandbox_db.pg.port}/openclaw: "
+    )
     assert "authentication failed" in message and "oc_monitor" in message
     assert "wrong" not in message and "\n" not in message
 
@@ -170,7 +172,7 @@ async def test_unreachable_host_is_refused_quickly() -> None:
     port = free_port()
     src = PostgresSource(PostgresConfig(dsn=f"postgresql://u:p@127.0.0.1:{port}/db"))
     with pytest.raises(
-        SourceError, match=rf"^postgresql://127.0.0.1:{port}/db: connection refused$"
+        SourceError, match=rf"^postgresql://u:\*\*\*@127.0.0.1:{port}/db: connection refused$"
     ):
         await src.fetch()
 

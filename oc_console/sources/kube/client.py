@@ -8,7 +8,7 @@ must paint its first frame before any cluster is contacted.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ class KubeClient:
         self.api.close()
 
 
-def kubeconfig_paths(cfg: KubernetesConfig, environ: dict[str, str] | None = None) -> str | None:
+def kubeconfig_paths(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> str | None:
     """kubectl's order: --kubeconfig, then $KUBECONFIG (a list, merged), then ~/.kube/config.
     None means no kubeconfig exists, so only in-cluster credentials remain."""
     env = os.environ if environ is None else environ
@@ -49,11 +49,12 @@ def kubeconfig_paths(cfg: KubernetesConfig, environ: dict[str, str] | None = Non
         if not existing:
             raise SourceError(f"KUBECONFIG names no existing file: {env['KUBECONFIG']}")
         return os.pathsep.join(existing)
-    default = Path("~/.kube/config").expanduser()
+    home = env.get("HOME")
+    default = Path(home, ".kube", "config") if home else Path("~/.kube/config").expanduser()
     return str(default) if default.exists() else None
 
 
-def connect(cfg: KubernetesConfig) -> KubeClient:
+def connect(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> KubeClient:
     """An ApiClient for the chosen context, or for the pod's service account in a cluster."""
     from kubernetes.client.api_client import ApiClient
     from kubernetes.client.configuration import Configuration
@@ -68,10 +69,11 @@ def connect(cfg: KubernetesConfig) -> KubeClient:
     configuration.retries = 1
     configuration.keep_alive = True  # TCP keepalive notices a watch whose peer vanished
     configuration.connection_pool_maxsize = 64  # one connection per watch stream, kept
-    paths = kubeconfig_paths(cfg)
+    env = os.environ if environ is None else environ
+    paths = kubeconfig_paths(cfg, env)
     try:
         if paths is None:
-            if not os.environ.get("KUBERNETES_SERVICE_HOST"):
+            if not env.get("KUBERNETES_SERVICE_HOST"):
                 raise SourceError(
                     "no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
                 )

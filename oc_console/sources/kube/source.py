@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -153,8 +154,15 @@ class KubeSource:
 
     name = "kubernetes"
 
-    def __init__(self, config: KubernetesConfig, *, log_interval: float = 30.0) -> None:
+    def __init__(
+        self,
+        config: KubernetesConfig,
+        *,
+        log_interval: float = 30.0,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self.config = config
+        self._environ = environ
         self._log_interval = log_interval
         self._client: KubeClient | None = None
         self._cache: WatchCache | None = None
@@ -241,7 +249,7 @@ class KubeSource:
         with self._start_lock:
             if self._cache is not None:
                 return
-            client = connect(self.config)
+            client = connect(self.config, self._environ)
             cache = WatchCache(
                 client,
                 kind_specs(self.config),
