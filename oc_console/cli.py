@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from oc_console.errors import UserError
 
@@ -41,10 +41,37 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
+class UsageError(Exception):
+    """A command line argparse rejects; `main` prints it as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the usage and exits 2, which Nagios reads as CRITICAL; `check` must
+    # exit 3 (UNKNOWN) instead, so the decision is left to `main`.
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+CHECK_TIMEOUT_SECONDS = 10.0
+CHECK_CLOSE_SECONDS = 0.5
+NOTHING_CONFIGURED = (
+    "no source configured: set --kubeconfig or $KUBECONFIG, --pg-dsn or PGHOST, or "
+    "--prometheus (or the config file's [kubernetes], [postgres], [prometheus])"
+)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="oc-console", description="Terminal incident console for OpenClaw."
-    )
+    parser = _Parser(prog="oc-console", description="Terminal incident console for OpenClaw.")
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -61,6 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--print-env", action="store_true", help="print its settings as env")
     check = command("check", "print findings; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    check.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=CHECK_TIMEOUT_SECONDS,
+        help="overall deadline in seconds; sources not read by then are UNKNOWN (default 10)",
+    )
+    check.add_argument(
+        "--include-queries",
+        action="store_true",
+        help="include pg_stat_activity query text (it may hold literals such as passwords)",
+    )
     return parser
 
 
@@ -86,15 +124,27 @@ def _run_check(args: argparse.Namespace) -> int:
     from oc_console.services.console import Console
 
     config = _load(args)
+    if not (config.postgres_configured or config.kubernetes_configured) and not (
+        config.prometheus_configured
+    ):
+        raise UserError(NOTHING_CONFIGURED)
+    console = Console(config)
+    console.include_queries = args.include_queries
 
     async def once() -> Any:
-        console = Console(config)
         try:
-            return await console.refresh(force=True)
+            return await console.collect(args.timeout)
         finally:
-            await console.close()
+            # the deadline is spent: close what closes at once, leave the rest to os._exit
+            await console.close(grace=CHECK_CLOSE_SECONDS)
 
-    snap = asyncio.run(once())
+    # Not asyncio.run: it joins the default executor's threads, and one blocked on a dead
+    # server would hold `check` past its deadline.
+    loop = asyncio.new_event_loop()
+    try:
+        snap = loop.run_until_complete(once())
+    finally:
+        loop.close()
     if args.json:
         import orjson
 
@@ -102,7 +152,14 @@ def _run_check(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print_check(snap, RichConsole(no_color=bool(os.environ.get("NO_COLOR"))))
-    return exit_code(snap)
+    code = exit_code(snap)
+    if console.abandoned:
+        # A worker thread is still blocked on a source that missed its deadline, and the
+        # interpreter would wait for it at exit; the answer is printed, so leave now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _run_tui(config: Any, *, context_label: str | None = None) -> int:
@@ -150,7 +207,12 @@ def _run_sandbox(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = build_parser().parse_args(words)
+    except UsageError as exc:
+        print(f"{exc} (see oc-console --help)", file=sys.stderr)
+        return 3 if "check" in words else 2
     try:
         if args.command == "check":
             return _run_check(args)

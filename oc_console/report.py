@@ -1,4 +1,9 @@
-"""`oc-console check`: the JSON document and the text for a person, and the Nagios exit code."""
+"""`oc-console check`: the JSON document and the text for a person, and the Nagios exit code.
+
+Everything in the text that came from a backend (error strings, finding subjects and
+summaries) goes through `sanitize.clean` and into `rich.text.Text` objects: markup is never
+parsed in it, so `[/]` in an error cannot crash the output and `[red]` cannot style it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,14 @@ from typing import Any
 
 from rich.console import Console as RichConsole
 from rich.table import Table
+from rich.text import Text
 
+from oc_console.analysis.kube import adapter_problems
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.redact import redact
+from oc_console.sanitize import clean
 
 UNKNOWN = 3
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -52,6 +61,7 @@ def _adapters_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
                 "restarts": sum(p.restarts for p in pods),
                 "oomkilled": [p.name for p in pods if any(c.oomkilled for c in p.containers)],
                 "crashloop": [p.name for p in pods if any(c.crashloop for c in p.containers)],
+                "problems": list(adapter_problems(snap.fleet, a)),
                 "metrics": dataclasses.asdict(metrics) if metrics else None,
             }
         )
@@ -71,50 +81,103 @@ def _certificates_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
     ]
 
 
+def _redacted(value: Any) -> Any:
+    """Every string of the document with credentials removed (a last net under the sources'
+    own redaction: the JSON goes to monitoring systems and their logs)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
-    return {
+    doc = {
         "generated_at": snap.generated_at.isoformat(),
         "context": snap.context,
         "sources": {s.name: s.to_json() for s in snap.sources},
         "adapters": _adapters_json(snap),
         "database": _database_json(snap.database),
         "certificates": _certificates_json(snap),
+        "unseen": [
+            {"kind": w.kind, "namespace": w.namespace, "verb": w.denied_verb}
+            for w in (snap.fleet.unseen if snap.fleet else ())
+        ],
         "findings": [f.to_json() for f in snap.sorted_findings],
     }
+    redacted: dict[str, Any] = _redacted(doc)
+    return redacted
 
 
 _STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.OK: "green"}
 _STATUS = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 
-def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
-    code = exit_code(snap)
-    out.print(f"[bold]{_STATUS[code]}[/] - {len(snap.findings)} findings (context {snap.context})")
-    sources = Table(title="sources", show_edge=False, title_justify="left")
+def _text(value: object, style: str = "") -> Text:
+    """Backend text as a Text: controls shown visibly, secrets gone, no markup parsed."""
+    return Text(clean(redact(str(value))), style=style)
+
+
+def _sources_table(snap: ConsoleSnapshot) -> Table:
+    table = Table(title="sources", show_edge=False, title_justify="left")
     for col in ("source", "status", "detail"):
-        sources.add_column(col)
+        table.add_column(col)
     for s in snap.sources:
         style = "green" if s.ok else ("dim" if not s.configured else "red")
-        sources.add_row(s.name, f"[{style}]{s.status}[/]", s.error or s.detail or "")
-    out.print(sources)
-    if snap.fleet is not None:
-        bad = [a for a in snap.fleet.adapters if a.ready < a.desired]
-        out.print(
-            f"adapters: {len(snap.fleet.adapters)}, {len(bad)} not fully ready; "
-            f"{len(snap.fleet.certificates)} certificates"
-        )
+        status = _text(s.status, style)
+        if s.insecure:
+            status.append(" insecure", style="bold yellow")
+        detail = " · ".join(x for x in (s.error or s.detail, s.insecure) if x)
+        table.add_row(_text(s.name), status, _text(detail))
+    return table
+
+
+def _headline(snap: ConsoleSnapshot) -> Text:
+    code = exit_code(snap)
+    line = Text(_STATUS[code], style="bold")
+    line.append(f" - {len(snap.findings)} findings (context ")
+    line.append_text(_text(snap.context))
+    line.append(")")
+    unread = [s.name for s in snap.sources if s.configured and not s.ok]
+    if unread:
+        line.append(f"; not read: {', '.join(unread)}", style="red")
+    return line
+
+
+def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
+    out.print(_headline(snap))
+    out.print(_sources_table(snap))
+    fleet = snap.fleet
+    if fleet is not None:
+        bad = [(a, adapter_problems(fleet, a)) for a in fleet.adapters]
+        bad = [(a, why) for a, why in bad if why]
+        line = Text(f"adapters: {len(fleet.adapters)}, {len(bad)} not healthy")
+        for a, why in bad:
+            line.append_text(_text(f"; {a.platform}: {', '.join(why)}"))
+        line.append(f"; {len(fleet.certificates)} certificates")
+        for w in fleet.unseen:
+            line.append_text(_text(f"; cannot see {w.kind} in {w.namespace}", "yellow"))
+        out.print(line)
     if snap.database is not None:
         db = snap.database
         out.print(
-            f"database: {db.total_sessions}/{db.usable_connections} connections "
-            f"({db.saturation_pct:.0f} %), {db.idle_in_transaction_count} idle in transaction, "
-            f"{len(db.blocked)} blocked"
+            Text(
+                f"database: {db.total_sessions}/{db.usable_connections} connections "
+                f"({db.saturation_pct:.0f} %), {db.idle_in_transaction_count} idle in "
+                f"transaction, {len(db.blocked)} blocked"
+            )
         )
     if snap.findings:
         table = Table(title="findings", show_edge=False, title_justify="left")
         for col in ("severity", "subject", "summary", "runbook"):
             table.add_column(col, overflow="fold")
         for f in snap.sorted_findings:
-            style = _STYLE[f.severity]
-            table.add_row(f"[{style}]{f.severity.label}[/]", f.subject, f.summary, f.runbook or "")
+            table.add_row(
+                _text(f.severity.label, _STYLE[f.severity]),
+                _text(f.subject),
+                _text(f.summary),
+                _text(f.runbook or ""),
+            )
         out.print(table)

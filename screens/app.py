@@ -68,7 +68,6 @@ class ConsoleApp(App[None]):
         super().__init__()
         self.service = console
         self.poll_sources = poll_sources  # off in tests that show a recorded snapshot
-        self._refreshing = False
         keys = console.config.ui.keys
         if keys:
             self.set_keymap(keys)
@@ -77,9 +76,14 @@ class ConsoleApp(App[None]):
         self.snapshot = self.service.snapshot()
         if not self.poll_sources:
             return
-        self.refresh_data()
-        self.set_interval(self.service.config.ui.refresh_seconds, self.refresh_data)
+        # Each source reads in its own task; whichever answers redraws at once, so a hung
+        # source never holds another's panel.
+        self.service.subscribe(self._source_answered)
+        self.service.start()
         self.run_worker(self._follow_cluster(), group="kube-changes", exit_on_error=False)
+
+    def _source_answered(self, _source: str) -> None:
+        self.snapshot = self.service.snapshot()
 
     async def _follow_cluster(self) -> None:
         """Redraw within a second of a cluster change instead of waiting for the next tick."""
@@ -92,17 +96,8 @@ class ConsoleApp(App[None]):
                 await asyncio.sleep(KUBE_REDRAW_SECONDS)
 
     def refresh_data(self) -> None:
-        """One refresh in a worker; a tick that finds the last one running is skipped."""
-        if self._refreshing:
-            return
-        self._refreshing = True
-        self.run_worker(self._refresh(), group="refresh", exit_on_error=False)
-
-    async def _refresh(self) -> None:
-        try:
-            self.snapshot = await self.service.refresh()
-        finally:
-            self._refreshing = False
+        """Read every source now; each answers into the snapshot on its own."""
+        self.service.poke()
 
     def action_refresh_now(self) -> None:
         self.refresh_data()

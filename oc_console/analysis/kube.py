@@ -33,7 +33,48 @@ def kube_findings(fleet: FleetSnapshot, now: datetime) -> list[Finding]:
         findings += _signature_mismatch(fleet, adapter)
     for cert in fleet.certificates:
         findings += _certificate(cert, now)
+    findings += _unseen(fleet)
     return findings
+
+
+def _unseen(fleet: FleetSnapshot) -> list[Finding]:
+    """A kind the cluster refuses to show is a finding: without it, "no certificates" on a
+    screen or an OK from `check` would be a guess."""
+    findings = []
+    for w in fleet.unseen:
+        why = (
+            "the API server rejects the credentials"
+            if (w.error or "").startswith("401")
+            else f"RBAC denies {w.denied_verb}"
+        )
+        findings.append(
+            Finding(
+                "cannot-see",
+                Severity.WARNING,
+                f"{w.namespace}/{w.kind}",
+                f"cannot see {w.kind} in {w.namespace}: {why}",
+                tuple(e for e in (w.error,) if e),
+            )
+        )
+    return findings
+
+
+def adapter_problems(fleet: FleetSnapshot, adapter: AdapterHealth) -> tuple[str, ...]:
+    """Why an adapter is not healthy, in words ("OOMKilled", "CrashLoopBackOff", "1/3
+    ready"); empty when it is. The summary line and the screens count from this, not from
+    ready < desired alone, which misses an adapter whose pods restart between OOM kills."""
+    pods = fleet.pods_of(adapter)
+    problems = []
+    if adapter.ready < adapter.desired:
+        problems.append(f"{adapter.ready}/{adapter.desired} ready")
+    containers = [c for p in pods for c in p.app_containers]
+    if any(c.oomkilled for c in containers):
+        problems.append("OOMKilled")
+    if any(c.crashloop for c in containers):
+        problems.append("CrashLoopBackOff")
+    if any(not p.ready and not p.deleting for p in pods) and not problems:
+        problems.append("pods not ready")
+    return tuple(problems)
 
 
 def mib(value: int | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,9 @@ class StatementStat:
     rows: int
 
 
+QUERY_HIDDEN = "(query text left out)"
+
+
 @dataclass(frozen=True)
 class PoolSnapshot:
     server_version: str
@@ -59,6 +62,20 @@ class PoolSnapshot:
     @property
     def total_sessions(self) -> int:
         return sum(n for _, n in self.sessions_by_state)
+
+    def without_queries(self) -> PoolSnapshot:
+        """The same snapshot with pg_stat_activity's query text dropped: it can carry
+        literals such as passwords. pg_stat_statements text is normalised ($1) and stays."""
+
+        def bare(s: Session) -> Session:
+            return replace(s, query=QUERY_HIDDEN)
+
+        return replace(
+            self,
+            idle_in_transaction=tuple(bare(s) for s in self.idle_in_transaction),
+            blocked=tuple(replace(b, session=bare(b.session)) for b in self.blocked),
+            blockers=tuple(bare(s) for s in self.blockers),
+        )
 
     @property
     def usable_connections(self) -> int:

@@ -16,9 +16,17 @@ class SourceHealth:
     failing_since: datetime | None = None
     detail: str | None = None  # e.g. "stand-in", "2 warnings"
     every: float = 0.0  # seconds between reads when slower than the UI's refresh
+    # Why this source's credentials or data cross the network unprotected (plain http://
+    # with credentials, a remote PostgreSQL without a verified certificate), else None.
+    insecure: str | None = None
+    # Set by the user, but no source in this version reads it yet (traces, the OpenClaw API):
+    # neither "not configured" (it is) nor down (nothing tried).
+    unsupported: bool = False
 
     @property
     def status(self) -> str:
+        if self.unsupported:
+            return "not supported yet"
         if not self.configured:
             return "not configured"
         if self.ok:
@@ -41,4 +49,5 @@ class SourceHealth:
             "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
             "failing_since": self.failing_since.isoformat() if self.failing_since else None,
             "detail": self.detail,
+            "insecure": self.insecure,
         }

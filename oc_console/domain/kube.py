@@ -250,17 +250,24 @@ class WatchStatus:
 
     kind: str
     namespace: str
-    state: str  # "listing", "watching", "backoff", "unavailable", "stopped"
+    state: str  # "listing", "watching", "backoff", "denied", "unavailable", "stopped"
     items: int
     resource_version: str | None
     last_sync: datetime | None  # last list, event or bookmark
     error: str | None
     relists: int = 0
     reconnects: int = 0
+    # The API server refused this identity (401/403) the verb named: the console cannot see
+    # this kind here, which is not the same as there being none.
+    denied_verb: str | None = None
 
     @property
     def stream(self) -> str:
         return f"{self.kind}/{self.namespace}"
+
+    @property
+    def denied(self) -> bool:
+        return self.denied_verb is not None
 
 
 @dataclass(frozen=True)
@@ -292,6 +299,19 @@ class FleetSnapshot:
             return f"{first.stream}: {first.error}{more}"
         watching = sum(w.state == "watching" for w in self.watches)
         return f"watching {watching}/{len(self.watches)} streams"
+
+    @property
+    def unseen(self) -> tuple[WatchStatus, ...]:
+        """Streams the cluster refuses to show (RBAC): a screen listing such a kind says
+        "cannot see certificates" instead of "no certificates"."""
+        return tuple(w for w in self.watches if w.denied)
+
+    def can_see(self, kind: str, namespace: str | None = None) -> bool:
+        """False when `kind` (e.g. "certificates.cert-manager.io", "events") is refused in
+        `namespace`, or in any namespace when none is given."""
+        return not any(
+            w.kind == kind and (namespace is None or w.namespace == namespace) for w in self.unseen
+        )
 
     @property
     def resource_versions(self) -> tuple[tuple[str, str | None], ...]:

@@ -8,7 +8,9 @@ a client.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
@@ -21,6 +23,7 @@ from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
+from oc_console.exposure import database_insecure, prometheus_insecure
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.poller import Poller, utc_now
 from oc_console.sources import postgres_sql
@@ -56,6 +59,23 @@ def _sources(config: Config) -> tuple[Any, Any, Any]:
     return postgres, kube, prometheus
 
 
+# One second over a source's own timeouts: its own message ("no answer within 5s") is the
+# better one when it comes; the poller's deadline is for the fetch that never ends.
+DEADLINE_MARGIN_SECONDS = 1.0
+CHECK_POLL_SECONDS = 0.2  # how often `check` looks for sources' first answers
+CLOSE_SECONDS = 2.0  # a source that cannot close in this long is left to its threads
+
+
+def _deadlines(config: Config) -> tuple[float, float, float]:
+    """(postgres, kubernetes, prometheus): each fetch's overall deadline."""
+    pg = config.postgres
+    return (
+        pg.statement_timeout_ms / 1000 + pg.connect_timeout_seconds + DEADLINE_MARGIN_SECONDS,
+        config.kubernetes.timeout_seconds + DEADLINE_MARGIN_SECONDS,
+        config.prometheus.timeout_seconds + DEADLINE_MARGIN_SECONDS,
+    )
+
+
 class Console:
     def __init__(
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
@@ -63,19 +83,109 @@ class Console:
         self.config = config
         self.context_label = context_label or config.kubernetes.context
         self.audit = audit or AuditLog()
+        # pg_stat_activity text can hold literals (ALTER ROLE ... PASSWORD): `check` leaves it
+        # out unless asked; the screens show it to the engineer at the keyboard.
+        self.include_queries = True
         postgres, kube, prometheus = _sources(config)
-        self.postgres: Poller[PoolSnapshot] = Poller(postgres, "postgres")
-        self.kube: Poller[FleetSnapshot] = Poller(kube, "kubernetes")
-        self.prometheus: Poller[MetricsSnapshot] = Poller(
-            prometheus, "prometheus", every=config.prometheus.refresh_seconds
+        pg_deadline, kube_deadline, prom_deadline = _deadlines(config)
+        self.postgres: Poller[PoolSnapshot] = Poller(
+            postgres, "postgres", deadline=pg_deadline, insecure=database_insecure(config)
         )
+        self.kube: Poller[FleetSnapshot] = Poller(kube, "kubernetes", deadline=kube_deadline)
+        self.prometheus: Poller[MetricsSnapshot] = Poller(
+            prometheus,
+            "prometheus",
+            every=config.prometheus.refresh_seconds,
+            deadline=prom_deadline,
+            insecure=prometheus_insecure(config),
+        )
+        # No source reads these yet: a URL given for them says "not supported yet". When a
+        # source lands, build it in _sources and pass it here instead of None.
+        unread: list[Poller[Any]] = [Poller(None, "traces", unsupported=config.traces_configured)]
+        if config.openclaw_configured:
+            unread.append(Poller(None, "openclaw-api", unsupported=True))
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,
             self.prometheus,
-            Poller(None, "traces"),
+            *unread,
         )
         self._clients_imported = False
+        self._listeners: list[Callable[[str], None]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- each source on its own schedule -------------------------------------------------
+    def subscribe(self, listener: Callable[[str], None]) -> None:
+        """`listener(source_name)` runs on the event loop after each read of that source, so
+        a panel redraws when its own source answers, whatever the others do."""
+        self._listeners.append(listener)
+
+    def _notify(self, name: str) -> None:
+        for listener in list(self._listeners):
+            listener(name)
+
+    def start(self, interval: float | None = None) -> None:
+        """One task per configured source, each reading on its own schedule (`interval`,
+        default the UI's refresh, or the source's own slower `every`)."""
+        if self._tasks:
+            return
+        every = self.config.ui.refresh_seconds if interval is None else interval
+        self._tasks.append(asyncio.create_task(self._run_sources(every)))
+
+    async def _run_sources(self, interval: float) -> None:
+        if self.postgres.configured:  # needs no slow import: reads at once
+            self._tasks.append(asyncio.create_task(self.postgres.run(interval, self._notify)))
+        await self._import_clients()
+        rest: list[Poller[Any]] = [p for p in (self.kube, self.prometheus) if p.configured]
+        for poller in rest:
+            self._tasks.append(asyncio.create_task(poller.run(interval, self._notify)))
+
+    def poke(self) -> None:
+        """Read every source now (a refresh key), each in its own task."""
+        for poller in self.pollers:
+            if poller.configured and not poller.running:
+                self._tasks.append(asyncio.create_task(self._poke(poller)))
+
+    async def _poke(self, poller: Poller[Any]) -> None:
+        await self._import_clients()
+        if await poller.tick(force=True):
+            self._notify(poller.name)
+
+    async def stop(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def collect(self, timeout: float) -> ConsoleSnapshot:
+        """`check`: every configured source's first full answer (for Kubernetes, its first
+        log sample too), or, at `timeout`, what there is, with each source that has not
+        answered marked as not read in time."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        changed = asyncio.Event()
+        self.subscribe(lambda _: changed.set())
+        self.start(CHECK_POLL_SECONDS)
+        configured = [p for p in self.pollers if p.configured]
+        while not all(p.complete or p.error is not None for p in configured):
+            left = end - loop.time()
+            if left <= 0:
+                break
+            changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), left)
+        await self.stop()
+        for p in configured:
+            if p.value is None and p.error is None:
+                p.give_up(f"not read within the {timeout:g}s deadline")
+            elif p.error is None and not p.complete:
+                p.give_up(f"first log sample not read within the {timeout:g}s deadline")
+        return self.snapshot()
+
+    @property
+    def abandoned(self) -> bool:
+        """A fetch was cut at its deadline: its worker thread may still be blocked."""
+        return any(p.timed_out for p in self.pollers)
 
     @property
     def thresholds(self) -> PoolThresholds:
@@ -86,7 +196,9 @@ class Console:
         )
 
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
-        """Tick every poller at once (each skips itself while its last tick still runs)."""
+        """Tick every poller at once (each skips itself while its last tick still runs; each
+        fetch ends at its deadline). The UI uses `start` instead; this is for one-shot
+        readers and tests."""
         await self._import_clients()
         await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
         return self.snapshot()
@@ -129,10 +241,12 @@ class Console:
 
     def snapshot(self) -> ConsoleSnapshot:
         now = utc_now()
-        fleet, metrics = self.kube.value, self.prometheus.value
+        fleet, metrics, database = self.kube.value, self.prometheus.value, self.postgres.value
+        if database is not None and not self.include_queries:
+            database = database.without_queries()
         findings: list[Finding] = []
-        if self.postgres.value is not None:
-            findings += pool_findings(self.postgres.value, self.thresholds)
+        if database is not None:
+            findings += pool_findings(database, self.thresholds)
         if fleet is not None:
             findings += kube_findings(fleet, now)
         if metrics is not None:
@@ -151,14 +265,18 @@ class Console:
             namespaces=self.config.kubernetes.namespaces,
             read_only=self.config.read_only,
             sources=tuple(p.health() for p in self.pollers),
-            database=self.postgres.value,
+            database=database,
             findings=tuple(findings),
             fleet=fleet,
             metrics=metrics,
         )
 
-    async def close(self) -> None:
-        await asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
+    async def close(self, grace: float = CLOSE_SECONDS) -> None:
+        await self.stop()
+        closing = asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
+        # A source whose thread is stuck on a dead server must not hold the exit.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closing, grace)
 
     # --- logs ---
     def _kube(self) -> Any:

@@ -1,5 +1,12 @@
 """Polls one source: skips a tick while the last is running, backs off on errors, and keeps
-the last good value with its age and the current error, so the UI can show stale data as stale."""
+the last good value with its age and the current error, so the UI can show stale data as stale.
+
+Every fetch has an overall deadline. An HTTP client's timeout counts per read, so a server that
+drips one byte a second never trips it; `asyncio.wait_for` around the whole fetch does. A fetch
+running in a worker thread cannot be killed: the thread may linger until its own timeouts end
+it, but the poller marks the source stale at the deadline and carries on. Each poller runs in
+its own task (`run`), so a hung source never delays another one's reads.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from typing import Generic, Protocol, TypeVar
 
 from oc_console.domain.health import SourceHealth
 from oc_console.errors import SourceError
+from oc_console.redact import redact
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -40,6 +48,9 @@ class Poller(Generic[T]):
         *,
         detail: str | None = None,
         every: float = 0.0,
+        deadline: float | None = None,
+        insecure: str | None = None,
+        unsupported: bool = False,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] | None = None,
     ) -> None:
@@ -47,6 +58,9 @@ class Poller(Generic[T]):
         self.name = name
         self.detail = detail
         self.every = every  # seconds between reads at most; 0: every tick
+        self.deadline = deadline  # seconds one whole fetch may take; None: the source's own
+        self.insecure = insecure  # why its credentials or data travel unprotected, if they do
+        self.unsupported = unsupported and source is None  # set, but nothing reads it yet
         self._last_read = float("-inf")
         self.value: T | None = None
         self.fetched_at: datetime | None = None
@@ -55,6 +69,7 @@ class Poller(Generic[T]):
         self._clock = clock
         self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
         self._running = False
+        self.timed_out = False  # a fetch was cut at its deadline (its thread may linger)
         self._backoff = 0.0
         self._next_attempt = 0.0
 
@@ -76,7 +91,13 @@ class Poller(Generic[T]):
         self._last_read = now
         self._running = True
         try:
-            value = await self.source.fetch()
+            if self.deadline is None:
+                value = await self.source.fetch()
+            else:
+                value = await asyncio.wait_for(self.source.fetch(), self.deadline)
+        except TimeoutError:
+            self.timed_out = True
+            self._failed(f"no answer within {self.deadline:g}s; still trying")
         except SourceError as exc:
             self._failed(str(exc))
         except Exception as exc:  # a source bug must not take the console down
@@ -92,7 +113,30 @@ class Poller(Generic[T]):
             self._running = False
         return True
 
+    @property
+    def complete(self) -> bool:
+        """Read, and holding everything the source reads on its first pass (the Kubernetes
+        source's log sample comes after its lists)."""
+        return self.value is not None and bool(getattr(self.source, "complete", True))
+
+    async def run(self, interval: float, on_update: Callable[[str], None]) -> None:
+        """Read on this source's own schedule, for ever; `on_update(name)` after every read
+        (good or failed), so its panel redraws as soon as it answers."""
+        while True:
+            before = (self.value, self.error)
+            # An unchanged answer (the watch cache's same snapshot) redraws nothing.
+            if await self.tick() and (self.value, self.error) != before:
+                on_update(self.name)
+            await asyncio.sleep(interval)
+
+    def give_up(self, message: str) -> None:
+        """Mark the source as not read (a caller's deadline passed before it answered)."""
+        self.timed_out = True
+        self._failed(message)
+
     def _failed(self, message: str) -> None:
+        # A safety net under every source's own redaction: an error never carries a secret.
+        message = redact(message)
         self.error = message
         if self.failing_since is None:
             self.failing_since = self._clock()
@@ -109,6 +153,10 @@ class Poller(Generic[T]):
             failing_since=self.failing_since,
             detail=self.detail,
             every=self.every,
+            insecure=(getattr(self.source, "insecure", None) or self.insecure)
+            if self.configured
+            else None,
+            unsupported=self.unsupported,
         )
 
     async def close(self) -> None:

@@ -152,6 +152,7 @@ class PostgresSource:
             raise
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError):
+                await self._drop()  # cut mid-query (a deadline): the connection is unusable
                 raise
             await self._drop()
             raise SourceError(self._error(exc)) from None

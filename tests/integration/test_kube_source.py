@@ -305,3 +305,30 @@ async def test_slow_api_server_times_out_then_recovers(sandbox: KubeSandbox) -> 
         assert snap.pods
     finally:
         await src.close()
+
+
+@pytest.mark.parametrize(
+    ("plural", "kind"),
+    [
+        ("certificates", "certificates.cert-manager.io"),
+        ("events", "events"),
+        ("secrets", "secrets"),
+        ("replicasets", "replicasets"),
+        ("horizontalpodautoscalers", "horizontalpodautoscalers"),
+    ],
+)
+async def test_a_denied_kind_is_a_finding_and_unseen(
+    source: KubeSource, sandbox: KubeSandbox, plural: str, kind: str
+) -> None:
+    """ "cannot see X" is not "no X": a 403 on any watched kind becomes a finding, and the
+    snapshot says which kinds are not visible, for the screens."""
+    sandbox.faults.deny("list", plural)
+    snap = await until(source, lambda s: bool(s.unseen))
+    assert not snap.can_see(kind) and not snap.can_see(kind, NS)
+    assert snap.can_see("pods")
+    found = [f for f in kube_findings(snap, now()) if f.id == "cannot-see"]
+    assert [f.summary for f in found] == [f"cannot see {kind} in {NS}: RBAC denies list"]
+    assert found[0].severity >= 1 and found[0].subject == f"{NS}/{kind}"
+    sandbox.faults.allow("list", plural)
+    snap = await until(source, lambda s: not s.unseen, timeout=40)
+    assert snap.can_see(kind)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oc_console.config import Config, PostgresConfig, UiConfig
+from oc_console.config import Config, PostgresConfig, PrometheusConfig, UiConfig
 from oc_console.domain.database import PoolSnapshot, Session
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sandbox.database import POOL_IDLE_SESSIONS, SandboxDatabase
@@ -18,6 +18,7 @@ from screens.app import ConsoleApp, make_app
 from screens.help import HelpScreen
 from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
+from tests.hang_servers import DripServer
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration
@@ -112,24 +113,29 @@ async def test_unreachable_database_fails_alone() -> None:
         assert app.current_mode == "database"
 
 
-async def test_a_tick_is_skipped_while_the_last_refresh_runs(
+async def test_a_dripping_prometheus_does_not_hold_the_database_panel(
     pool_sandbox: SandboxDatabase,
 ) -> None:
-    class CountingConsole(Console):
-        calls = 0
-
-        async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
-            CountingConsole.calls += 1
-            await asyncio.sleep(0.3)
-            return await super().refresh(force=force)
-
-    app = make_app(CountingConsole(config(pool_sandbox.dsn)), poll_sources=False)
-    async with app.run_test() as pilot:
-        app.refresh_data()
-        app.refresh_data()  # the first is still running: skipped
-        app.refresh_data()
-        await until(pilot, lambda: has_data(app))
-        assert CountingConsole.calls == 1
+    """Each source answers into the screen on its own: the pool shows while Prometheus is
+    still dripping its first answer, and Prometheus is marked once its deadline passes."""
+    with DripServer(interval=0.3) as drip:
+        cfg = Config(
+            postgres=PostgresConfig(dsn=pool_sandbox.dsn),
+            prometheus=PrometheusConfig(url=drip.url, timeout_seconds=1.0),
+            ui=UiConfig(refresh_seconds=0.5),
+        )
+        app = make_app(Console(cfg))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: has_data(app), timeout=1.5)
+            prom = app.snapshot.source("prometheus") if app.snapshot else None
+            assert prom is not None and prom.fetched_at is None and prom.error is None
+            await until(
+                pilot,
+                lambda: bool(app.snapshot and app.snapshot.source("prometheus").error),
+                timeout=4.0,
+            )
+            await pilot.pause()
+            assert "no answer within 2s" in (app.snapshot.source("prometheus").error or "")
 
 
 # --- SVG snapshots: a recorded sandbox snapshot with pids and timings made stable ---

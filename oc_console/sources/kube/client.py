@@ -17,6 +17,7 @@ import orjson
 
 from oc_console.config import KubernetesConfig
 from oc_console.errors import SourceError
+from oc_console.exposure import http_insecure
 
 IN_CLUSTER = "in-cluster"
 # One JSON line of a watch or a log: far above any real object (etcd caps them at 1.5 MB).
@@ -29,6 +30,7 @@ class KubeClient:
     api: Any  # kubernetes.client.ApiClient
     context: str
     server: str
+    insecure: str | None = None  # why credentials cross the network readable, if they do
 
     def close(self) -> None:
         self.api.close()
@@ -96,7 +98,11 @@ def connect(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> 
         raise SourceError(f"kubeconfig: {str(exc).splitlines()[0]}") from None
     except OSError as exc:
         raise SourceError(f"kubeconfig: {exc.strerror}: {exc.filename}") from None
-    return KubeClient(ApiClient(configuration), context, configuration.host)
+    has_credentials = bool(
+        configuration.api_key or configuration.username or configuration.cert_file
+    )
+    insecure = http_insecure(configuration.host, has_credentials)
+    return KubeClient(ApiClient(configuration), context, configuration.host, insecure)
 
 
 def get(

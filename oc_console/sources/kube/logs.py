@@ -252,6 +252,7 @@ class LogSampler:
         self._timeout = timeout
         self._tails: dict[tuple[str, str, str, bool], PodLogTail] = {}
         self._previous_seen: dict[tuple[str, str, str], int] = {}  # restart count last read
+        self.rounds = 0  # complete rounds: `check` waits for the first before it answers
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="kube-log-sampler", daemon=True)
@@ -264,9 +265,10 @@ class LogSampler:
         if self._thread.is_alive():
             self._thread.join(timeout)
 
-    def tails(self) -> tuple[PodLogTail, ...]:
+    def tails(self) -> tuple[tuple[PodLogTail, ...], int]:
+        """The tails and how many rounds they come from."""
         with self._lock:
-            return tuple(self._tails.values())
+            return tuple(self._tails.values()), self.rounds
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -309,7 +311,10 @@ class LogSampler:
             del self._previous_seen[gone]
         with self._lock:
             self._tails = fresh
-        if _content(fresh) != _content(old):
+            self.rounds += 1
+        # The first round always counts as a change: readers waiting for it must see it even
+        # when it found nothing.
+        if self.rounds == 1 or _content(fresh) != _content(old):
             self._on_change()
 
     def _read(self, pod: PodRow, container: str, *, previous: bool) -> PodLogTail:

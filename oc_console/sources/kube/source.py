@@ -168,6 +168,7 @@ class KubeSource:
         self._cache: WatchCache | None = None
         self._sampler: LogSampler | None = None
         self._last: FleetSnapshot | None = None
+        self._sampled = 0  # log sampler rounds in the last snapshot
         self._start_lock = threading.Lock()
 
     # --- Source protocol ----------------------------------------------------------------
@@ -195,6 +196,16 @@ class KubeSource:
         await asyncio.to_thread(self.stop)
 
     # --- beyond the protocol -----------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        """The last snapshot holds a first log sample too (webhook signature mismatches and
+        crash logs come from it), not only the lists."""
+        return self._last is not None and self._sampled > 0
+
+    @property
+    def insecure(self) -> str | None:
+        return self._client.insecure if self._client is not None else None
+
     def snapshot(self) -> FleetSnapshot:
         """The cache's view now (blocking work: call from a thread)."""
         cache, client = self._cache, self._client
@@ -202,7 +213,8 @@ class KubeSource:
             raise SourceError("the Kubernetes source is not started")
         snap = assemble(cache, client.context, self.config.namespaces)
         if self._sampler is not None:
-            snap = replace(snap, logs=self._sampler.tails())
+            tails, self._sampled = self._sampler.tails()
+            snap = replace(snap, logs=tails)
         return snap
 
     async def wait_for_change(self, after: int, timeout: float) -> int:

@@ -117,6 +117,7 @@ class Stream:
         self.state = "listing"
         self._verb = "list"  # of the request in flight, for the error message
         self.error: str | None = None
+        self.denied_verb: str | None = None  # the verb a 401/403 refused
         self.resource_version: str | None = None
         self.last_sync: datetime | None = None
         self.synced = False  # listed at least once
@@ -142,11 +143,13 @@ class Stream:
             error=self.error,
             relists=self.relists,
             reconnects=self.reconnects,
+            denied_verb=self.denied_verb,
         )
 
     @property
     def settled(self) -> bool:
-        """Listed, or failed at least once: the first answer is in either way."""
+        """Listed, or failed at least once: the first answer is in either way (a denied
+        stream has its error set)."""
         return self.synced or self.error is not None or self.state == "unavailable"
 
     # --- life cycle -----------------------------------------------------------------------
@@ -199,6 +202,12 @@ class Stream:
         status = exc.status if isinstance(exc, ApiException) else None
         if status in self.spec.absent_on:
             self.state, self.error = "unavailable", None
+        elif status in (401, 403):
+            self.denied_verb = self._verb
+            self.error = describe_error(
+                exc, self._client, self._verb, self.spec.kind, self.namespace
+            )
+            self.state = "denied"
         else:
             self.error = describe_error(
                 exc, self._client, self._verb, self.spec.kind, self.namespace
@@ -256,6 +265,7 @@ class Stream:
         self.synced = True
         self.state = "watching"
         self.error = None
+        self.denied_verb = None
         self.last_sync = datetime.now(UTC)
         self._on_change()
 
@@ -293,7 +303,7 @@ class Stream:
                 raise Gone from None
             raise
         if self.error is not None or self.state != "watching":  # connected again
-            self.error, self.state = None, "watching"
+            self.error, self.state, self.denied_verb = None, "watching", None
             self._on_change()
         streamed = False
         try:
