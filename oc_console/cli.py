@@ -54,6 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 CHECK_TIMEOUT_SECONDS = 10.0
 CHECK_CLOSE_SECONDS = 0.5
+PIPED_WIDTH = 160
 NOTHING_CONFIGURED = (
     "no source configured: set --kubeconfig or $KUBECONFIG, --pg-dsn or PGHOST, or "
     "--prometheus (or the config file's [kubernetes], [postgres], [prometheus])"
@@ -151,7 +152,9 @@ def _run_check(args: argparse.Namespace) -> int:
         sys.stdout.write(orjson.dumps(check_json(snap), option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     else:
-        print_check(snap, RichConsole(no_color=bool(os.environ.get("NO_COLOR"))))
+        # Piped (monitoring, grep): wide enough that an error is on one line.
+        width = None if sys.stdout.isatty() else PIPED_WIDTH
+        print_check(snap, RichConsole(no_color=bool(os.environ.get("NO_COLOR")), width=width))
     code = exit_code(snap)
     if console.abandoned:
         # A worker thread is still blocked on a source that missed its deadline, and the

@@ -122,8 +122,9 @@ def _text(value: object, style: str = "") -> Text:
 
 def _sources_table(snap: ConsoleSnapshot) -> Table:
     table = Table(title="sources", show_edge=False, title_justify="left")
-    for col in ("source", "status", "detail"):
-        table.add_column(col)
+    table.add_column("source", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("detail", overflow="fold")  # an error is read whole, never cut
     for s in snap.sources:
         style = "green" if s.ok else ("dim" if not s.configured else "red")
         status = _text(s.status, style)

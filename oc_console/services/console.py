@@ -155,7 +155,8 @@ class Console:
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks:
+            await asyncio.wait(tasks)
 
     async def collect(self, timeout: float) -> ConsoleSnapshot:
         """`check`: every configured source's first full answer (for Kubernetes, its first
@@ -173,7 +174,8 @@ class Console:
                 break
             changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), left)
+                async with asyncio.timeout(left):
+                    await changed.wait()
         await self.stop()
         for p in configured:
             if p.value is None and p.error is None:
@@ -274,9 +276,9 @@ class Console:
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
         await self.stop()
         closing = asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
-        # A source whose thread is stuck on a dead server must not hold the exit.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(closing, grace)
+        # A source whose thread is stuck on a dead server must not hold the exit: after
+        # `grace` it is left to finish on its own.
+        await asyncio.wait([closing], timeout=grace)
 
     # --- logs ---
     def _kube(self) -> Any:

@@ -91,10 +91,10 @@ class Poller(Generic[T]):
         self._last_read = now
         self._running = True
         try:
-            if self.deadline is None:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancel that lands
+            # as the fetch completes, and a stopped poller would then poll on for ever.
+            async with asyncio.timeout(self.deadline):
                 value = await self.source.fetch()
-            else:
-                value = await asyncio.wait_for(self.source.fetch(), self.deadline)
         except TimeoutError:
             self.timed_out = True
             self._failed(f"no answer within {self.deadline:g}s; still trying")

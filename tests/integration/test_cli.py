@@ -34,7 +34,7 @@ def sandbox_env(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[dict[str, str], subprocess.Popen[str]]]:
     proc = subprocess.Popen(
-        [*CLI, "sandbox", "--print-env", "--scenario", "pool,oom,cert"],
+        [*CLI, "sandbox", "--print-env", "--scenario", "pool,oom,cert,webhook,crashloop"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     env: dict[str, str] = {}
@@ -76,6 +76,75 @@ def test_check_for_a_person_and_options_after_the_subcommand(
     assert done.stdout.startswith("CRITICAL - ")
     assert "\x1b[" not in done.stdout  # plain when piped
     assert "pool-exhaustion" in done.stdout
+
+
+def test_check_waits_for_the_log_sample_and_hides_query_text(
+    sandbox_env: tuple[dict[str, str], object],
+) -> None:
+    """The webhook signature mismatch comes from the log sampler: `check` waits for its first
+    round. pg_stat_activity text stays out unless --include-queries."""
+    env, _ = sandbox_env
+    done = run("check", "--json", env=env)
+    doc = json.loads(done.stdout)
+    assert "webhook-signature-mismatch" in {f["id"] for f in doc["findings"]}
+    sessions = doc["database"]["idle_in_transaction"]
+    assert sessions and {s["query"] for s in sessions} == {"(query text left out)"}
+    assert "SELECT" not in json.dumps(doc["findings"])
+    shown = json.loads(run("check", "--json", "--include-queries", env=env).stdout)
+    assert any("SELECT" in s["query"] for s in shown["database"]["idle_in_transaction"])
+
+
+def test_traces_and_openclaw_api_are_not_supported_yet(
+    sandbox_env: tuple[dict[str, str], object],
+) -> None:
+    env, _ = sandbox_env
+    extra = ("--traces", "http://127.0.0.1:1", "--openclaw-api", "http://127.0.0.1:2")
+    done = run("check", "--json", *extra, env=env)
+    sources = json.loads(done.stdout)["sources"]
+    assert sources["traces"]["status"] == "not supported yet"
+    assert sources["openclaw-api"]["status"] == "not supported yet"
+    assert done.returncode == 2  # the sandbox's critical findings; nothing unknown added
+    text = run("check", *extra, env={**env, "NO_COLOR": "1"}).stdout
+    assert "not supported yet" in text and "not configured" not in text.split("traces")[1][:40]
+
+
+def test_markup_in_an_error_is_printed_as_text(tmp_path: Path) -> None:
+    done = run("check", "--prometheus", "http://127.0.0.1:1/[/]x[red]y", env={"NO_COLOR": "1"})
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    assert "[/]x[red]y" in done.stdout.replace("\n", "")
+
+
+def test_nothing_configured_is_unknown_with_how_to(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "OC_", "KUBE"))}
+    env["HOME"] = str(tmp_path)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / ".config")
+    done = subprocess.run([*CLI, "check"], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 3
+    assert done.stderr.count("\n") == 1 and "no source configured" in done.stderr
+    assert "--kubeconfig" in done.stderr and "--pg-dsn" in done.stderr
+
+
+def test_kubeconfig_env_alone_is_used(
+    sandbox_env: tuple[dict[str, str], object], tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "OC_", "KUBE"))}
+    env.update(HOME=str(tmp_path), KUBECONFIG=f"/nonexistent:{sandbox_env[0]['KUBECONFIG']}")
+    done = subprocess.run(
+        [*CLI, "check", "--json"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert json.loads(done.stdout)["sources"]["kubernetes"]["ok"] is True, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("check", "--bogus"), ("check", "--timeout", "soon"), ("--nope", "check"), ("check", "x")],
+)
+def test_check_usage_errors_are_unknown_in_one_line(args: tuple[str, ...]) -> None:
+    done = run(*args)
+    assert done.returncode == 3
+    assert done.stderr.count("\n") == 1 and "usage:" not in done.stderr
+    assert done.stdout == ""
 
 
 def test_sandbox_stops_cleanly_on_ctrl_c(
