@@ -216,10 +216,16 @@ def _chunks(response: Any) -> Iterator[bytes]:
         yield data
 
 
-def iter_lines(response: Any, max_line: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+def _cut(line: bytes, max_line: int, marker: bytes) -> bytes:
+    return line if len(line) <= max_line else line[:max_line] + marker
+
+
+def iter_lines(
+    response: Any, max_line: int = MAX_LINE_BYTES, marker: bytes = b""
+) -> Iterator[bytes]:
     """Lines of a streamed urllib3 response, holding at most one line plus a chunk. A line
-    longer than `max_line` is cut there (the rest is dropped), so one runaway log line cannot
-    exhaust memory."""
+    longer than `max_line` is cut there and `marker` appended (the rest is dropped), so one
+    runaway log line cannot exhaust memory and the reader can see that it was cut."""
     pending = b""
     skipping = False  # inside the dropped tail of an over-long line
     for chunk in _chunks(response):
@@ -229,10 +235,10 @@ def iter_lines(response: Any, max_line: int = MAX_LINE_BYTES) -> Iterator[bytes]
             if skipping:
                 skipping = False
             else:
-                yield line
+                yield _cut(line, max_line, marker)
         if len(pending) > max_line:
             if not skipping:
-                yield pending[:max_line]
+                yield pending[:max_line] + marker
             skipping, pending = True, b""
     if pending and not skipping:
-        yield pending
+        yield _cut(pending, max_line, marker)

@@ -16,6 +16,8 @@ from oc_console.domain.kube import ContainerState, FleetSnapshot, LogLine, PodLo
 from oc_console.sources.kube.client import KubeClient, describe_error, get, iter_lines
 
 MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines, not files
+CUT_MARKER = " …[line cut at 64 KB]".encode()
+FOLLOW_KEEP_BYTES = 16 * 1024 * 1024  # 5,000 lines of 64 KB would be 320 MB
 TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ships megabytes
 FOLLOW_KEEP = 5_000
 FOLLOW_READ_TIMEOUT = 24 * 3600.0  # a quiet pod is not a dead connection
@@ -133,12 +135,40 @@ def read_tail(
     except Exception as exc:
         return (), describe_error(exc, client, "get", "pods/log", namespace)
     try:
-        lines = deque((parse_log_line(b) for b in iter_lines(response, MAX_LINE_BYTES)), tail)
+        lines = deque(
+            (parse_log_line(b) for b in iter_lines(response, MAX_LINE_BYTES, CUT_MARKER)), tail
+        )
     except Exception as exc:
         response.close()  # part of the body is unread: the connection cannot be reused
         return (), describe_error(exc, client, "get", "pods/log", namespace)
     response.release_conn()
     return tuple(lines), None
+
+
+class LogRing:
+    """The newest lines of a followed log, bounded in lines and in bytes (whichever binds
+    first): a pod writing 64 KB lines must not hold 5,000 of them."""
+
+    def __init__(self, keep: int = FOLLOW_KEEP, keep_bytes: int = FOLLOW_KEEP_BYTES) -> None:
+        self._lines: deque[tuple[LogLine, int]] = deque()
+        self._keep = keep
+        self._keep_bytes = keep_bytes
+        self.bytes = 0
+
+    def append(self, line: LogLine, size: int) -> None:
+        self._lines.append((line, size))
+        self.bytes += size
+        while len(self._lines) > self._keep or (
+            self.bytes > self._keep_bytes and len(self._lines) > 1
+        ):
+            _, gone = self._lines.popleft()
+            self.bytes -= gone
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def lines(self) -> tuple[LogLine, ...]:
+        return tuple(line for line, _ in self._lines)
 
 
 class LogFollower:
@@ -153,12 +183,13 @@ class LogFollower:
         *,
         tail: int = 200,
         keep: int = FOLLOW_KEEP,
+        keep_bytes: int = FOLLOW_KEEP_BYTES,
         timeout: float = 10.0,
     ) -> None:
         self._args = (client, namespace, pod, container)
         self._tail = tail
         self._timeout = timeout
-        self._lines: deque[LogLine] = deque(maxlen=keep)
+        self._lines = LogRing(keep, keep_bytes)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._response: Any = None
@@ -173,7 +204,7 @@ class LogFollower:
 
     def lines(self) -> tuple[LogLine, ...]:
         with self._lock:
-            return tuple(self._lines)
+            return self._lines.lines()
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
@@ -197,12 +228,12 @@ class LogFollower:
                 follow=True,
                 timeout=self._timeout,
             )
-            for raw in iter_lines(self._response, MAX_LINE_BYTES):
+            for raw in iter_lines(self._response, MAX_LINE_BYTES, CUT_MARKER):
                 if self._stop.is_set():
                     break
                 line = parse_log_line(raw)
                 with self._lock:
-                    self._lines.append(line)
+                    self._lines.append(line, len(raw))
                     self.received += 1
         except Exception as exc:
             if not self._stop.is_set():
