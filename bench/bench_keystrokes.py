@@ -1,5 +1,6 @@
 """Keystroke to screen, p95, on the real console in a pty against the sandbox: alone (the
-baseline), while 50 pod events/s arrive, and while every Prometheus query waits 2 s."""
+baseline), while 50 pod events/s arrive, while every Prometheus query waits 2 s, and with a
+hung Prometheus that drips one byte at a time and never finishes an answer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bench.common import report
-from bench.http_stubs import proxy
+from bench.http_stubs import drip, proxy
 from bench.terminal import Terminal
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 
@@ -81,9 +82,15 @@ def main() -> int:
             waiting = keystrokes(sandbox, slow.url)
         finally:
             slow.stop()
+        hung_server = drip()
+        try:
+            hung = keystrokes(sandbox, hung_server.url)
+        finally:
+            hung_server.stop()
     ok = report("keystroke_p95_50_pod_events_per_s", busy * 1000, baseline * 1000, 1.5, "ms")
     ok = report("keystroke_p95_absolute", busy * 1000, 50, 1.0, "ms") and ok
     ok = report("keystroke_p95_prometheus_2s", waiting * 1000, baseline * 1000, 1.5, "ms") and ok
+    ok = report("keystroke_p95_prometheus_hung", hung * 1000, baseline * 1000, 1.5, "ms") and ok
     return 0 if ok else 1
 
 

@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from oc_console.analysis.database import PoolThresholds
+from oc_console.analysis.kube import KubeThresholds
+from oc_console.analysis.metrics import MetricsThresholds
+from oc_console.domain.metrics import MetricNames
 from oc_console.errors import UserError
 from oc_console.pgdsn import read_dsn
 from oc_console.redact import redact
@@ -47,6 +51,9 @@ class KubernetesConfig(_Section):
     adapter_label: str = "app"
     adapter_pattern: str = ADAPTER_PATTERN
     timeout_seconds: float = Field(default=10.0, gt=0)
+    # [kubernetes.thresholds]: recent_oom_minutes, cert_critical_hours,
+    # renew_before_policy_hours (336, the platform's cert-manager policy)
+    thresholds: KubeThresholds = KubeThresholds()
 
 
 class PostgresConfig(_Section):
@@ -67,6 +74,21 @@ class PostgresConfig(_Section):
     statement_timeout_ms: int = Field(default=2000, ge=100)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
     statements_every: int = Field(default=5, ge=1)  # pg_stat_statements every Nth refresh
+    saturation_warning_pct: float = Field(
+        default=PoolThresholds.saturation_warning_pct, gt=0, le=100
+    )
+    saturation_critical_pct: float = Field(
+        default=PoolThresholds.saturation_critical_pct, gt=0, le=100
+    )
+
+    @property
+    def thresholds(self) -> PoolThresholds:
+        return PoolThresholds(
+            saturation_warning_pct=self.saturation_warning_pct,
+            saturation_critical_pct=self.saturation_critical_pct,
+            idle_in_transaction_count=self.idle_in_transaction_threshold,
+            idle_in_transaction_minutes=self.idle_in_transaction_max_minutes,
+        )
 
 
 class PrometheusConfig(_Section):
@@ -80,6 +102,8 @@ class PrometheusConfig(_Section):
     timeout_seconds: float = Field(default=5.0, gt=0)
     # Prometheus scrapes every 15-60 s: reading it every UI tick only burns CPU on both sides
     refresh_seconds: float = Field(default=10.0, ge=1)
+    thresholds: MetricsThresholds = MetricsThresholds()  # [prometheus.thresholds]
+    metric_names: MetricNames = MetricNames()  # [prometheus.metric_names]
 
 
 class TracesConfig(_Section):

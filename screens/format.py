@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Severity
 
 SEVERITY_STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.OK: ""}
@@ -34,11 +35,7 @@ def pct(ratio: float | None) -> str:
     )
 
 
-def mib(n: float | None) -> str:
-    return "-" if n is None else f"{n / 2**20:.0f}Mi"
-
-
-def seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value * 1000:.0f}ms" if value < 1 else f"{value:.1f}s"
+# The console's one byte and one duration formatter (oc_console.domain.durations), under the
+# names the screens call.
+mib = human_bytes
+seconds = human_duration

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.kube import (
     RENEW_BEFORE_POLICY,
@@ -15,24 +17,53 @@ from oc_console.domain.kube import (
     PodRow,
 )
 
-RECENT_OOM = timedelta(hours=1)  # an OOM kill this recent is still happening, not history
-CERT_CRITICAL = timedelta(days=3)
 LOG_TAIL_EVIDENCE = 5
 MAX_EVIDENCE = 8  # per finding; a 300-pod adapter must not print 300 lines
 
 
-def kube_findings(fleet: FleetSnapshot, now: datetime) -> list[Finding]:
+@dataclass(frozen=True)
+class KubeThresholds:
+    """The cluster rules' limits; each is a `[kubernetes.thresholds]` key in the config."""
+
+    # An OOM kill this recent is still happening (CRITICAL), older ones are history (WARNING).
+    recent_oom_minutes: float = 60
+    # A certificate this close to expiry (or past it) is CRITICAL: renewal has failed.
+    cert_critical_hours: float = 72
+    # The platform's policy: cert-manager renews at least this long before expiry.
+    renew_before_policy_hours: float = RENEW_BEFORE_POLICY.total_seconds() / 3600
+
+    @property
+    def recent_oom(self) -> timedelta:
+        return timedelta(minutes=self.recent_oom_minutes)
+
+    @property
+    def cert_critical(self) -> timedelta:
+        return timedelta(hours=self.cert_critical_hours)
+
+    @property
+    def renew_before_policy(self) -> timedelta:
+        return timedelta(hours=self.renew_before_policy_hours)
+
+    def policy_ok(self, cert: CertStatus) -> bool:
+        """The screens' "renewBefore" column asks this, never its own copy of 336h."""
+        return cert.renew_before is None or cert.renew_before >= self.renew_before_policy
+
+
+def kube_findings(
+    fleet: FleetSnapshot, now: datetime, thresholds: KubeThresholds | None = None
+) -> list[Finding]:
+    t = thresholds or KubeThresholds()
     findings: list[Finding] = []
     for adapter in fleet.adapters:
         pods = fleet.pods_of(adapter)
         findings += _availability(adapter)
-        findings += _oomkilled(adapter, pods, now)
+        findings += _oomkilled(adapter, pods, now, t)
         findings += _crashloop(fleet, adapter, pods)
         findings += _rollout(adapter)
         findings += _unpinned(adapter)
         findings += _signature_mismatch(fleet, adapter)
     for cert in fleet.certificates:
-        findings += _certificate(cert, now)
+        findings += _certificate(cert, now, t)
     findings += _unseen(fleet)
     return findings
 
@@ -77,14 +108,8 @@ def adapter_problems(fleet: FleetSnapshot, adapter: AdapterHealth) -> tuple[str,
     return tuple(problems)
 
 
-def mib(value: int | None) -> str:
-    if value is None:
-        return "no limit"
-    if value % 2**30 == 0:
-        return f"{value // 2**30}Gi"
-    if value % 2**20 == 0:
-        return f"{value // 2**20}Mi"
-    return f"{value / 2**20:.0f}Mi"
+def _memory(value: int | None) -> str:
+    return "no limit" if value is None else human_bytes(value)
 
 
 def _when(moment: datetime | None) -> str:
@@ -92,12 +117,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _ago(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if abs(seconds) >= 2 * 86400:
-        return f"{seconds // 86400}d"
-    if abs(seconds) >= 3600:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}m"
+    return human_duration(delta.total_seconds())
 
 
 def _count(n: int, noun: str) -> str:
@@ -144,18 +164,20 @@ def _oom_line(pod: PodRow, c: ContainerState) -> str:
     code = c.last_exit_code if c.last_exit_code is not None else 137
     return (
         f"{pod.name}/{c.name}: OOMKilled (exit {code}) at {_when(c.last_finished_at)}, "
-        f"memory limit {mib(c.memory_limit)}, request {mib(c.memory_request)}, "
+        f"memory limit {_memory(c.memory_limit)}, request {_memory(c.memory_request)}, "
         f"{c.restart_count} restarts"
     )
 
 
-def _oomkilled(a: AdapterHealth, pods: tuple[PodRow, ...], now: datetime) -> list[Finding]:
+def _oomkilled(
+    a: AdapterHealth, pods: tuple[PodRow, ...], now: datetime, t: KubeThresholds
+) -> list[Finding]:
     hits = [(p, c) for p in pods for c in p.containers if c.oomkilled]
     if not hits:
         return []
-    limits = sorted({mib(c.memory_limit) for _, c in hits})
+    limits = sorted({_memory(c.memory_limit) for _, c in hits})
     recent = any(
-        c.last_finished_at is None or now - c.last_finished_at <= RECENT_OOM for _, c in hits
+        c.last_finished_at is None or now - c.last_finished_at <= t.recent_oom for _, c in hits
     )
     affected = len({p.name for p, _ in hits})
     return [
@@ -273,14 +295,16 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
     ]
 
 
-def _cert_facts(c: CertStatus, now: datetime) -> list[str]:
+def _cert_facts(c: CertStatus, now: datetime, t: KubeThresholds) -> list[str]:
     facts = []
     if c.not_after is not None:
         facts.append(f"notAfter {_when(c.not_after)} (in {_ago(c.not_after - now)})")
     if c.renewal_time is not None:
         facts.append(f"renewalTime {_when(c.renewal_time)}")
     if c.renew_before is not None:
-        facts.append(f"renewBefore {_ago(c.renew_before)} (policy >= {_ago(RENEW_BEFORE_POLICY)})")
+        facts.append(
+            f"renewBefore {_ago(c.renew_before)} (policy >= {_ago(t.renew_before_policy)})"
+        )
     if c.tls is not None:
         facts.append(
             f"Secret {c.secret}: issuer {c.tls.issuer}, SHA-256 {c.tls.fingerprint_sha256}"
@@ -290,20 +314,21 @@ def _cert_facts(c: CertStatus, now: datetime) -> list[str]:
     return facts
 
 
-def _certificate(c: CertStatus, now: datetime) -> list[Finding]:
+def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Finding]:
     findings = []
-    facts = tuple(_cert_facts(c, now))
+    facts = tuple(_cert_facts(c, now, t))
     left = c.remaining(now)
-    window = max(c.renew_before or RENEW_BEFORE_POLICY, RENEW_BEFORE_POLICY)
+    policy = t.renew_before_policy
+    window = max(c.renew_before or policy, policy)
     if left is not None and left <= window:
         expired = left <= timedelta(0)
         summary = (
             f"Certificate {c.name} expired {_ago(-left)} ago, so TLS clients reject it."
             if expired
             else f"Certificate {c.name} expires in {_ago(left)} and has not been renewed, "
-            f"though policy renews certificates {_ago(RENEW_BEFORE_POLICY)} before expiry."
+            f"though policy renews certificates {_ago(policy)} before expiry."
         )
-        severity = Severity.CRITICAL if left <= CERT_CRITICAL else Severity.WARNING
+        severity = Severity.CRITICAL if left <= t.cert_critical else Severity.WARNING
         findings.append(Finding("cert-expiring", severity, c.key, summary, facts, "cert-expiry"))
     if c.ready is False:
         reason = c.reason or "no reason given"
@@ -311,7 +336,7 @@ def _certificate(c: CertStatus, now: datetime) -> list[Finding]:
             Finding(
                 "cert-not-ready",
                 Severity.CRITICAL
-                if left is not None and left <= CERT_CRITICAL
+                if left is not None and left <= t.cert_critical
                 else Severity.WARNING,
                 c.key,
                 f"cert-manager reports Certificate {c.name} not Ready ({reason}), so it will "
@@ -320,14 +345,14 @@ def _certificate(c: CertStatus, now: datetime) -> list[Finding]:
                 "cert-expiry",
             )
         )
-    if c.managed and not c.policy_ok and c.renew_before is not None:
+    if c.managed and not t.policy_ok(c) and c.renew_before is not None:
         findings.append(
             Finding(
                 "cert-renew-before-policy",
                 Severity.WARNING,
                 c.key,
                 f"Certificate {c.name} renews only {_ago(c.renew_before)} before expiry, below "
-                f"the {_ago(RENEW_BEFORE_POLICY)} policy, leaving little time to fix a failure.",
+                f"the {_ago(policy)} policy, leaving little time to fix a failure.",
                 facts,
                 "cert-expiry",
             )

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot, PodMemory
 
@@ -239,18 +240,8 @@ def _count(n: float | None) -> str:
 
 
 def _duration(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "unknown"
-    if seconds < 10:
-        return f"{seconds:.2g}s"
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    return "unknown" if seconds is None or not math.isfinite(seconds) else human_duration(seconds)
 
 
 def _bytes(n: float | None) -> str:
-    if n is None or not math.isfinite(n):
-        return "unknown"
-    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+    return "unknown" if n is None or not math.isfinite(n) else human_bytes(n)

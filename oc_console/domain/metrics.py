@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+
+
+@dataclass(frozen=True)
+class MetricNames:
+    """The metric names the PromQL catalog reads; an OpenClaw that exports its own prefix or
+    a cluster with renamed kube-state-metrics changes them in the config file."""
+
+    requests_total: str = "openclaw_adapter_requests_total"
+    request_duration_bucket: str = "openclaw_adapter_request_duration_seconds_bucket"
+    queue_depth: str = "openclaw_queue_depth"
+    queue_oldest_age: str = "openclaw_queue_oldest_age_seconds"
+    sync_failures_total: str = "openclaw_order_sync_failures_total"
+    pod_memory_limit: str = "kube_pod_container_resource_limits"
+    pod_restarts: str = "kube_pod_container_status_restarts_total"
+    pod_last_terminated_reason: str = "kube_pod_container_status_last_terminated_reason"
+    container_working_set: str = "container_memory_working_set_bytes"
+
+    def __post_init__(self) -> None:
+        for key, value in vars(self).items():
+            if not _METRIC_NAME.match(value):
+                raise ValueError(f"{key}: {value!r} is not a Prometheus metric name")
+
 
 # The sandbox's stand-in for Prometheus starts each answer's warnings with this, so the console
 # can say in its header that the numbers are not from a real Prometheus.

@@ -55,7 +55,10 @@ def _sources(config: Config) -> tuple[Any, Any, Any]:
     if config.prometheus_configured:
         from oc_console.sources.prometheus import PrometheusSource
 
-        prometheus = PrometheusSource(config.prometheus, config.kubernetes.namespaces)
+        # One adapter pattern for the cluster view and the PromQL catalog: they cannot disagree.
+        prometheus = PrometheusSource(
+            config.prometheus, config.kubernetes.namespaces, config.kubernetes.adapter_pattern
+        )
     return postgres, kube, prometheus
 
 
@@ -191,11 +194,7 @@ class Console:
 
     @property
     def thresholds(self) -> PoolThresholds:
-        pg = self.config.postgres
-        return PoolThresholds(
-            idle_in_transaction_count=pg.idle_in_transaction_threshold,
-            idle_in_transaction_minutes=pg.idle_in_transaction_max_minutes,
-        )
+        return self.config.postgres.thresholds
 
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
         """Tick every poller at once (each skips itself while its last tick still runs; each
@@ -250,10 +249,12 @@ class Console:
         if database is not None:
             findings += pool_findings(database, self.thresholds)
         if fleet is not None:
-            findings += kube_findings(fleet, now)
+            findings += kube_findings(fleet, now, self.config.kubernetes.thresholds)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
-            findings += metrics_findings(metrics, expected_platforms=platforms)
+            findings += metrics_findings(
+                metrics, self.config.prometheus.thresholds, expected_platforms=platforms
+            )
         if metrics is not None:
             # Prometheus warnings (partial data, a stand-in) are shown, never dropped
             notes = ["stand-in"] if metrics.stand_in else []

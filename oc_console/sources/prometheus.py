@@ -14,11 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from oc_console.config import PrometheusConfig
+from oc_console.config import ADAPTER_PATTERN, PrometheusConfig
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.errors import SourceError
 from oc_console.sources.prometheus_answers import Answer, snapshot_from
-from oc_console.sources.promql import Query, catalog
+from oc_console.sources.promql import Query, catalog, platform_reader
 
 # Retrying a slow server only doubles the wait; a refused connection or a 502/503/504 from a
 # proxy in front of it is worth one more try.
@@ -35,12 +35,18 @@ def _keep_response(response: Any, *args: Any, **kwargs: Any) -> None:
 class PrometheusSource:
     name = "prometheus"
 
-    def __init__(self, config: PrometheusConfig, namespaces: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        config: PrometheusConfig,
+        namespaces: tuple[str, ...],
+        adapter_pattern: str = ADAPTER_PATTERN,
+    ) -> None:
         if not config.url:
             raise ValueError("PrometheusSource needs prometheus.url")
         self._config = config
         self._url = config.url.rstrip("/")
-        self._queries = catalog(namespaces)
+        self._queries = catalog(namespaces, adapter_pattern, config.metric_names)
+        self._platform_of = platform_reader(adapter_pattern)
         # Its own threads, one per query: a refresh costs one server round trip, and a slow
         # Prometheus cannot starve the default executor other sources share.
         self._executor = ThreadPoolExecutor(len(self._queries), thread_name_prefix="prometheus")
@@ -64,7 +70,7 @@ class PrometheusSource:
                 raise result  # the first failure in catalog order, so the message is stable
             answers.append(result)
         try:
-            return snapshot_from(answers)
+            return snapshot_from(answers, self._config.metric_names, self._platform_of)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise SourceError(
                 f"Prometheus at {self._url} answered in an unexpected shape ({type(exc).__name__})"

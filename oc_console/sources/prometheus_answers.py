@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from oc_console.domain.metrics import (
     STAND_IN_PREFIX,
     AdapterMetrics,
+    MetricNames,
     MetricsSnapshot,
     PodMemory,
     Termination,
@@ -33,14 +34,22 @@ class Answer:
     range_end: float | None = None  # the last step of a range query, unix seconds
 
 
-def snapshot_from(answers: Sequence[Answer]) -> MetricsSnapshot:
+PlatformOf = Callable[[str], str | None]
+
+
+def snapshot_from(
+    answers: Sequence[Answer],
+    names: MetricNames = MetricNames(),  # noqa: B008 - frozen, shared safely
+    platform_of: PlatformOf = platform_of_pod,
+) -> MetricsSnapshot:
+    """`names` and `platform_of` must be those the catalog was built with."""
     results = {a.query.name: a.result for a in answers}
     warnings = tuple(dict.fromkeys(w for a in answers for w in a.warnings))
     memory = next((a for a in answers if a.query.name == "memory"), None)
     return MetricsSnapshot(
-        adapters=_adapters(results),
-        pods=_pods(results, memory.range_end if memory else None),
-        terminations=_terminations(results.get("terminations", [])),
+        adapters=_adapters(results, names),
+        pods=_pods(results, memory.range_end if memory else None, platform_of),
+        terminations=_terminations(results.get("terminations", []), platform_of),
         warnings=warnings,
         stand_in=any(w.startswith(STAND_IN_PREFIX) for w in warnings),
         queries=len(answers),
@@ -72,15 +81,15 @@ def _share(part: float, whole: float) -> float | None:
     return part / whole
 
 
-def _adapters(results: dict[str, list[Series]]) -> tuple[AdapterMetrics, ...]:
+def _adapters(results: dict[str, list[Series]], names: MetricNames) -> tuple[AdapterMetrics, ...]:
     rates: dict[str, dict[str, float]] = defaultdict(dict)
     for series in results.get("requests", []):
         platform, value = series["metric"].get("platform"), _instant(series)
         if platform and value is not None:
             rates[platform][series["metric"].get("status", "")] = value
     p95 = _by_platform(results.get("latency_p95", []))
-    depth = _by_platform(_named(results.get("queue", []), "openclaw_queue_depth"))
-    age = _by_platform(_named(results.get("queue", []), "openclaw_queue_oldest_age_seconds"))
+    depth = _by_platform(_named(results.get("queue", []), names.queue_depth))
+    age = _by_platform(_named(results.get("queue", []), names.queue_oldest_age))
     failures: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for series in results.get("sync_failures", []):
         platform, value = series["metric"].get("platform"), _instant(series)
@@ -121,7 +130,9 @@ def _key(series: Series) -> PodKey:
     return (m.get("namespace", ""), m.get("pod", ""), m.get("container", ""))
 
 
-def _pods(results: dict[str, list[Series]], range_end: float | None) -> tuple[PodMemory, ...]:
+def _pods(
+    results: dict[str, list[Series]], range_end: float | None, platform_of: PlatformOf
+) -> tuple[PodMemory, ...]:
     limits = {_key(s): v for s in results.get("memory_limit", []) if (v := _instant(s))}
     restarts = {
         _key(s): int(v) for s in results.get("restarts", []) if (v := _instant(s)) is not None
@@ -136,7 +147,7 @@ def _pods(results: dict[str, list[Series]], range_end: float | None) -> tuple[Po
         if range_end is not None and abs(last_t - range_end) < 1 and last_v is not None:
             current[_key(series)] = last_v
     latest: dict[PodKey, Termination] = {}
-    for t in _terminations(results.get("terminations", [])):
+    for t in _terminations(results.get("terminations", []), platform_of):
         key = (t.namespace, t.pod, t.container)
         if key not in latest:  # newest first
             latest[key] = t
@@ -148,7 +159,7 @@ def _pods(results: dict[str, list[Series]], range_end: float | None) -> tuple[Po
                 namespace=namespace,
                 pod=pod,
                 container=container,
-                platform=platform_of_pod(pod),
+                platform=platform_of(pod),
                 working_set_bytes=current.get(key),
                 limit_bytes=limits.get(key),
                 history=history.get(key, ()) if key in current else (),
@@ -159,13 +170,13 @@ def _pods(results: dict[str, list[Series]], range_end: float | None) -> tuple[Po
     return tuple(pods)
 
 
-def _terminations(result: list[Series]) -> tuple[Termination, ...]:
+def _terminations(result: list[Series], platform_of: PlatformOf) -> tuple[Termination, ...]:
     found = [
         Termination(
             namespace=namespace,
             pod=pod,
             container=container,
-            platform=platform_of_pod(pod),
+            platform=platform_of(pod),
             reason=series["metric"].get("reason", "unknown"),
             last_reported_at=value,
         )

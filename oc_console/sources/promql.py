@@ -8,7 +8,12 @@ regex they go into, then for the PromQL string literal that holds the regex.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+
+from oc_console.config import ADAPTER_PATTERN
+from oc_console.domain.metrics import MetricNames
 
 RATE_WINDOW = "5m"
 FAILURE_WINDOW_SECONDS = 3600
@@ -18,10 +23,7 @@ HISTORY_STEP_SECONDS = 60
 P95 = 0.95
 
 # Pods of Deployment `openclaw-adapter-<p>` are `openclaw-adapter-<p>-<replicaset hash>-<suffix>`.
-ADAPTER_POD = re.compile(
-    r"^(?:openclaw|oc)-adapter-(?P<platform>[a-z0-9][a-z0-9-]*?)-[a-z0-9]+-[a-z0-9]+$"
-)
-_ADAPTER_POD_PROMQL = "(?:openclaw|oc)-adapter-.+"
+_POD_SUFFIX = "-[a-z0-9]+-[a-z0-9]+"
 
 _REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -48,9 +50,30 @@ def regex_literal(value: str) -> str:
     return "".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in value)
 
 
-def platform_of_pod(pod: str) -> str | None:
-    match = ADAPTER_POD.match(pod)
+def _deployment_body(adapter_pattern: str) -> str:
+    """The Deployment-name regex without its anchors, so a pod suffix can follow it."""
+    return adapter_pattern.removeprefix("^").removesuffix("$")
+
+
+def pod_regex(adapter_pattern: str = ADAPTER_PATTERN) -> str:
+    """The adapter pods' names as one regex, from the same `kubernetes.adapter_pattern` that
+    picks the Deployments, so the cluster view and the metrics never disagree on what an
+    adapter is. RE2 (Prometheus) reads the `(?P<platform>...)` group as Python does."""
+    return f"(?:{_deployment_body(adapter_pattern)}){_POD_SUFFIX}"
+
+
+@cache
+def _pod_matcher(adapter_pattern: str) -> re.Pattern[str]:
+    return re.compile(f"^{pod_regex(adapter_pattern)}$")
+
+
+def platform_of_pod(pod: str, adapter_pattern: str = ADAPTER_PATTERN) -> str | None:
+    match = _pod_matcher(adapter_pattern).match(pod)
     return match.group("platform") if match else None
+
+
+def platform_reader(adapter_pattern: str = ADAPTER_PATTERN) -> Callable[[str], str | None]:
+    return lambda pod: platform_of_pod(pod, adapter_pattern)
 
 
 def _namespace_matcher(namespaces: tuple[str, ...]) -> str:
@@ -66,38 +89,39 @@ def _selector(*matchers: str) -> str:
     return "{" + ", ".join(m for m in matchers if m) + "}"
 
 
-def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
+def catalog(
+    namespaces: tuple[str, ...],
+    adapter_pattern: str = ADAPTER_PATTERN,
+    names: MetricNames = MetricNames(),  # noqa: B008 - frozen, shared safely
+) -> tuple[Query, ...]:
     """The queries of one refresh. `namespaces` are sorted so equal sets give equal queries."""
+    n = names
     ns = _namespace_matcher(tuple(sorted(set(namespaces))))
     adapter = _selector(ns)
-    pods = _selector(ns, f"pod=~{quote(_ADAPTER_POD_PROMQL)}")
+    pod_re = quote(pod_regex(adapter_pattern))
+    pods = _selector(ns, f"pod=~{pod_re}")
     # cAdvisor also reports the pod's sandbox ("POD") and the pod as a whole (no container).
-    working_set = _selector(
-        ns, f"pod=~{quote(_ADAPTER_POD_PROMQL)}", 'container!=""', 'container!="POD"'
-    )
-    memory_limit = _selector(
-        'resource="memory"', 'unit="byte"', ns, f"pod=~{quote(_ADAPTER_POD_PROMQL)}"
-    )
-    queue = _selector('__name__=~"openclaw_queue_depth|openclaw_queue_oldest_age_seconds"', ns)
-    seen = _selector('__name__=~"openclaw_adapter_requests_total|openclaw_queue_depth"', ns)
+    working_set = _selector(ns, f"pod=~{pod_re}", 'container!=""', 'container!="POD"')
+    memory_limit = _selector('resource="memory"', 'unit="byte"', ns, f"pod=~{pod_re}")
+    queue = _selector(f"__name__=~{quote(f'{n.queue_depth}|{n.queue_oldest_age}')}", ns)
+    seen = _selector(f"__name__=~{quote(f'{n.requests_total}|{n.queue_depth}')}", ns)
     by_pod = "namespace, pod, container"
     return (
         Query(
             "requests",
-            f"sum by (platform, status) "
-            f"(rate(openclaw_adapter_requests_total{adapter}[{RATE_WINDOW}]))",
+            f"sum by (platform, status) (rate({n.requests_total}{adapter}[{RATE_WINDOW}]))",
         ),
         Query(
             "latency_p95",
             f"histogram_quantile({P95}, sum by (platform, le) "
-            f"(rate(openclaw_adapter_request_duration_seconds_bucket{adapter}[{RATE_WINDOW}])))",
+            f"(rate({n.request_duration_bucket}{adapter}[{RATE_WINDOW}])))",
         ),
         # One query for both queue gauges: grouping by the metric name keeps them apart.
         Query("queue", f"max by (__name__, platform) ({queue})"),
         Query(
             "sync_failures",
             f"sum by (platform, reason) "
-            f"(increase(openclaw_order_sync_failures_total{adapter}[{FAILURE_WINDOW_SECONDS}s]))",
+            f"(increase({n.sync_failures_total}{adapter}[{FAILURE_WINDOW_SECONDS}s]))",
         ),
         # When each platform was last scraped: exact while its series are fresh, otherwise
         # found minute by minute over the last hour, so a scrape that stopped still shows. The
@@ -109,23 +133,23 @@ def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
         ),
         Query(
             "memory_limit",
-            f"max by ({by_pod}) (kube_pod_container_resource_limits{memory_limit})",
+            f"max by ({by_pod}) ({n.pod_memory_limit}{memory_limit})",
         ),
         Query(
             "restarts",
-            f"max by ({by_pod}) (kube_pod_container_status_restarts_total{pods})",
+            f"max by ({by_pod}) ({n.pod_restarts}{pods})",
         ),
         # The last time each reason was reported: outlives the pod, and the latest one per
         # container is its last termination reason.
         Query(
             "terminations",
             f"max by ({by_pod}, reason) (max_over_time(timestamp("
-            f"kube_pod_container_status_last_terminated_reason{pods})"
+            f"{n.pod_last_terminated_reason}{pods})"
             f"[{TERMINATION_WINDOW}:{HISTORY_STEP_SECONDS}s]))",
         ),
         Query(
             "memory",
-            f"max by ({by_pod}) (container_memory_working_set_bytes{working_set})",
+            f"max by ({by_pod}) ({n.container_working_set}{working_set})",
             range_seconds=HISTORY_SECONDS,
             step_seconds=HISTORY_STEP_SECONDS,
         ),

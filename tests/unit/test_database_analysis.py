@@ -46,7 +46,7 @@ def test_blocking_tree_depth_first_with_roots_first() -> None:
     assert f.severity == Severity.CRITICAL  # someone has waited over a minute
     assert f.summary == (
         "3 sessions wait on locks held by pid 1 (holder, idle in transaction), a chain 3 deep; "
-        "the longest has waited 2m00s."
+        "the longest has waited 2m."
     )
 
 

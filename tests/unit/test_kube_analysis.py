@@ -170,14 +170,14 @@ def test_signature_mismatch_in_recent_logs_only() -> None:
     ("now", "severity", "words"),
     [
         (datetime(2025, 3, 10, 10, 0, tzinfo=UTC), Severity.WARNING, "expires in 5d"),
-        (datetime(2025, 3, 14, 0, 0, tzinfo=UTC), Severity.CRITICAL, "expires in 34h"),
-        (datetime(2025, 3, 16, 10, 0, tzinfo=UTC), Severity.CRITICAL, "expired 24h ago"),
+        (datetime(2025, 3, 14, 0, 0, tzinfo=UTC), Severity.CRITICAL, "expires in 1d10h"),
+        (datetime(2025, 3, 16, 10, 0, tzinfo=UTC), Severity.CRITICAL, "expired 1d ago"),
     ],
 )
 def test_certificate_expiry(now: datetime, severity: Severity, words: str) -> None:
     f = by_id(kube_findings(fleet(), now))[("cert-expiring", "openclaw/webhooks")]
     assert f.severity == severity and words in f.summary and f.runbook == "cert-expiry"
-    assert any("renewBefore 24h (policy >= 14d)" in e for e in f.evidence)
+    assert any("renewBefore 1d (policy >= 14d)" in e for e in f.evidence)
 
 
 def test_certificate_outside_the_policy_window_is_quiet() -> None:

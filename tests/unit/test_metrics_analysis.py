@@ -87,7 +87,7 @@ def test_queue_backlog_with_a_normal_adapter_is_volume() -> None:
     assert f.severity is Severity.CRITICAL  # oldest >= 15 min
     assert "cause: backlog" in f.evidence
     assert "backlog of volume, not a timeout" in f.summary
-    assert "2,500 orders waiting, the oldest for 20 min" in f.summary
+    assert "2,500 orders waiting, the oldest for 20m" in f.summary
 
 
 def test_queue_backlog_behind_slow_calls_is_a_timeout() -> None:
@@ -133,7 +133,7 @@ def test_memory_near_limit_names_the_pod_trend_and_oom_history() -> None:
     assert f.id == "memory-near-limit"
     assert f.runbook == "adapter-oomkilled"
     assert f.subject == "openclaw/openclaw-adapter-amazon"
-    assert f"Pod {POD.pod} uses 94% of its 512 MiB memory limit, up from 50%" in f.summary
+    assert f"Pod {POD.pod} uses 94% of its 512Mi memory limit, up from 50%" in f.summary
     assert "OOMKilled in the last 24 h: openclaw-adapter-amazon-5d8f7b9c4-old00/adapter" in (
         f.evidence
     )
@@ -146,7 +146,7 @@ def test_no_memory_limit_means_no_near_limit_finding() -> None:
 def test_stale_metrics_say_since_when() -> None:
     f = only(findings(replace(HEALTHY, platform="tiktok", last_sample_age_seconds=1200)))
     assert f.id == "metrics-absent"
-    assert "stopped arriving 20 min ago" in f.summary
+    assert "stopped arriving 20m ago" in f.summary
 
 
 def test_fresh_enough_metrics_are_not_stale() -> None:
