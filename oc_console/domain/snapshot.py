@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oc_console.domain.database import PoolSnapshot
-from oc_console.domain.findings import Finding, by_severity, worst
+from oc_console.domain.findings import Finding, Severity, by_severity, worst
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
@@ -26,6 +26,15 @@ class ConsoleSnapshot:
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    def findings_for(self, subject: str) -> tuple[Finding, ...]:
+        """The findings about one subject (an adapter's or a certificate's `key`, "postgres")."""
+        return tuple(f for f in self.findings if f.subject == subject)
+
+    def severity_of(self, subject: str) -> Severity:
+        """How bad one subject is, as the analysis decided: screens colour a row by this
+        instead of re-deciding from their own copy of a threshold."""
+        return worst(self.findings_for(subject))
 
     @property
     def sorted_findings(self) -> list[Finding]:

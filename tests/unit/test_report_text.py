@@ -108,3 +108,13 @@ def test_queries_leave_only_when_asked() -> None:
     hidden = db.without_queries()
     assert hidden.idle_in_transaction[0].query == QUERY_HIDDEN
     assert "PASSWORD" not in str(check_json(snap(database=hidden)))
+
+
+def test_severity_of_a_subject_is_the_analysis_decision() -> None:
+    fl = fleet()
+    s = snap(findings=tuple(kube_findings(fl, NOW)), fleet=fl)
+    amazon = next(a for a in fl.adapters if a.platform == "amazon")
+    walmart = next(a for a in fl.adapters if a.platform == "walmart")
+    assert s.severity_of(amazon.key) is Severity.CRITICAL  # a recent OOM is critical
+    assert s.severity_of(walmart.key) is Severity.OK
+    assert {f.id for f in s.findings_for(amazon.key)} == {"adapter-oomkilled"}
