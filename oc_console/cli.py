@@ -232,7 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("OC_DEBUG"):
             raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
+        from oc_console.redact import redact_error
+
+        first = redact_error(str(exc)) if str(exc) else ""
         print(
             f"oc-console: unexpected {type(exc).__name__}: {first} (OC_DEBUG=1 shows where)",
             file=sys.stderr,

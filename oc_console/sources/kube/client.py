@@ -18,6 +18,7 @@ import orjson
 from oc_console.config import KubernetesConfig
 from oc_console.errors import SourceError
 from oc_console.exposure import http_insecure
+from oc_console.redact import redact
 
 IN_CLUSTER = "in-cluster"
 # One JSON line of a watch or a log: far above any real object (etcd caps them at 1.5 MB).
@@ -174,7 +175,14 @@ def _network_reason(exc: BaseException) -> str:
 def describe_error(
     exc: BaseException, client: KubeClient, verb: str, resource: str, namespace: str
 ) -> str:
-    """One line for a person: what failed, for whom, and what is missing."""
+    """One line for a person: what failed, for whom, and what is missing; never a
+    credential (a server URL with user info, a token echoed by a proxy)."""
+    return redact(_describe(exc, client, verb, resource, namespace))
+
+
+def _describe(
+    exc: BaseException, client: KubeClient, verb: str, resource: str, namespace: str
+) -> str:
     import urllib3
     from kubernetes.client.exceptions import ApiException
 
