@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
@@ -115,7 +115,7 @@ class Console:
         )
         self._clients_imported = False
         self._listeners: list[Callable[[str], None]] = []
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- each source on its own schedule -------------------------------------------------
     def subscribe(self, listener: Callable[[str], None]) -> None:
@@ -133,21 +133,26 @@ class Console:
         if self._tasks:
             return
         every = self.config.ui.refresh_seconds if interval is None else interval
-        self._tasks.append(asyncio.create_task(self._run_sources(every)))
+        self._spawn(self._run_sources(every))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _run_sources(self, interval: float) -> None:
         if self.postgres.configured:  # needs no slow import: reads at once
-            self._tasks.append(asyncio.create_task(self.postgres.run(interval, self._notify)))
+            self._spawn(self.postgres.run(interval, self._notify))
         await self._import_clients()
         rest: list[Poller[Any]] = [p for p in (self.kube, self.prometheus) if p.configured]
         for poller in rest:
-            self._tasks.append(asyncio.create_task(poller.run(interval, self._notify)))
+            self._spawn(poller.run(interval, self._notify))
 
     def poke(self) -> None:
         """Read every source now (a refresh key), each in its own task."""
         for poller in self.pollers:
             if poller.configured and not poller.running:
-                self._tasks.append(asyncio.create_task(self._poke(poller)))
+                self._spawn(self._poke(poller))
 
     async def _poke(self, poller: Poller[Any]) -> None:
         await self._import_clients()
@@ -155,7 +160,7 @@ class Console:
             self._notify(poller.name)
 
     async def stop(self) -> None:
-        tasks, self._tasks = self._tasks, []
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         if tasks:
