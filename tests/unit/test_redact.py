@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from oc_console.config import load_config
+import pytest
+import yaml
+
+from oc_console.config import KubernetesConfig, load_config
 from oc_console.exposure import PLAIN_HTTP
 from oc_console.redact import dsn_password, redact, secrets_of
 from oc_console.services.console import Console
+from oc_console.sources.kube.client import KubeClient, connect
 
 
 @pytest.mark.parametrize(
@@ -81,3 +85,28 @@ async def test_prometheus_errors_carry_no_credentials() -> None:
     prom = snap.source("prometheus")
     assert prom is not None and prom.error and "unreachable" in prom.error
     assert "hunter2" not in prom.error and "admin:***@" in prom.error
+
+
+def test_kubernetes_marks_a_token_over_plain_http(tmp_path: Path) -> None:
+    def client_for(server: str) -> KubeClient:
+        path = tmp_path / "kubeconfig"
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "clusters": [{"name": "c", "cluster": {"server": server}}],
+                    "users": [{"name": "u", "user": {"token": "t0ken"}}],
+                    "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                    "current-context": "x",
+                }
+            )
+        )
+        return connect(KubernetesConfig(kubeconfig=str(path)), environ={})
+
+    plain = client_for("http://10.1.2.3:8080")
+    assert plain.insecure == PLAIN_HTTP
+    plain.close()
+    tls = client_for("https://10.1.2.3:6443")
+    assert tls.insecure is None
+    tls.close()
