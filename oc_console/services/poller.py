@@ -123,9 +123,10 @@ class Poller(Generic[T]):
         """Read on this source's own schedule, for ever; `on_update(name)` after every read
         (good or failed), so its panel redraws as soon as it answers."""
         while True:
-            before = (self.value, self.error)
-            # An unchanged answer (the watch cache's same snapshot) redraws nothing.
-            if await self.tick() and (self.value, self.error) != before:
+            value, error = self.value, self.error
+            # The same answer (the watch cache hands back its last snapshot object while
+            # nothing changed) redraws nothing; identity, since comparing 10k pods costs.
+            if await self.tick() and (self.value is not value or self.error != error):
                 on_update(self.name)
             await asyncio.sleep(interval)
 
