@@ -8,6 +8,7 @@ import re
 import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -159,6 +160,11 @@ def test_raw_table_answers(kube_sandbox: KubeSandbox) -> None:
 
     doc = raw(kube_sandbox, f"{path}&includeObject=None", TABLE_V1)
     assert doc["rows"][0]["object"] is None
+    with pytest.raises(urllib.error.HTTPError) as bad:
+        raw(kube_sandbox, f"{path}&includeObject=Everything", TABLE_V1)
+    assert bad.value.code == 400
+    status = json.loads(bad.value.read())
+    assert 'includeObject: Unsupported value: "Everything"' in status["message"]
     # without a Table in Accept, the plain list as before
     assert raw(kube_sandbox, path, "application/json")["kind"] == "PodList"
 
