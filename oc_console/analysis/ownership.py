@@ -82,6 +82,13 @@ def _helm_warnings(
     recorded = f"Helm still records revision {live.revision} as deployed" if live else ""
     if rendered is not None:
         command = f"helm rollback {release} {rendered.revision} -n {namespace}"
+        latest = history[0].revision if history else None
+        if live is not None and rendered.revision == live.revision and latest != live.revision:
+            return [
+                f"The undo returns to what Helm's deployed revision {live.revision} rendered, "
+                f"but Helm's history ends in revision {latest}: record the rollback in Helm "
+                f"with `{command}`."
+            ], command
         return [
             f"A kubectl-level undo drifts from Helm until the next `{command}`"
             + (f": {recorded}." if recorded else ".")
