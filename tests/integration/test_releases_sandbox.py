@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +23,10 @@ from oc_console.config import KubernetesConfig
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.releases import HELM_KIND
 from oc_console.sandbox.kube import KubeSandbox
+from oc_console.sources.kube.client import connect
 from oc_console.sources.kube.helm import HelmDecoder, release_row
-from oc_console.sources.kube.source import KubeSource
+from oc_console.sources.kube.source import KubeSource, kind_specs
+from oc_console.sources.kube.watch import WatchCache
 from tests.integration.kube_fixtures import Kubectl, start_sandbox
 from tests.integration.test_kube_source import until
 
@@ -84,9 +91,7 @@ def _has_release_facts(s: FleetSnapshot) -> bool:
     return len(s.helm) == 20 and bool(s.argo_apps) and s.api_groups is not None
 
 
-async def test_the_source_watches_releases_and_decodes_each_revision_once(
-    source: KubeSource, sandbox: KubeSandbox
-) -> None:
+async def test_the_source_reads_releases_argo_and_discovery(source: KubeSource) -> None:
     snap = await until(source, _has_release_facts)
     ids = {(f.id, f.subject) for f in release_findings(snap, datetime.now(UTC))}
     assert ids == {
@@ -97,19 +102,31 @@ async def test_the_source_watches_releases_and_decodes_each_revision_once(
         ("release-failed", "openclaw/openclaw-adapter-shopee"),
     }
     assert helm_decoder(source).decoded == 20
-    # a 410 Gone makes a stream relist: the same resourceVersions are not decoded again.
-    # The next watch to reconnect gets the 410; repeat until it was the releases' stream.
-    for _ in range(40):
+
+
+def test_a_relist_decodes_nothing_again(sandbox: KubeSandbox) -> None:
+    cfg = KubernetesConfig(kubeconfig=str(sandbox.kubeconfig_path), timeout_seconds=5)
+    spec = next(s for s in kind_specs(cfg) if s.kind == HELM_KIND)
+    decoder = spec.parse
+    assert isinstance(decoder, HelmDecoder)
+    client = connect(cfg)
+    cache = WatchCache(client, [spec], cfg.namespaces, cfg.timeout_seconds)
+    try:
+        cache.start()
+        assert cache.wait_settled(10) and len(cache.rows(HELM_KIND)) == 20
+        assert decoder.decoded == 20
+        # a 410 Gone on the resumed watch: the stream lists every Secret again
         sandbox.faults.expire_next_watch = True
         sandbox.faults.drop_watches()
-        await asyncio.sleep(0.25)
-        snap = await source.fetch()
-        if any(w.relists for w in snap.watches if w.kind == HELM_KIND):
-            break
-    else:
-        pytest.fail(f"the releases' stream never relisted: {snap.watch_status}")
-    await until(source, lambda s: len(s.helm) == 20)
-    assert helm_decoder(source).decoded == 20
+        deadline = time.monotonic() + 10
+        while not cache.streams[0].relists and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert cache.streams[0].relists == 1
+        assert cache.wait_settled(10) and len(cache.rows(HELM_KIND)) == 20
+        assert decoder.decoded == 20  # same resourceVersions: from the cache
+    finally:
+        cache.stop()
+        client.close()
 
 
 async def test_kubectl_edits_show_as_exact_drift(source: KubeSource, kubectl: Kubectl) -> None:
@@ -162,3 +179,32 @@ async def test_denied_release_secrets_are_cannot_see(
     assert adapter_release(snap, amazon).note == f"cannot see Helm releases: {error}"
     sandbox.faults.allow("list", "secrets")
     await asyncio.sleep(0)
+
+
+def test_check_reports_release_findings(sandbox: KubeSandbox, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OC_", "PG"))}
+    env.update({"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "NO_COLOR": "1"})
+    env["COLUMNS"] = "300"  # one finding a line
+    kube = ["--kubeconfig", str(sandbox.kubeconfig_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "oc_console.cli", "check", "--json", *kube],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # the crash loop is critical
+    findings = json.loads(done.stdout)["findings"]
+    failed = next(f for f in findings if f["id"] == "release-failed")
+    assert failed == {
+        "id": "release-failed",
+        "severity": "warning",
+        "subject": "openclaw/openclaw-adapter-shopee",
+        "summary": failed["summary"],
+        "evidence": failed["evidence"],
+        "runbook": "adapter-crashloop",
+    }
+    assert {"release-drift", "argocd-auto-sync", "crd-v1alpha1"} <= {f["id"] for f in findings}
+    text = subprocess.run(
+        [sys.executable, "-m", "oc_console.cli", "check", *kube],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert "connectors.openclaw.io" in text.stdout
+    assert "Argo CD app openclaw-adapter-tiktok auto-syncs, against the policy" in text.stdout

@@ -54,6 +54,7 @@ class ApiDiscovery:
         self._on_change = on_change
         self._interval = interval
         self._stop = threading.Event()
+        self._answered = threading.Event()
         self.groups: tuple[ApiGroup, ...] | None = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._run, name="kube-discovery", daemon=True)
@@ -65,6 +66,10 @@ class ApiDiscovery:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+
+    def wait_answered(self, timeout: float) -> bool:
+        """Until the first answer (groups or an error), so `check` sees the CRD versions."""
+        return self._answered.wait(timeout)
 
     def read(self) -> tuple[ApiGroup, ...]:
         response: Any = get(self._client, "/apis", {}, (self._timeout, self._timeout))
@@ -81,6 +86,7 @@ class ApiDiscovery:
                 error = describe_error(exc, self._client, "list", "API groups", "")
             changed = (groups, error) != (self.groups, self.error)
             self.groups, self.error = groups, error
+            self._answered.set()
             if changed:
                 self._on_change()
             self._stop.wait(RETRY_INTERVAL if error else self._interval)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -303,7 +304,9 @@ class KubeSource:
             discovery.start()
             self._client, self._cache, self._sampler = client, cache, sampler
             self._discovery = discovery
+        deadline = time.monotonic() + self.config.timeout_seconds
         cache.wait_settled(self.config.timeout_seconds)
+        discovery.wait_answered(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
         """Stop every thread and close the connections (blocking; joins the threads)."""
