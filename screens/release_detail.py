@@ -9,6 +9,7 @@ from oc_console.analysis.drift import adapter_release
 from oc_console.domain.releases import AdapterRelease, HelmRevision
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from screens.adapter_detail import short_image
 from screens.base import ConsoleScreen
 from screens.releases import STYLE, row_findings
 from screens.widgets.quiet_static import QuietStatic
@@ -17,7 +18,7 @@ from screens.widgets.row_table import Column, Row, RowTable
 HISTORY_COLUMNS = (
     Column("REV", 3, right=True),
     Column("STATUS", 10),
-    Column("CHART", 20),
+    Column("CHART", 23),
     Column("DEPLOYED", 16),
     Column("DESCRIPTION", 20),
 )
@@ -63,7 +64,14 @@ def detail_text(rel: AdapterRelease, snap: ConsoleSnapshot) -> Text:
             text.append(f"\ndrift from Helm revision {rel.deployed.revision}:", "yellow")
             for d in rel.drift:
                 since = f" (since {d.since:%Y-%m-%d %H:%M})" if d.since else ""
-                text.append(f"\n  {clean(d.text)}{since}", "yellow")
+                helm, live = (
+                    (short_image(d.helm), short_image(d.live))
+                    if d.what == "image"
+                    else (d.helm, d.live)
+                )
+                where = f" of {d.container}" if d.container else ""
+                line = f"{d.what}{where}: Helm {helm}, live {live}{since}"
+                text.append(f"\n  {clean(line)}", "yellow")
         else:
             text.append(f"\nno drift from Helm revision {rel.deployed.revision}", "green")
     for f in row_findings(rel, snap.findings):
@@ -73,7 +81,7 @@ def detail_text(rel: AdapterRelease, snap: ConsoleSnapshot) -> Text:
 
 class ReleaseDetailScreen(ConsoleScreen):
     DEFAULT_CSS = """
-    #release-detail { height: auto; max-height: 12; padding: 0 1; }
+    #release-detail { height: auto; max-height: 14; padding: 0 1; }
     #history { height: 1fr; min-height: 5; border: round $primary; }
     """
 

@@ -24,13 +24,13 @@ from screens.widgets.row_table import Column, Row, RowTable
 
 RELEASE_COLUMNS = (
     Column("ADAPTER", 8),
-    Column("CHART", 18),
+    Column("CHART", 23),
     Column("REV", 3, right=True),
     Column("STATUS", 10),
-    Column("DEPLOYED", 8, right=True),
-    Column("DRIFT", 7),
-    Column("PINNED", 6),
-    Column("ARGO SYNC/HEALTH", 8),
+    Column("AGE", 6, right=True),
+    Column("DRIFT", 6),
+    Column("PIN", 3),
+    Column("ARGO CD", 8),
 )
 # The findings a Releases row is coloured by.
 RELEASE_FINDINGS = frozenset(
@@ -55,9 +55,8 @@ def row_findings(rel: AdapterRelease, findings: tuple[Finding, ...]) -> list[Fin
 
 
 def _chart(rel: AdapterRelease) -> str:
-    shown = rel.deployed or rel.latest
-    if shown is not None:
-        return shown.chart_text
+    if rel.latest is not None:
+        return rel.latest.chart_text
     if rel.argo is not None:
         return f"{rel.argo.chart or '?'}@{rel.argo.target_revision or 'HEAD'}"
     return "-"
@@ -74,8 +73,8 @@ def _drift(rel: AdapterRelease) -> str:
 def _argo(rel: AdapterRelease) -> str:
     if rel.argo is None:
         return "-"
-    auto = " auto" if rel.argo.auto_sync else ""
-    return f"{rel.argo.sync_status}/{rel.argo.health}{auto}"
+    auto = "auto " if rel.argo.auto_sync else ""  # first: it must survive a narrow column
+    return f"{auto}{rel.argo.sync_status}/{rel.argo.health}"
 
 
 def release_row(rel: AdapterRelease, findings: tuple[Finding, ...], now: datetime) -> Row:
@@ -91,7 +90,7 @@ def release_row(rel: AdapterRelease, findings: tuple[Finding, ...], now: datetim
             clean(latest.status) if latest else ("argocd" if rel.argo else "-"),
             human_duration((now - deployed_at).total_seconds()) if deployed_at else "-",
             _drift(rel),
-            "yes" if rel.pinned else "no",
+            "yes" if rel.pinned else "no",  # the image-not-pinned finding colours it
             clean(_argo(rel)),
         ),
         style=STYLE[severity],

@@ -40,12 +40,12 @@ async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> No
         await until(pilot, lambda: len(table.rows) == 7)
         rows = {r.cells[0]: r for r in table.rows}
         shopee = rows["shopee"].cells
-        assert shopee[2:4] == ("5", "failed") and shopee[5] == "1 diff"
+        assert shopee[1:4] == ("openclaw-adapter-2.15.0", "5", "failed") and shopee[5] == "1 diff"
         assert rows["shopee"].style == "yellow"  # release-failed, a warning
         assert rows["walmart"].cells[5] == "1 diff"
         assert rows["lazada"].cells[6] == "no"  # by tag, not digest
         assert rows["tiktok"].cells[3] == "argocd"
-        assert rows["tiktok"].cells[7] == "Synced/Healthy auto"
+        assert rows["tiktok"].cells[7] == "auto Synced/Healthy"
         assert rows["amazon"].style == "" and rows["amazon"].cells[5] == "none"
         assert rows["amazon"].cells[1].endswith("2.14.3")
 
