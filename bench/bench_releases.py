@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bench.common import report
@@ -102,7 +103,11 @@ def obvious(secret: dict[str, Any]) -> object:
 
 def child_rss(mode: str) -> float:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, mode], check=True, capture_output=True, text=True
+        [sys.executable, "-c", CHILD, mode],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,  # so the child imports `bench`
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return float(result["rss"]) / 2**20
