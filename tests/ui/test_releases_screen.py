@@ -30,7 +30,8 @@ def releases_loaded(app: ConsoleApp) -> bool:
 
 @pytest.mark.integration
 async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> None:
-    assert "owner=helm" not in kubectl(fleet_sandbox, "get", "secrets", "-l", "owner=helm")
+    listed = kubectl(fleet_sandbox, "get", "secrets", "-l", "owner=helm", "-o", "name")
+    assert len(listed.split()) == 20  # what the screen's rows are made of
     app = app_on(fleet_sandbox)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: releases_loaded(app))
@@ -64,6 +65,15 @@ async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> No
         await pilot.press("escape")
         await pilot.press("1")
         app.run_command_line("releases")
+        await until(pilot, lambda: isinstance(app.screen, ReleasesScreen))
+        # a release finding on the Overview opens this screen
+        await pilot.press("1")
+        findings = app.screen.query_one("#findings", RowTable)
+        await until(pilot, lambda: any("auto-syncs" in " ".join(r.cells) for r in findings.rows))
+        findings.cursor = next(
+            i for i, r in enumerate(findings.rows) if "auto-syncs" in " ".join(r.cells)
+        )
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ReleasesScreen))
 
 
