@@ -81,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, suppress=True)
         return p
 
-    scenario_help = "oom,crashloop,pool,cert,order,webhook | all | none (default all)"
+    scenario_help = (
+        "oom,crashloop,pool,cert,order,webhook,hostile | all | none "
+        "(default all: every incident; hostile only when named)"
+    )
     demo = command("demo", "the console on the built-in sandbox")
     demo.add_argument("--scenario", default="all", help=scenario_help)
     sandbox = command("sandbox", "run the sandbox in the foreground until Ctrl+C")
@@ -121,7 +124,7 @@ def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> A
 def _run_check(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.report import check_json, exit_code, print_check
+    from oc_console.report import check_json_text, exit_code, print_check
     from oc_console.services.console import Console
 
     config = _load(args)
@@ -147,9 +150,7 @@ def _run_check(args: argparse.Namespace) -> int:
     finally:
         loop.close()
     if args.json:
-        import orjson
-
-        sys.stdout.write(orjson.dumps(check_json(snap), option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write(check_json_text(snap))
         sys.stdout.write("\n")
     else:
         # Piped (monitoring, grep): wide enough that an error is on one line.

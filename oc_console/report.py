@@ -8,9 +8,11 @@ parsed in it, so `[/]` in an error cannot crash the output and `[red]` cannot st
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
@@ -109,6 +111,18 @@ def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
     }
     redacted: dict[str, Any] = _redacted(doc)
     return redacted
+
+
+# Characters a terminal may act on that JSON allows raw: DEL, the C1 controls (U+009B is an
+# 8-bit CSI) and the bidi overrides. They only occur inside strings, so writing them as
+# \u escapes keeps the text exact for a JSON reader and inert for a person's terminal.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def check_json_text(snap: ConsoleSnapshot) -> str:
+    """`check --json`'s output: the document, indented, with no raw control character."""
+    text = orjson.dumps(check_json(snap), option=orjson.OPT_INDENT_2).decode()
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.OK: "green"}

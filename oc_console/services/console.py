@@ -14,6 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
+from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import Config
@@ -255,6 +256,7 @@ class Console:
             findings += pool_findings(database, self.thresholds)
         if fleet is not None:
             findings += kube_findings(fleet, now, self.config.kubernetes.thresholds)
+            findings += release_findings(fleet, now)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(

@@ -4,6 +4,7 @@ sequences), secrets never printed, and the summary counts every unhealthy adapte
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 
 from rich.console import Console as RichConsole
@@ -14,7 +15,7 @@ from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import WatchStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.report import check_json, print_check
+from oc_console.report import check_json, check_json_text, print_check
 from tests.unit.factories import pool, session
 from tests.unit.test_kube_analysis import NOW, fleet
 
@@ -118,3 +119,10 @@ def test_severity_of_a_subject_is_the_analysis_decision() -> None:
     assert s.severity_of(amazon.key) is Severity.CRITICAL  # a recent OOM is critical
     assert s.severity_of(walmart.key) is Severity.OK
     assert {f.id for f in s.findings_for(amazon.key)} == {"adapter-oomkilled"}
+
+
+def test_check_json_writes_no_raw_control_character_and_keeps_the_text() -> None:
+    evil = "osc \x1b]52;c;aGk=\x07 csi8 \x9b31m bidi \u202e del \x7f"
+    text = check_json_text(snap(down(evil)))
+    assert not any(c in text for c in "\x1b\x07\x9b\u202e\x7f")
+    assert json.loads(text)["sources"]["prometheus"]["error"] == evil
