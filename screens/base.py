@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.widgets.key_footer import KeyFooter
 from screens.widgets.prompt import Prompt
 from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
@@ -23,9 +24,14 @@ class ConsoleScreen(Screen[None]):
     ConsoleScreen { overflow: hidden hidden; }
     """
     BINDINGS = [
-        Binding("colon", "prompt('command')", ":cmd", id="screen.command"),
-        Binding("slash", "prompt('filter')", "/filter", id="screen.filter"),
+        Binding("colon", "prompt('command')", "command", id="screen.command"),
+        Binding("slash", "prompt('filter')", "filter", id="screen.filter"),
+        # esc first clears a filter, then goes back (the app's binding)
+        Binding(
+            "escape", "clear_filter", "clear the filter, else back", show=False, id="screen.clear"
+        ),
     ]
+    HELP_NAME: ClassVar[str] = ""  # what `?` calls this screen
 
     @property
     def console_app(self) -> ConsoleApp:
@@ -37,7 +43,7 @@ class ConsoleScreen(Screen[None]):
         yield SourceBar(id="source-bar")
         yield from self.compose_body()
         yield Prompt()
-        yield Footer()
+        yield KeyFooter(id="key-footer")
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -66,6 +72,37 @@ class ConsoleScreen(Screen[None]):
             return self.focused
         tables = self.query(RowTable)
         return tables.first() if tables else None
+
+    def _filtered(self) -> list[RowTable]:
+        return [t for t in self.query(RowTable) if t.filter_text]
+
+    def action_clear_filter(self) -> None:
+        filtered = self._filtered()
+        if not filtered:
+            self.console_app.action_back()
+        for table in filtered:
+            table.set_filter("")
+
+    def drop_filters(self) -> None:
+        """A filter belongs to the screen where it was typed: leaving that screen for another
+        one (not for its own detail) drops it, so no screen comes back silently filtered."""
+        for table in self._filtered():
+            table.set_filter("")
+
+    def on_screen_suspend(self) -> None:
+        if self not in self.app.screen_stack:  # another mode: the palette, a drill-down
+            self.drop_filters()
+
+    def take_stray_key(self, event: events.Key) -> bool:
+        """A character typed right after `:` or `/` was already queued for the table when the
+        prompt took focus, and reaches the app unhandled: it belongs to the prompt."""
+        prompt = self.query_one(Prompt)
+        if not (prompt.is_open and event.is_printable and event.character):
+            return False
+        if self.focused is not prompt.input:
+            return False
+        prompt.input.insert_text_at_cursor(event.character)
+        return True
 
     def on_prompt_filter_changed(self, event: Prompt.FilterChanged) -> None:
         if self._filter_target is not None:
