@@ -32,9 +32,9 @@ POD_COLUMNS = (
 )
 EVENT_COLUMNS = (
     Column("LAST", 5, right=True),
-    Column("TYPE", 7, priority=2),
+    Column("TYPE", 7, priority=1),
     Column("REASON", 16),
-    Column("OBJECT", 30, middle=True, priority=1),
+    Column("OBJECT", 30, middle=True, priority=2),
     Column("MESSAGE", 24),
 )
 
