@@ -138,15 +138,22 @@ class RowTable(ScrollView, can_focus=True):
         self._title = title
         self._show_title()
 
-    def _show_title(self) -> None:
-        if not self._title and not self._filter:
-            return
+    @property
+    def title_text(self) -> str:
+        """The border title as it reads: the table's name and its active filter."""
+        return self._title_rich().plain
+
+    def _title_rich(self) -> Text:
         title = Text(self._title)
         if self._filter:
             title.append("  filter: ", "bold")
-            title.append(clean(self._filter), "bold reverse")
+            title.append(clean(self._filter), "reverse")
             title.append(" (esc clears)", "dim")
-        self.border_title = title
+        return title
+
+    def _show_title(self) -> None:
+        if self._title or self._filter:
+            self.border_title = self._title_rich()
 
     def sort_by(self, key: Callable[[Row], object] | None, *, keep: Collection[int] = ()) -> None:
         """Sort the rows by `key`; `keep` are the columns it reads, never dropped when narrow."""
