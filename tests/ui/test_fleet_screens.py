@@ -68,7 +68,7 @@ async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbo
         ]
         assert worst == sorted(worst, reverse=True)
         assert worst[0] == Severity.CRITICAL and worst[-1] == Severity.OK
-        assert all(r.style == SEVERITY_STYLE[w] for r, w in zip(adapters.rows, worst))
+        assert all(r.style == SEVERITY_STYLE[w] for r, w in zip(adapters.rows, worst, strict=True))
         await pilot.press("S")  # by platform
         await pilot.pause()
         assert [r.cells[0] for r in adapters.rows] == sorted(by_platform)

@@ -168,7 +168,7 @@ async def test_only_the_focused_table_shows_its_cursor() -> None:
         await pilot.pause()
         table = findings_table(app)
         assert table.has_focus
-        assert "reverse" in str(list(table.render_line(1))[0].style)
+        assert "reverse" in str(next(iter(table.render_line(1))).style)
         table.blur()
         await pilot.pause()
         assert all("reverse" not in str(s.style) for s in table.render_line(1))
