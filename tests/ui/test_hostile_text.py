@@ -27,12 +27,21 @@ VISIBLE = {
 }
 
 
+# screens that show the text: overview (findings, Why), database, events, describe
+STEPS = (
+    (b"", b"Findings"),
+    (b"2", b"Idle in transaction"),
+    (b"4", b"Events"),
+    (b"1", b"Findings"),
+    (b"d", b"esc close"),
+)
+
+
 def test_control_sequences_in_backend_text_never_reach_the_terminal() -> None:
     term = Terminal([sys.executable, "-m", "tests.ui.hostile_app"], size=(200, 50))
     out = bytearray()
     try:
-        for key, wait_for in ((b"", b"Findings"), (b"2", b"Idle in transaction"),
-                              (b"4", b"Events"), (b"1", b"Findings"), (b"d", b"esc close")):  # fmt: skip
+        for key, wait_for in STEPS:
             if key:
                 os.write(term.master, key)
             before = len(out)
