@@ -164,6 +164,7 @@ class RowTable(ScrollView, can_focus=True):
 
     def set_wrap(self, on: bool) -> None:
         self.wrap = on
+        self.styles.overflow_y = "scroll" if on else "auto"
         self._apply(keep=self.current.key if self.current else None, force=True)
 
     def _apply(self, keep: str | None, *, force: bool = False) -> None:
@@ -199,7 +200,10 @@ class RowTable(ScrollView, can_focus=True):
         return max(1, self._width() - self._gutter())
 
     def _width(self) -> int:
-        """The width rows are drawn in: not under the vertical scrollbar."""
+        """The width rows are drawn in: not under the vertical scrollbar. Wrapped rows keep
+        the scrollbar's room always, so their line count does not depend on it appearing."""
+        if self.wrap:
+            return max(1, self.size.width - self.styles.scrollbar_size_vertical)
         return self.scrollable_content_region.width
 
     def _last_width(self) -> int:
