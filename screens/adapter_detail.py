@@ -26,7 +26,7 @@ POD_COLUMNS = (
     Column("READY", 5, right=True, priority=2),
     Column("STATUS", 16),
     Column("RST", 4, right=True, priority=1),
-    Column("LAST TERMINATION", 18, priority=1),
+    Column("LAST TERMINATION", 19, priority=1),
     Column("MEM REQ/LIM", 12, priority=3),
     Column("AGE", 7, right=True, priority=4),
 )

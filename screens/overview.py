@@ -25,7 +25,7 @@ FINDING_COLUMNS = (
 )
 CERT_COLUMNS = (
     Column("SEV", 4),
-    Column("CERTIFICATE", 17, middle=True),
+    Column("CERTIFICATE", 23, middle=True),
     Column("EXPIRES", 8, right=True),
 )
 SHORT_HEIGHT = 34  # below this many rows the fleet panels fold into a two-line strip
@@ -129,7 +129,7 @@ class OverviewScreen(ConsoleScreen):
         self._show_detail()
         lines = adapter_lines(snap)
         adapters = self.query_one("#adapter-panel", RowTable)
-        adapters.set_rows([compact_row(line) for line in lines])
+        adapters.set_rows(sorted((compact_row(line) for line in lines), key=lambda r: r.sort_key))
         self.query_one(DatabasePanel).show(snap)
         if snap.fleet is not None:
             certs = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)

@@ -42,12 +42,18 @@ def shown_columns(columns: Sequence[Column], width: int, keep: Collection[int] =
 
 
 def widths(columns: Sequence[Column], shown: Sequence[int], width: int) -> list[int]:
-    """The width of each shown column: the last one takes what is left, unless it is a
-    right-aligned number (numbers line up under their title)."""
+    """The width of each shown column. What is left goes to the last column, unless that is a
+    right-aligned number (numbers line up under their title): then to the first name column,
+    so names are cut only when they must be."""
     out = [columns[i].width for i in shown]
-    if shown and not columns[shown[-1]].right:
-        used = sum(out[:-1]) + len(out) - 1
-        out[-1] = max(out[-1], width - used)
+    left = width - (sum(out) + len(out) - 1)
+    if not shown or left <= 0:
+        return out
+    names = [n for n, i in enumerate(shown) if columns[i].middle]
+    if not columns[shown[-1]].right:
+        out[-1] += left
+    elif names:
+        out[names[0]] += left
     return out
 
 

@@ -46,14 +46,14 @@ async def test_names_are_cut_in_the_middle_and_keep_their_suffix() -> None:
             for i, s in enumerate(("x2k4q", "lcvh2"))
         ])  # fmt: skip
         await pilot.pause()
-        first, second = table.render_line(1).text, table.render_line(2).text
-        assert first.startswith("openclaw-a…9f8c6b5-x2k4q") or "x2k4q" in first[:20]
-        assert first[:20] != second[:20] and "lcvh2" in second[:20]
+        first, second = (table.render_line(y).text.split()[0] for y in (1, 2))
+        assert first.startswith("openclaw-a") and first.endswith("-x2k4q") and "…" in first
+        assert second.endswith("-lcvh2")
 
 
 async def test_wrap_shows_a_long_message_whole_on_several_lines() -> None:
     message = " ".join(f"word{i}" for i in range(60))
-    table = RowTable(COLUMNS[:2] + COLUMNS[4:])
+    table = RowTable((Column("NAME", 20), COLUMNS[1], COLUMNS[4]))
     async with One(table).run_test(size=(60, 12)) as pilot:
         table.set_rows([Row("1", ("a", "b", message)), Row("2", ("c", "d", "short"))])
         await pilot.pause()
