@@ -9,6 +9,7 @@ from typing import Any
 from rich.console import Console as RichConsole
 from rich.table import Table
 
+from oc_console.analysis.severity import of_subject
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
@@ -98,10 +99,13 @@ def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
         sources.add_row(s.name, f"[{style}]{s.status}[/]", s.error or s.detail or "")
     out.print(sources)
     if snap.fleet is not None:
-        bad = [a for a in snap.fleet.adapters if a.ready < a.desired]
+        # not healthy as the analysis judged them: OOMKilled, crash-looping, erroring...
+        bad = [a.platform for a in snap.fleet.adapters if of_subject(snap.findings, a.key)]
+        named = f" ({', '.join(bad)})" if bad else ""
         out.print(
-            f"adapters: {len(snap.fleet.adapters)}, {len(bad)} not fully ready; "
-            f"{len(snap.fleet.certificates)} certificates"
+            f"adapters: {len(snap.fleet.adapters)}, {len(bad)} not healthy{named}; "
+            f"{len(snap.fleet.certificates)} certificates",
+            markup=False,
         )
     if snap.database is not None:
         db = snap.database

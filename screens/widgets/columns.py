@@ -15,6 +15,8 @@ from rich.cells import cell_len
 
 from oc_console.sanitize import clean, fit, fit_middle
 
+MIN_NAME = 12  # a name cut in the middle still tells itself apart at this width
+
 
 @dataclass(frozen=True)
 class Column:
@@ -47,9 +49,15 @@ def widths(columns: Sequence[Column], shown: Sequence[int], width: int) -> list[
     so names are cut only when they must be."""
     out = [columns[i].width for i in shown]
     left = width - (sum(out) + len(out) - 1)
+    names = [n for n, i in enumerate(shown) if columns[i].middle]
+    for n in names:  # still too wide: names give up room first (their cut keeps the suffix)
+        if left >= 0:
+            break
+        give = min(-left, max(0, out[n] - MIN_NAME))
+        out[n] -= give
+        left += give
     if not shown or left <= 0:
         return out
-    names = [n for n, i in enumerate(shown) if columns[i].middle]
     if not columns[shown[-1]].right:
         out[-1] += left
     elif names:
