@@ -172,7 +172,7 @@ class AdapterScreen(ConsoleScreen):
         adapter = self._adapter(snap)
         if adapter is None or snap.fleet is None:
             self.query_one("#deployment", QuietStatic).show_text(
-                Text(f"{self.adapter_key} is not in the cluster's current view", "yellow")
+                Text(f"{clean(self.adapter_key)} is not in the cluster's current view", "yellow")
             )
             return
         now = snap.generated_at

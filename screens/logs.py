@@ -72,13 +72,13 @@ class LogScreen(ConsoleScreen):
         self._follow = True
 
     def compose_body(self) -> ComposeResult:
-        namespace, pod, container = self.target
+        _, pod, container = self.target
         kind = "previous container" if self.previous else "following"
         yield QuietStatic(id="log-status")
         yield RowTable(
             LOG_COLUMNS,
             empty="no log lines yet",
-            title=f"{namespace}/{pod} [{container}] — {kind}",
+            title=f"{pod} [{container}] — {kind}",
             enter_describes=True,
             start_at_top=False,
             id="log",

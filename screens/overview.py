@@ -68,9 +68,11 @@ def finding_detail(finding: Finding | None) -> Text:
 def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
     """Adapters, database and certificates in two lines, for terminals too short for panels."""
     text = Text("adapters ", "bold")
-    troubled = [f"{line.adapter.platform} {line.status}" for line in lines if line.severity_style]
+    troubled = [line for line in lines if line.severity]
+    named = ", ".join(f"{line.adapter.platform} {line.status}" for line in troubled)
+    worst = max((line.severity for line in troubled), default=None)
     text.append(f"{len(lines)}: ")
-    text.append(", ".join(troubled) or "all ready", "yellow" if troubled else "green")
+    text.append(clean(named) or "all ready", SEVERITY_STYLE[worst] if worst else "green")
     text.append("  (3)\n", "dim")
     db = snap.database
     text.append("db ", "bold")

@@ -144,11 +144,13 @@ class RowTable(ScrollView, can_focus=True):
         return self._title_rich().plain
 
     def _title_rich(self) -> Text:
-        title = Text(self._title)
+        """The filter first: a long title is cut at the border's end, the filter never is."""
+        title = Text()
         if self._filter:
-            title.append("  filter: ", "bold")
+            title.append("filter: ", "bold")
             title.append(clean(self._filter), "reverse")
-            title.append(" (esc clears)", "dim")
+            title.append(" (esc clears)  ", "dim")
+        title.append(clean(self._title))
         return title
 
     def _show_title(self) -> None:
