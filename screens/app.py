@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterable
 from functools import partial
 
-from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
@@ -107,13 +106,6 @@ class ConsoleApp(App[None]):
             self.snapshot = await self.service.refresh()
         finally:
             self._refreshing = False
-
-    def on_key(self, event: events.Key) -> None:
-        # runs before the app's own binding check (a subclass's handler comes first)
-        screen = self.screen
-        if isinstance(screen, ConsoleScreen) and screen.take_stray_key(event):
-            event.prevent_default()
-            event.stop()
 
     def action_refresh_now(self) -> None:
         self.refresh_data()

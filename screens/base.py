@@ -24,8 +24,11 @@ class ConsoleScreen(Screen[None]):
     ConsoleScreen { overflow: hidden hidden; }
     """
     BINDINGS = [
-        Binding("colon", "prompt('command')", "command", id="screen.command"),
-        Binding("slash", "prompt('filter')", "filter", id="screen.filter"),
+        # Priority: the app opens the prompt as the key arrives, before it hands the keys typed
+        # right after it (`/amazon` comes in one read) to the focused widget, so they land in
+        # the prompt and not in the table under it.
+        Binding("colon", "prompt('command', ':')", "command", priority=True, id="screen.command"),
+        Binding("slash", "prompt('filter', '/')", "filter", priority=True, id="screen.filter"),
         # esc first clears a filter, then goes back (the app's binding)
         Binding(
             "escape", "clear_filter", "clear the filter, else back", show=False, id="screen.clear"
@@ -61,10 +64,16 @@ class ConsoleScreen(Screen[None]):
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""
 
-    def action_prompt(self, mode: str) -> None:
+    def action_prompt(self, mode: str, char: str) -> None:
+        prompt = self.query_one(Prompt)
+        if prompt.is_open:
+            # typed in the prompt itself: a character like any other, after those queued
+            key = {":": "colon", "/": "slash"}[char]
+            prompt.input.post_message(events.Key(key, char))
+            return
         self._filter_target = self._table_to_filter()
         value = self._filter_target.filter_text if mode == "filter" and self._filter_target else ""
-        self.query_one(Prompt).open(mode, value, return_focus=self.focused)
+        prompt.open(mode, value, return_focus=self.focused)
 
     def _table_to_filter(self) -> RowTable | None:
         """The table `/` filters: the focused one, else the screen's first."""
@@ -92,17 +101,6 @@ class ConsoleScreen(Screen[None]):
     def on_screen_suspend(self) -> None:
         if self not in self.app.screen_stack:  # another mode: the palette, a drill-down
             self.drop_filters()
-
-    def take_stray_key(self, event: events.Key) -> bool:
-        """A character typed right after `:` or `/` was already queued for the table when the
-        prompt took focus, and reaches the app unhandled: it belongs to the prompt."""
-        prompt = self.query_one(Prompt)
-        if not (prompt.is_open and event.is_printable and event.character):
-            return False
-        if self.focused is not prompt.input:
-            return False
-        prompt.input.insert_text_at_cursor(event.character)
-        return True
 
     def on_prompt_filter_changed(self, event: Prompt.FilterChanged) -> None:
         if self._filter_target is not None:

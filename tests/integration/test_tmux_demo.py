@@ -100,7 +100,8 @@ class Demo:
 def test_demo_at_80x24_prompts_filters_why_and_pod_names(tmp_path: Path) -> None:
     demo = Demo(tmp_path)
     try:
-        demo.shows("Findings")
+        demo.shows("CRIT")
+        time.sleep(1)  # a person reads the first screen before typing
         demo.keys(":", "adap")  # typed at once: the keys after `:` belong to the prompt
         assert demo.shows(":adap").splitlines()[-1].strip() == ":adap"
         demo.keys("Escape")
