@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from oc_console.analysis.severity import of_object, of_subject
 from oc_console.domain.durations import human_duration
+from oc_console.domain.findings import Finding
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
+from screens.adapter_rows import last_terminated, termination
 from screens.base import ConsoleScreen
-from screens.format import mib
+from screens.format import SEVERITY_STYLE, mib
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
 POD_COLUMNS = (
-    Column("POD", 41),
-    Column("READY", 5, right=True),
+    Column("POD", 30, middle=True),
+    Column("READY", 5, right=True, priority=2),
     Column("STATUS", 16),
-    Column("RST", 4, right=True),
-    Column("LAST TERMINATION", 30),
-    Column("MEM REQ/LIM", 12),
-    Column("AGE", 7, right=True),
+    Column("RST", 4, right=True, priority=1),
+    Column("LAST TERMINATION", 19, priority=1),
+    Column("MEM REQ/LIM", 12, priority=3),
+    Column("AGE", 7, right=True, priority=4),
 )
 EVENT_COLUMNS = (
-    Column("LAST", 6, right=True),
-    Column("TYPE", 7),
+    Column("LAST", 5, right=True),
+    Column("TYPE", 7, priority=1),
     Column("REASON", 16),
-    Column("OBJECT", 30),
-    Column("MESSAGE", 20),
+    Column("OBJECT", 30, middle=True, priority=2),
+    Column("MESSAGE", 24),
 )
 
 
@@ -39,42 +46,41 @@ def short_image(ref: str) -> str:
     return f"{short}@{digest[:19]}" if at else short
 
 
-def deployment_text(a: AdapterHealth) -> Text:
+def deployment_text(a: AdapterHealth, findings: Iterable[Finding] = ()) -> Text:
+    """The Deployment in a few lines; the rollout and the images take the colour of the
+    analysis's findings about them."""
+    findings = tuple(findings)
+    rollout = SEVERITY_STYLE[of_subject(findings, a.key, ("rollout-stuck",))]
+    unpinned = SEVERITY_STYLE[of_subject(findings, a.key, ("image-not-pinned",))]
     text = Text()
-    text.append(f"{a.namespace}/{a.name}", "bold")
+    text.append(clean(f"{a.namespace}/{a.name}"), "bold")
     text.append(f"  {a.ready}/{a.desired} ready, {a.updated} updated, {a.available} available")
-    text.append(f", revision {a.revision or '?'}\n")
-    text.append(f"rollout: {a.rollout_message}\n", "bold red" if a.rollout == "stuck" else "")
+    text.append(f", revision {clean(a.revision or '?')}\n")
+    text.append(f"rollout: {clean(a.rollout_message)}\n", rollout)
     text.append("images: ")
     for i, image in enumerate(a.images):
         text.append(", " if i else "")
         text.append(
-            f"{image.container}={short_image(image.image)}", "" if image.pinned else "yellow"
+            clean(f"{image.container}={short_image(image.image)}"),
+            "" if image.pinned else unpinned,
         )
         if not image.pinned:
-            text.append(" (tag only, not pinned by digest)", "yellow")
+            text.append(" (tag only, not pinned by digest)", unpinned)
     text.append("\n")
     if a.hpa:
         h = a.hpa
         text.append(f"HPA {h.min_replicas}-{h.max_replicas}, now {h.current_replicas}\n")
     history = ", ".join(f"r{r.revision} {r.ready}/{r.replicas}" for r in a.revisions[:4])
-    text.append(f"revisions: {history}", "dim")
+    text.append(f"revisions: {clean(history)}", "dim")
     return text
 
 
-def _termination(pod: PodRow) -> str:
-    for c in pod.containers:
-        if c.last_reason or c.last_exit_code is not None:
-            when = f" {c.last_finished_at:%H:%M:%S}" if c.last_finished_at else ""
-            return f"{c.name}: {c.last_reason or 'no reason'}({c.last_exit_code}){when}"
-    return "-"
-
-
-def pod_row(pod: PodRow, now_s: float) -> Row:
+def pod_row(pod: PodRow, now: datetime, findings: Iterable[Finding] = (), adapter: str = "") -> Row:
+    """A pod, coloured by the worst of the adapter's findings that name it."""
     app = pod.app_containers[0] if pod.app_containers else None
     memory = f"{mib(app.memory_request)}/{mib(app.memory_limit)}" if app else "-"
     created = pod.created.timestamp() if pod.created else None
-    bad = any(c.crashloop or c.oomkilled for c in pod.containers)
+    severity = of_object(findings, adapter, pod.name)
     return Row(
         key=pod.name,
         cells=(
@@ -82,24 +88,25 @@ def pod_row(pod: PodRow, now_s: float) -> Row:
             pod.ready_text,
             pod.status_text,
             str(pod.restarts),
-            _termination(pod),
+            termination(last_terminated((pod,)), now),
             memory,
-            human_duration(now_s - created) if created else "-",
+            human_duration(now.timestamp() - created) if created else "-",
         ),
-        style="bold red" if bad else "",
+        style=SEVERITY_STYLE[severity],
     )
 
 
+EVENTS_TITLE = "Events, warnings first, newest first"
+
+
 def event_rank(e: EventRow) -> tuple[int, float]:
-    """OOM first, then warnings, newest first within each."""
-    oom = "oom" in e.reason.lower() or "OOMKilled" in e.message
+    """Warnings first (Kubernetes' own classification), newest first within each."""
     last = e.last_seen.timestamp() if e.last_seen else 0.0
-    return (0 if oom else 1 if e.type == "Warning" else 2, -last)
+    return (0 if e.type == "Warning" else 1, -last)
 
 
 def event_row(e: EventRow, now_s: float) -> Row:
     last = e.last_seen.timestamp() if e.last_seen else None
-    oom = event_rank(e)[0] == 0
     return Row(
         key=f"{e.namespace}/{e.name}",
         cells=(
@@ -109,7 +116,7 @@ def event_row(e: EventRow, now_s: float) -> Row:
             f"{e.object_kind.lower()}/{e.object_name}",
             e.message + (f" (x{e.count})" if e.count > 1 else ""),
         ),
-        style="bold red" if oom else "yellow" if e.type == "Warning" else "",
+        style="yellow" if e.type == "Warning" else "",
     )
 
 
@@ -119,6 +126,7 @@ def events_for(fleet: FleetSnapshot, a: AdapterHealth, pods: tuple[PodRow, ...])
 
 
 class AdapterScreen(ConsoleScreen):
+    HELP_NAME = "Adapter"
     DEFAULT_CSS = """
     #deployment { height: auto; max-height: 8; padding: 0 1; }
     #pods { height: 1fr; min-height: 5; border: round $primary; }
@@ -136,13 +144,23 @@ class AdapterScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic(id="deployment")
-        yield RowTable(POD_COLUMNS, empty="no pods", id="pods")
-        yield RowTable(EVENT_COLUMNS, empty="no events", id="pod-events")
+        yield RowTable(
+            POD_COLUMNS,
+            empty="no pods",
+            title="Pods  (l logs, p previous logs, m metrics)",
+            enter_describes=True,
+            id="pods",
+        )
+        yield RowTable(
+            EVENT_COLUMNS,
+            empty="no events",
+            title=EVENTS_TITLE,
+            enter_describes=True,
+            id="pod-events",
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#pods").border_title = "Pods  (l logs, p previous logs, m metrics)"
-        self.query_one("#pod-events").border_title = "Events (OOM and warnings first)"
         self.query_one("#pods", RowTable).focus()
 
     def _adapter(self, snap: ConsoleSnapshot) -> AdapterHealth | None:
@@ -154,15 +172,21 @@ class AdapterScreen(ConsoleScreen):
         adapter = self._adapter(snap)
         if adapter is None or snap.fleet is None:
             self.query_one("#deployment", QuietStatic).show_text(
-                Text(f"{self.adapter_key} is not in the cluster's current view", "yellow")
+                Text(f"{clean(self.adapter_key)} is not in the cluster's current view", "yellow")
             )
             return
-        now = snap.generated_at.timestamp()
+        now = snap.generated_at
         pods = snap.fleet.pods_of(adapter)
-        self.query_one("#deployment", QuietStatic).show_text(deployment_text(adapter))
-        self.query_one("#pods", RowTable).set_rows([pod_row(p, now) for p in pods])
+        self.query_one("#deployment", QuietStatic).show_text(
+            deployment_text(adapter, snap.findings)
+        )
+        self.query_one("#pods", RowTable).set_rows(
+            [pod_row(p, now, snap.findings, adapter.key) for p in pods]
+        )
         events = events_for(snap.fleet, adapter, pods)
-        self.query_one("#pod-events", RowTable).set_rows([event_row(e, now) for e in events])
+        self.query_one("#pod-events", RowTable).set_rows(
+            [event_row(e, now.timestamp()) for e in events]
+        )
 
     def _selected_pod(self) -> PodRow | None:
         snap = self.console_app.snapshot

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
+from oc_console.analysis.severity import of_subject
 from oc_console.domain.durations import human_duration
-from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, PodRow
+from oc_console.domain.findings import Severity
+from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, ContainerState, PodRow
 from oc_console.domain.metrics import AdapterMetrics, PodMemory
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.format import mib, pct, seconds, sparkline
+from screens.format import SEVERITY_STYLE, mib, pct, seconds, sparkline
 from screens.widgets.row_table import Column, Row
 
 METRICS_STATUS = (
@@ -18,13 +22,44 @@ METRICS_STATUS = (
 )
 
 
+def short_age(seconds: float) -> str:
+    """The leading unit of a duration: `3m`, `2h`, `4d`, enough for a table cell."""
+    match = re.match(r"\d+[a-z]", human_duration(max(0.0, seconds)))
+    return match.group() if match else "-"
+
+
+def termination(c: ContainerState | None, now: datetime) -> str:
+    """A container's last termination as `OOMKilled 137 · 3m` (reason, exit code, how long
+    ago): the cause, not just the container's name."""
+    if c is None or (c.last_reason is None and c.last_exit_code is None):
+        return "-"
+    parts = [c.last_reason or "exit"]
+    if c.last_exit_code is not None:
+        parts.append(str(c.last_exit_code))
+    text = " ".join(parts)
+    if c.last_finished_at is not None:
+        text += f" · {short_age((now - c.last_finished_at).total_seconds())}"
+    return text
+
+
+def last_terminated(pods: tuple[PodRow, ...]) -> ContainerState | None:
+    """The container that ended most recently."""
+    ended = [c for p in pods for c in p.containers if c.last_reason or c.last_exit_code]
+    dated = [c for c in ended if c.last_finished_at]
+    if dated:
+        return max(dated, key=lambda c: c.last_finished_at)  # type: ignore[arg-type, return-value]
+    return ended[0] if ended else None
+
+
 @dataclass(frozen=True)
 class AdapterLine:
     adapter: AdapterHealth
     pods: tuple[PodRow, ...]
     metrics: AdapterMetrics | None
     memory: tuple[PodMemory, ...]
+    now: datetime
     findings: frozenset[str] = frozenset()  # ids of the findings about this adapter
+    severity: Severity = Severity.OK  # the worst of those findings: the row's colour
 
     @property
     def restarts(self) -> int:
@@ -40,14 +75,7 @@ class AdapterLine:
 
     @property
     def last_termination(self) -> str:
-        latest = max(
-            (c for p in self.pods for c in p.containers if c.last_finished_at),
-            key=lambda c: c.last_finished_at,  # type: ignore[arg-type, return-value]
-            default=None,
-        )
-        if latest is None:
-            return "-"
-        return f"{latest.last_reason or 'exit'}({latest.last_exit_code})"
+        return termination(last_terminated(self.pods), self.now)
 
     @property
     def worst_memory(self) -> PodMemory | None:
@@ -74,11 +102,8 @@ class AdapterLine:
 
     @property
     def severity_style(self) -> str:
-        if self.status in ("CrashLoop", "Unavailable", "RolloutStuck"):
-            return "bold red"
-        if self.status in ("OOMKilled", "Degraded", "Erroring", "Throttled", "Backlog"):
-            return "yellow"
-        return ""
+        """The colour the analysis gave this adapter: its worst finding's."""
+        return SEVERITY_STYLE[self.severity]
 
 
 def adapter_lines(snap: ConsoleSnapshot) -> list[AdapterLine]:
@@ -99,42 +124,54 @@ def adapter_lines(snap: ConsoleSnapshot) -> list[AdapterLine]:
                 metrics=metrics.adapter(a.platform) if metrics else None,
                 memory=tuple(m for m in metrics.pods if m.pod in names) if metrics else (),
                 findings=frozenset(about.get(a.key, ())),
+                severity=of_subject(snap.findings, a.key),
+                now=snap.generated_at,
             )
         )
     return lines
 
 
+# At 80 columns the least useful go first: p95, then the queue and 429s (the
+# column the table is sorted by always stays).
 ADAPTER_COLUMNS = (
-    Column("PLATFORM", 9),
-    Column("READY", 5, right=True),
+    Column("PLATFORM", 8),
+    Column("READY", 5, right=True, priority=2),
     Column("STATUS", 12),
-    Column("RST", 4, right=True),
-    Column("LAST TERM", 15),
-    Column("ERR", 5, right=True),
-    Column("429", 5, right=True),
-    Column("P95", 6, right=True),
-    Column("QUEUE", 11, right=True),
-    Column("MEM/LIMIT", 22),
+    Column("RST", 3, right=True, priority=2),
+    Column("LAST TERM", 18, priority=1),
+    Column("5XX", 5, right=True, priority=1),
+    Column("429", 5, right=True, priority=3),
+    Column("P95", 6, right=True, priority=5),
+    Column("QUEUE", 11, right=True, priority=4),
+    Column("MEM/LIMIT", 18, priority=2),
 )
 
 COMPACT_COLUMNS = (
     Column("PLATFORM", 9),
-    Column("READY", 5, right=True),
+    Column("READY", 5, right=True, priority=2),
     Column("STATUS", 11),
-    Column("RST", 3, right=True),
-    Column("ERR", 5, right=True),
-    Column("429", 5, right=True),
+    Column("RST", 3, right=True, priority=3),
+    Column("5XX", 5, right=True, priority=1),
+    Column("429", 5, right=True, priority=1),
 )
 COMPACT_CELLS = (0, 1, 2, 3, 5, 6)  # which of adapter_row's cells the compact table shows
 
-SORTS = ("severity", "platform", "restarts", "errors", "memory")
+# name, and the column the sort reads (kept on screen while sorted by it)
+SORTS = (
+    ("severity", 2),
+    ("platform", 0),
+    ("restarts", 3),
+    ("5xx errors", 5),
+    ("429s", 6),
+    ("memory", 9),
+)
 
 
 def _memory_cell(line: AdapterLine) -> str:
     m = line.worst_memory
     if m is None or m.ratio is None:
         return "-"
-    return f"{pct(m.ratio):>4} {sparkline(m.ratio_history, 10)} {mib(m.limit_bytes)}"
+    return f"{pct(m.ratio):>4} {sparkline(m.ratio_history, 6)} {mib(m.limit_bytes)}"
 
 
 def _queue_cell(m: AdapterMetrics | None) -> str:
@@ -150,7 +187,6 @@ def compact_row(line: AdapterLine) -> Row:
 
 def adapter_row(line: AdapterLine) -> Row:
     a, m = line.adapter, line.metrics
-    severity = {"bold red": 0, "yellow": 1}.get(line.severity_style, 2)
     memory = line.worst_memory
     return Row(
         key=a.key,
@@ -168,10 +204,11 @@ def adapter_row(line: AdapterLine) -> Row:
         ),
         style=line.severity_style,
         sort_key=(
-            severity,
+            -line.severity,
             a.platform,
             -line.restarts,
-            -((m.error_ratio or 0) + (m.throttled_ratio or 0) if m else 0),
+            -((m.error_ratio or 0) if m else 0),  # 5xx: failures, not throttling
+            -((m.throttled_ratio or 0) if m else 0),
             -((memory.ratio or 0) if memory else 0),
         ),
     )

@@ -12,6 +12,7 @@ from screens.widgets.row_table import Row, RowTable
 
 
 class AdaptersScreen(ConsoleScreen):
+    HELP_NAME = "Adapters"
     DEFAULT_CSS = """
     #adapters { height: 1fr; border: round $primary; }
     """
@@ -24,7 +25,7 @@ class AdaptersScreen(ConsoleScreen):
         self._sort = 0
         super().on_mount()
         table = self.query_one("#adapters", RowTable)
-        table.sort_by(self._sort_key)
+        self._resort()
         self._titles()
         table.focus()
 
@@ -33,12 +34,16 @@ class AdaptersScreen(ConsoleScreen):
 
     def _titles(self) -> None:
         table = self.query_one("#adapters", RowTable)
-        table.border_title = f"Adapters  (sorted by {SORTS[self._sort]}; S to change)"
+        table.set_title(f"Adapters  (sorted by {SORTS[self._sort][0]}; S to change)")
 
     def action_cycle_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORTS)
-        self.query_one("#adapters", RowTable).sort_by(self._sort_key)
+        self._resort()
         self._titles()
+
+    def _resort(self) -> None:
+        # the column sorted by is never the one dropped at 80 columns
+        self.query_one("#adapters", RowTable).sort_by(self._sort_key, keep=(SORTS[self._sort][1],))
 
     def show(self, snap: ConsoleSnapshot) -> None:
         table = self.query_one("#adapters", RowTable)

@@ -12,12 +12,14 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from oc_console.services.console import Console
 from screens.adapters import AdaptersScreen
+from screens.base import ConsoleScreen
 from screens.certificates import CertificatesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
-from screens.help import HelpScreen
+from screens.help import HelpScreen, key_groups
 from screens.overview import OverviewScreen
 from screens.releases import ReleasesScreen
 
@@ -56,14 +58,15 @@ class ConsoleApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "quit", id="app.quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True, id="app.interrupt"),
-        Binding("question_mark", "help", "?help", id="app.help"),
+        Binding("question_mark", "help", "help", id="app.help"),
         Binding("escape", "back", "back", show=False, id="app.back"),
-        Binding("1", "switch_mode('overview')", "overview", id="app.overview"),
-        Binding("2", "switch_mode('database')", "db", id="app.database"),
-        Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
-        Binding("4", "switch_mode('events')", "events", id="app.events"),
-        Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
-        Binding("7", "switch_mode('releases')", "releases", id="app.releases"),
+        # a screen's number also brings it back to its list from a detail opened on it
+        Binding("1", "goto('overview')", "overview", id="app.overview"),
+        Binding("2", "goto('database')", "db", id="app.database"),
+        Binding("3", "goto('adapters')", "adapters", id="app.adapters"),
+        Binding("4", "goto('events')", "events", id="app.events"),
+        Binding("5", "goto('certificates')", "certs", id="app.certificates"),
+        Binding("7", "goto('releases')", "releases", id="app.releases"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -109,12 +112,21 @@ class ConsoleApp(App[None]):
         self.refresh_data()
 
     def action_help(self) -> None:
-        bindings = [
-            (b.key_display or b.key, b.description)
-            for _, b, _, _ in self.screen.active_bindings.values()
-            if b.description and b.id  # ours all carry an id; Textual's scroll keys do not
-        ]
-        self.push_screen(HelpScreen(bindings))
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        name = getattr(screen, "HELP_NAME", "") or self.current_mode
+        self.push_screen(HelpScreen(name, key_groups(screen)))
+
+    def action_goto(self, mode: str) -> None:
+        """Switch to a screen's list: its own number on a detail returns to the list."""
+        if mode != self.current_mode:
+            for screen in self.screen_stack:
+                if isinstance(screen, ConsoleScreen):
+                    screen.drop_filters()
+            self.switch_mode(mode)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -130,12 +142,17 @@ class ConsoleApp(App[None]):
         elif word in ("help", "?"):
             self.action_help()
         elif word in SCREEN_NAMES:
-            self.switch_mode(SCREEN_NAMES[word])
+            self.action_goto(SCREEN_NAMES[word])
         elif word:
-            self.notify(f"unknown command ':{word}' (try :help)", severity="warning")
+            self.notify(
+                f"unknown command ':{clean(word)}' (try :help)", severity="warning", markup=False
+            )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":  # Textual's panel outlives the palette: ours is `?`
+                yield command
+        yield SystemCommand("Keys", "Every key of this screen (?)", self.action_help)
         yield SystemCommand(
             "Overview", "Findings across the fleet", partial(self.switch_mode, "overview")
         )
@@ -146,7 +163,7 @@ class ConsoleApp(App[None]):
         )
         for title, mode, help_text in (
             ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
-            ("Events", "events", "OOM and warning events first"),
+            ("Events", "events", "Warnings first, newest first"),
             ("Certificates", "certificates", "Soonest expiry first"),
             ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
         ):

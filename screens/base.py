@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.widgets.key_footer import KeyFooter
 from screens.widgets.prompt import Prompt
 from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
@@ -23,9 +24,17 @@ class ConsoleScreen(Screen[None]):
     ConsoleScreen { overflow: hidden hidden; }
     """
     BINDINGS = [
-        Binding("colon", "prompt('command')", ":cmd", id="screen.command"),
-        Binding("slash", "prompt('filter')", "/filter", id="screen.filter"),
+        # Priority: the app opens the prompt as the key arrives, before it hands the keys typed
+        # right after it (`/amazon` comes in one read) to the focused widget, so they land in
+        # the prompt and not in the table under it.
+        Binding("colon", "prompt('command', ':')", "command", priority=True, id="screen.command"),
+        Binding("slash", "prompt('filter', '/')", "filter", priority=True, id="screen.filter"),
+        # esc first clears a filter, then goes back (the app's binding)
+        Binding(
+            "escape", "clear_filter", "clear the filter, else back", show=False, id="screen.clear"
+        ),
     ]
+    HELP_NAME: ClassVar[str] = ""  # what `?` calls this screen
 
     @property
     def console_app(self) -> ConsoleApp:
@@ -37,7 +46,7 @@ class ConsoleScreen(Screen[None]):
         yield SourceBar(id="source-bar")
         yield from self.compose_body()
         yield Prompt()
-        yield Footer()
+        yield KeyFooter(id="key-footer")
 
     def compose_body(self) -> ComposeResult:
         raise NotImplementedError
@@ -55,10 +64,16 @@ class ConsoleScreen(Screen[None]):
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""
 
-    def action_prompt(self, mode: str) -> None:
+    def action_prompt(self, mode: str, char: str) -> None:
+        prompt = self.query_one(Prompt)
+        if prompt.is_open:
+            # typed in the prompt itself: a character like any other, after those queued
+            key = {":": "colon", "/": "slash"}[char]
+            prompt.input.post_message(events.Key(key, char))
+            return
         self._filter_target = self._table_to_filter()
         value = self._filter_target.filter_text if mode == "filter" and self._filter_target else ""
-        self.query_one(Prompt).open(mode, value, return_focus=self.focused)
+        prompt.open(mode, value, return_focus=self.focused)
 
     def _table_to_filter(self) -> RowTable | None:
         """The table `/` filters: the focused one, else the screen's first."""
@@ -66,6 +81,26 @@ class ConsoleScreen(Screen[None]):
             return self.focused
         tables = self.query(RowTable)
         return tables.first() if tables else None
+
+    def _filtered(self) -> list[RowTable]:
+        return [t for t in self.query(RowTable) if t.filter_text]
+
+    def action_clear_filter(self) -> None:
+        filtered = self._filtered()
+        if not filtered:
+            self.console_app.action_back()
+        for table in filtered:
+            table.set_filter("")
+
+    def drop_filters(self) -> None:
+        """A filter belongs to the screen where it was typed: leaving that screen for another
+        one (not for its own detail) drops it, so no screen comes back silently filtered."""
+        for table in self._filtered():
+            table.set_filter("")
+
+    def on_screen_suspend(self) -> None:
+        if self not in self.app.screen_stack:  # another mode: the palette, a drill-down
+            self.drop_filters()
 
     def on_prompt_filter_changed(self, event: Prompt.FilterChanged) -> None:
         if self._filter_target is not None:

@@ -1,25 +1,33 @@
-"""Certificates, closest to expiry first, against the renewBefore >= 336h policy."""
+"""Certificates, closest to expiry first, against the renewBefore >= 336h policy.
+
+How bad each one is comes from the analysis's certificate findings (expiring, not Ready,
+renewBefore below policy), shown as a word as well as a colour."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from textual.app import ComposeResult
 
+from oc_console.analysis.severity import of_subject
 from oc_console.domain.durations import human_duration
+from oc_console.domain.findings import Finding
 from oc_console.domain.kube import CertStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen
+from screens.format import SEVERITY_STYLE, SEVERITY_TAG
 from screens.widgets.row_table import Column, Row, RowTable
 
 CERT_COLUMNS = (
-    Column("CERTIFICATE", 26),
+    Column("SEV", 4),
+    Column("CERTIFICATE", 26, middle=True),
     Column("EXPIRES IN", 10, right=True),
-    Column("NOT AFTER", 16),
-    Column("RENEW BEFORE", 12, right=True),
-    Column("READY", 9),
-    Column("POLICY", 7),
-    Column("ISSUER / SANS", 20),
+    Column("NOT AFTER", 16, priority=3),
+    Column("RENEW BEFORE", 12, right=True, priority=2),
+    Column("READY", 9, priority=1),
+    Column("POLICY", 7, priority=1),
+    Column("ISSUER / SANS", 20, priority=4),
 )
 
 
@@ -28,19 +36,20 @@ def _remaining(c: CertStatus, now: datetime) -> float | None:
     return None if left is None else left.total_seconds()
 
 
-def cert_row(c: CertStatus, now: datetime) -> Row:
+def cert_row(c: CertStatus, now: datetime, findings: Iterable[Finding] = ()) -> Row:
     left = _remaining(c, now)
     ready = "-" if c.ready is None else "True" if c.ready else (c.reason or "False")
     if c.issuing:
         ready += " issuing"
     renew = c.renew_before.total_seconds() if c.renew_before else None
-    due = left is not None and renew is not None and left <= renew
     sans = ", ".join(c.tls.sans) if c.tls else (c.tls_error or "")
     issuer = c.tls.issuer if c.tls else ""
+    severity = of_subject(findings, c.key)
     return Row(
         key=c.key,
         cells=(
-            f"{c.namespace}/{c.name}",
+            SEVERITY_TAG[severity],
+            c.name,
             "expired" if left is not None and left <= 0 else human_duration(left),
             f"{c.not_after:%Y-%m-%d %H:%M}" if c.not_after else "-",
             human_duration(renew) if renew is not None else "-",
@@ -48,29 +57,38 @@ def cert_row(c: CertStatus, now: datetime) -> Row:
             "ok" if c.policy_ok else "<336h",
             f"{issuer}  {sans}".strip(),
         ),
-        style="bold red" if due or c.ready is False else "yellow" if not c.policy_ok else "",
+        style=SEVERITY_STYLE[severity],
         sort_key=(left if left is not None else float("inf"),),
     )
 
 
-def cert_rows(certs: tuple[CertStatus, ...], now: datetime) -> list[Row]:
-    return sorted((cert_row(c, now) for c in certs), key=lambda r: r.sort_key)
+def cert_rows(
+    certs: tuple[CertStatus, ...], now: datetime, findings: Iterable[Finding] = ()
+) -> list[Row]:
+    findings = tuple(findings)
+    return sorted((cert_row(c, now, findings) for c in certs), key=lambda r: r.sort_key)
 
 
 class CertificatesScreen(ConsoleScreen):
+    HELP_NAME = "Certificates"
     DEFAULT_CSS = """
     #certs { height: 1fr; border: round $primary; }
     """
 
     def compose_body(self) -> ComposeResult:
-        yield RowTable(CERT_COLUMNS, empty="no certificates", id="certs")
+        yield RowTable(
+            CERT_COLUMNS,
+            empty="no certificates",
+            title="Certificates, soonest expiry first",
+            enter_describes=True,
+            id="certs",
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#certs").border_title = "Certificates, soonest expiry first"
         self.query_one("#certs", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
         if snap.fleet is not None:
-            rows = cert_rows(snap.fleet.certificates, snap.generated_at)
+            rows = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
             self.query_one("#certs", RowTable).set_rows(rows)

@@ -9,31 +9,32 @@ from textual.app import ComposeResult
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
-from screens.widgets.database_panel import pool_summary
+from screens.widgets.database_panel import finding_style, pool_summary
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
 IDLE_COLUMNS = (
     Column("PID", 7, right=True),
     Column("XACT AGE", 8, right=True),
-    Column("APPLICATION", 24),
-    Column("CLIENT", 15),
-    Column("USER", 12),
-    Column("QUERY", 20),
+    Column("APPLICATION", 24, middle=True),
+    Column("CLIENT", 15, priority=2),
+    Column("USER", 12, priority=1),
+    Column("QUERY", 24),
 )
 TREE_COLUMNS = (
     Column("PID", 14),
-    Column("WAITING", 8, right=True),
-    Column("APPLICATION", 22),
-    Column("STATE", 19),
-    Column("QUERY", 20),
+    Column("WAITING", 8, right=True, priority=1),
+    Column("APPLICATION", 22, middle=True),
+    Column("STATE", 19, priority=2),
+    Column("QUERY", 24),
 )
 STATEMENT_COLUMNS = (
     Column("CALLS", 8, right=True),
     Column("TOTAL ms", 10, right=True),
-    Column("MEAN ms", 9, right=True),
-    Column("ROWS", 8, right=True),
+    Column("MEAN ms", 9, right=True, priority=1),
+    Column("ROWS", 8, right=True, priority=2),
     Column("QUERY", 30),
 )
 
@@ -55,7 +56,8 @@ def idle_rows(db: PoolSnapshot) -> list[Row]:
     ]
 
 
-def tree_rows(db: PoolSnapshot) -> list[Row]:
+def tree_rows(db: PoolSnapshot, root_style: str = "bold red") -> list[Row]:
+    """The blocking tree; root blockers take the colour of the analysis's blocking finding."""
     waiting = {b.session.pid for b in db.blocked}
     rows = []
     for depth, s in db.blocking_tree():
@@ -70,7 +72,7 @@ def tree_rows(db: PoolSnapshot) -> list[Row]:
                     s.state or "?",
                     s.query,
                 ),
-                style="bold red" if is_root else "",
+                style=root_style if is_root else "",
             )
         )
     return rows
@@ -92,29 +94,45 @@ def statement_rows(db: PoolSnapshot) -> list[Row]:
     ]
 
 
-def states_line(db: PoolSnapshot) -> Text:
+def states_line(db: PoolSnapshot, idle_style: str = "") -> Text:
     text = Text("sessions: ")
     for state, n in db.sessions_by_state:
-        style = "bold red" if state.startswith("idle in transaction") else ""
-        text.append(f"{state} {n}", style)
+        style = idle_style if state.startswith("idle in transaction") else ""
+        text.append(f"{clean(state)} {n}", style)
         text.append("  ")
     return text
 
 
 class DatabaseScreen(ConsoleScreen):
     CSS_PATH = "database.tcss"
+    HELP_NAME = "Database"
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic(id="pool-summary")
-        yield RowTable(IDLE_COLUMNS, empty="no session is idle in transaction", id="idle")
-        yield RowTable(TREE_COLUMNS, empty="no session waits on a lock", id="blocking")
-        yield RowTable(STATEMENT_COLUMNS, empty="", id="statements")
+        yield RowTable(
+            IDLE_COLUMNS,
+            empty="no session is idle in transaction",
+            title="Idle in transaction, oldest first",
+            enter_describes=True,
+            id="idle",
+        )
+        yield RowTable(
+            TREE_COLUMNS,
+            empty="no session waits on a lock",
+            title="Blocking tree (root blockers first)",
+            enter_describes=True,
+            id="blocking",
+        )
+        yield RowTable(
+            STATEMENT_COLUMNS,
+            empty="",
+            title="Top statements (pg_stat_statements)",
+            enter_describes=True,
+            id="statements",
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#idle").border_title = "Idle in transaction, oldest first"
-        self.query_one("#blocking").border_title = "Blocking tree (root blockers in red)"
-        self.query_one("#statements").border_title = "Top statements (pg_stat_statements)"
         self.query_one("#idle", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
@@ -122,16 +140,17 @@ class DatabaseScreen(ConsoleScreen):
         summary = pool_summary(snap, brief=True)
         if db is not None:
             summary.append("\n")
-            summary.append_text(states_line(db))
+            summary.append_text(states_line(db, finding_style(snap, "pool-idle-in-transaction")))
             if db.visibility_note:
-                summary.append(f"\n⚠ {db.visibility_note}", "yellow")
+                summary.append(f"\n⚠ {clean(db.visibility_note)}", "yellow")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)
         if db is None:
             return
         idle = self.query_one("#idle", RowTable)
         idle.border_subtitle = f"{db.idle_in_transaction_count} sessions"
         idle.set_rows(idle_rows(db))
-        self.query_one("#blocking", RowTable).set_rows(tree_rows(db))
+        root = finding_style(snap, "pool-blocking-chain")
+        self.query_one("#blocking", RowTable).set_rows(tree_rows(db, root))
         statements = self.query_one("#statements", RowTable)
         statements.empty = db.statements_note or "no statements recorded yet"
         statements.set_rows(statement_rows(db))

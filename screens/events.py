@@ -1,26 +1,28 @@
-"""Events across the namespaces: OOM first, then warnings, newest first."""
+"""Events across the namespaces: warnings first, newest first."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.adapter_detail import EVENT_COLUMNS, event_rank, event_row
+from screens.adapter_detail import EVENT_COLUMNS, EVENTS_TITLE, event_rank, event_row
 from screens.base import ConsoleScreen
 from screens.widgets.row_table import RowTable
 
 
 class EventsScreen(ConsoleScreen):
+    HELP_NAME = "Events"
     DEFAULT_CSS = """
     #events { height: 1fr; border: round $primary; }
     """
 
     def compose_body(self) -> ComposeResult:
-        yield RowTable(EVENT_COLUMNS, empty="no events", id="events")
+        yield RowTable(
+            EVENT_COLUMNS, empty="no events", title=EVENTS_TITLE, enter_describes=True, id="events"
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#events").border_title = "Events (OOM and warnings first)"
         self.query_one("#events", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from screens.adapter_rows import COMPACT_COLUMNS, AdapterLine, adapter_lines, compact_row
 from screens.base import ConsoleScreen
 from screens.certificates import cert_rows
@@ -17,8 +18,16 @@ from screens.widgets.database_panel import DatabasePanel, finding_style
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
-FINDING_COLUMNS = (Column("SEV", 4), Column("SUBJECT", 24), Column("SUMMARY", 30))
-CERT_COLUMNS = (Column("CERTIFICATE", 22), Column("EXPIRES", 8, right=True))
+FINDING_COLUMNS = (
+    Column("SEV", 4),
+    Column("SUBJECT", 24, middle=True),
+    Column("SUMMARY", 30),
+)
+CERT_COLUMNS = (
+    Column("SEV", 4),
+    Column("CERTIFICATE", 23, middle=True),
+    Column("EXPIRES", 8, right=True),
+)
 SHORT_HEIGHT = 34  # below this many rows the fleet panels fold into a two-line strip
 
 # where `enter` on a finding leads, by the subject it is about
@@ -39,23 +48,31 @@ def finding_rows(findings: list[Finding], namespaces: tuple[str, ...] = ()) -> l
 
 
 def finding_detail(finding: Finding | None) -> Text:
+    """The selected finding in full: its sentence, every line of evidence (a crash loop's
+    previous log tail among them) wrapped rather than cut, and its runbook."""
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
     text = Text()
-    text.append(f"{finding.summary}\n", SEVERITY_STYLE[finding.severity])
+    text.append(f"{SEVERITY_TAG[finding.severity]} ", SEVERITY_STYLE[finding.severity])
+    text.append(clean(finding.subject), "bold")
+    text.append(f"\n{clean(finding.summary)}\n", SEVERITY_STYLE[finding.severity])
     for line in finding.evidence:
-        text.append(f"  • {line}\n")
+        # evidence quotes log lines: keep their indent, show their control characters
+        indent = len(line) - len(line.lstrip(" "))
+        text.append(f"  {' ' * indent}• {clean(line.lstrip(' '))}\n")
     if finding.runbook:
-        text.append(f"runbook: {finding.runbook}", "bold")
+        text.append(f"runbook: {clean(finding.runbook)}", "bold")
     return text
 
 
 def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
     """Adapters, database and certificates in two lines, for terminals too short for panels."""
     text = Text("adapters ", "bold")
-    troubled = [f"{line.adapter.platform} {line.status}" for line in lines if line.severity_style]
+    troubled = [line for line in lines if line.severity]
+    named = ", ".join(f"{line.adapter.platform} {line.status}" for line in troubled)
+    worst = max((line.severity for line in troubled), default=None)
     text.append(f"{len(lines)}: ")
-    text.append(", ".join(troubled) or "all ready", "yellow" if troubled else "green")
+    text.append(clean(named) or "all ready", SEVERITY_STYLE[worst] if worst else "green")
     text.append("  (3)\n", "dim")
     db = snap.database
     text.append("db ", "bold")
@@ -71,33 +88,40 @@ def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
     text.append(" (2)  ", "dim")
     text.append("next cert expiry ", "bold")
     if snap.fleet is not None and snap.fleet.certificates:
-        soonest = cert_rows(snap.fleet.certificates, snap.generated_at)[0]
-        text.append(f"{soonest.cells[1]} {soonest.key.split('/')[-1]}", soonest.style)
+        soonest = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)[0]
+        text.append(f"{soonest.cells[2]} {clean(soonest.key.split('/')[-1])}", soonest.style)
     text.append(" (5)", "dim")
     return text
 
 
 class OverviewScreen(ConsoleScreen):
     CSS_PATH = "overview.tcss"
+    HELP_NAME = "Overview"
 
     def compose_body(self) -> ComposeResult:
-        yield RowTable(FINDING_COLUMNS, empty="no findings", id="findings")
-        yield QuietStatic(id="finding-detail")
+        yield RowTable(
+            FINDING_COLUMNS, empty="no findings", title="Findings (enter: open)", id="findings"
+        )
+        with VerticalScroll(id="why"):
+            yield QuietStatic(id="finding-detail")
         yield QuietStatic(id="fleet-strip")
         with Horizontal(id="fleet-row"):
-            yield RowTable(COMPACT_COLUMNS, empty="no adapters", id="adapter-panel")
+            yield RowTable(
+                COMPACT_COLUMNS, empty="no adapters", title="Adapters (3)", id="adapter-panel"
+            )
             with Vertical(id="side"):
                 yield DatabasePanel(id="database-panel")
-                yield RowTable(CERT_COLUMNS, empty="no certificates", id="cert-panel")
+                yield RowTable(
+                    CERT_COLUMNS, empty="no certificates", title="Certificates (5)", id="cert-panel"
+                )
 
     def on_mount(self) -> None:
         self._findings: dict[str, Finding] = {}
         super().on_mount()
-        self.query_one("#findings").border_title = "Findings (enter: open)"
-        self.query_one("#finding-detail").border_title = "Why"
-        self.query_one("#adapter-panel").border_title = "Adapters (3)"
+        why = self.query_one("#why")
+        why.border_title = "Why"
+        why.border_subtitle = "tab, ↑↓ to scroll"
         self.query_one("#database-panel").border_title = "Database (2)"
-        self.query_one("#cert-panel").border_title = "Certificates (5)"
         self.query_one("#findings", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
@@ -107,12 +131,12 @@ class OverviewScreen(ConsoleScreen):
         self._show_detail()
         lines = adapter_lines(snap)
         adapters = self.query_one("#adapter-panel", RowTable)
-        adapters.set_rows([compact_row(line) for line in lines])
+        adapters.set_rows(sorted((compact_row(line) for line in lines), key=lambda r: r.sort_key))
         self.query_one(DatabasePanel).show(snap)
         if snap.fleet is not None:
-            certs = cert_rows(snap.fleet.certificates, snap.generated_at)
+            certs = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
             self.query_one("#cert-panel", RowTable).set_rows(
-                [Row(r.key, (r.key.split("/")[-1], r.cells[1]), r.style) for r in certs]
+                [Row(r.key, (r.cells[0], r.key.split("/")[-1], r.cells[2]), r.style) for r in certs]
             )
         self.query_one("#fleet-strip", QuietStatic).show_text(fleet_strip(snap, lines))
 

@@ -7,6 +7,7 @@ from rich.text import Text
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from screens.format import SEVERITY_STYLE, bar
 from screens.widgets.quiet_static import QuietStatic
 
@@ -30,7 +31,7 @@ def pool_summary(snap: ConsoleSnapshot, *, brief: bool = False, narrow: bool = F
         text.append("PostgreSQL not configured (--pg-dsn, OC_PG_DSN or PG* variables)", "dim")
         return text
     if health is not None and health.error:
-        text.append(f"✖ {health.error}\n", "bold red")
+        text.append(f"✖ {clean(health.error)}\n", "bold red")
     if db is None:
         text.append("waiting for the first probe…", "dim")
         return text
@@ -48,13 +49,13 @@ def pool_summary(snap: ConsoleSnapshot, *, brief: bool = False, narrow: bool = F
     text.append(f"{sep}oldest xact {human_duration(db.oldest_xact_age_s)}")
     if narrow:
         return text
-    text.append(f"   PostgreSQL {db.server_version.split()[0]}", "dim")
+    text.append(f"   PostgreSQL {clean(db.server_version.split()[0])}", "dim")
     if brief:
         return text
     top = ", ".join(f"{a or '(none)'} {n}" for a, n in db.sessions_by_application[:3])
-    text.append(f"\nby app: {top}", "dim")
+    text.append(f"\nby app: {clean(top)}", "dim")
     if db.visibility_note:
-        text.append(f"\n⚠ {db.visibility_note}", "yellow")
+        text.append(f"\n⚠ {clean(db.visibility_note)}", "yellow")
     return text
 
 

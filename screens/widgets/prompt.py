@@ -1,18 +1,30 @@
-"""The one-line prompt at the bottom: `:` commands and `/` filters, k9s style."""
+"""The one-line prompt at the bottom: `:` commands and `/` filters, k9s style.
+
+It takes the footer's line while it is open (the screen hides the footer), so what is typed is
+always visible, after the `:` or `/` that opened it.
+"""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Static
+
+HINTS = {
+    "command": "adapters db events certs overview help q   (enter runs, esc cancels)",
+    "filter": "text to keep rows that contain it   (enter keeps it, esc clears)",
+}
 
 
-class Prompt(Input):
+class Prompt(Horizontal):
     DEFAULT_CSS = """
-    Prompt { dock: bottom; height: 1; border: none; padding: 0 1; display: none; }
-    Prompt:focus { border: none; }
-    Prompt.-open { display: block; }
+    Prompt { dock: bottom; height: 1; display: none; background: $panel; }
+    Prompt > #prompt-mark { width: 2; padding: 0 0 0 1; text-style: bold; }
+    Prompt > Input { width: 1fr; height: 1; border: none; padding: 0; }
+    Prompt > Input:focus { border: none; }
     """
     BINDINGS = [Binding("escape", "close", "close", show=False, id="prompt.close")]
 
@@ -28,19 +40,38 @@ class Prompt(Input):
             self.value = value
 
     def __init__(self) -> None:
-        # No blinking: an idle console writes nothing to the terminal (a slow SSH link).
         super().__init__(id="prompt")
-        self.cursor_blink = False
         self.mode = "command"
         self._return_focus: Widget | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(":", id="prompt-mark")
+        line = Input(id="prompt-input")
+        # No blinking: an idle console writes nothing to the terminal (a slow SSH link).
+        line.cursor_blink = False
+        yield line
+
+    @property
+    def input(self) -> Input:
+        return self.query_one(Input)
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.display)
 
     def open(self, mode: str, value: str = "", return_focus: Widget | None = None) -> None:
         self.mode = mode
         self._return_focus = return_focus
-        self.placeholder = "adapters db events certs overview help q" if mode == "command" else ""
-        self.add_class("-open")
-        self.value = value
-        self.focus()
+        self.query_one("#prompt-mark", Static).update(":" if mode == "command" else "/")
+        self.input.placeholder = HINTS.get(mode, "")
+        # Shown and focused now, not on the next frame: the keys typed right after `/` may
+        # already be queued, and must land in the prompt, not in the table under it.
+        self.display = True
+        self.screen.add_class("-prompting")
+        with self.input.prevent(Input.Changed):
+            self.input.value = value
+        self.input.cursor_position = len(value)
+        self.screen.set_focus(self.input)
 
     def action_close(self) -> None:
         if self.mode == "filter":
@@ -48,7 +79,8 @@ class Prompt(Input):
         self._hide()
 
     def _hide(self) -> None:
-        self.remove_class("-open")
+        self.display = False
+        self.screen.remove_class("-prompting")
         if self._return_focus is not None:
             self._return_focus.focus()
 

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from screens.widgets.quiet_static import QuietStatic
 
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
@@ -18,8 +19,8 @@ _MARK = {"ok": "●", "stale": "◐", "down": "✖", "connecting": "…", "not c
 def source_line(snap: ConsoleSnapshot) -> Text:
     text = Text()
     text.append(" oc-console ", "bold reverse")
-    text.append(f" {snap.context}", "bold")
-    text.append(f"/{','.join(snap.namespaces)} ")
+    text.append(f" {clean(snap.context)}", "bold")
+    text.append(f"/{clean(','.join(snap.namespaces))} ")
     if snap.read_only:
         text.append(" READ-ONLY ", "bold reverse yellow")
     for source in snap.sources:
@@ -34,7 +35,7 @@ def source_line(snap: ConsoleSnapshot) -> Text:
             label += " down"
         text.append(label, _STYLE.get(status, "dim"))
         if source.detail:
-            text.append(f" ({source.detail})", "yellow")
+            text.append(f" ({clean(source.detail)})", "yellow")
     return text
 
 

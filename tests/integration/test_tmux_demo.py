@@ -53,3 +53,119 @@ def test_demo_in_tmux_at_80x24(tmp_path: Path) -> None:
         assert done.read_text().strip() == "0"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def flat(screen: str) -> str:
+    """The screen's text without box borders, wrapped lines joined: for text that wraps."""
+    rows = [line.strip(" │╭╮╰╯─") for line in screen.splitlines()]
+    return " ".join(" ".join(rows).split())
+
+
+class Demo:
+    """`oc-console demo` (every scenario) in a tmux session of the given size."""
+
+    def __init__(self, tmp_path: Path, size: tuple[int, int] = (80, 24), env: str = "") -> None:
+        self.session = f"oc-{uuid.uuid4().hex[:8]}"
+        self.done = tmp_path / "exit-code"
+        # the pane stays a little after the exit, so what the console left can be read
+        command = f"{env} {BIN} demo; echo $? > {self.done}; sleep 20"
+        x, y = size
+        tmux("new-session", "-d", "-s", self.session, "-x", str(x), "-y", str(y), command)
+
+    def keys(self, *keys: str) -> None:
+        tmux("send-keys", "-t", self.session, *keys)
+        if keys[-1] == "Escape":
+            # a key right after ESC would read as alt+key: a person is never that fast
+            time.sleep(0.3)
+
+    def shows(self, text: str, timeout: float = 60.0) -> str:
+        return screen_shows(self.session, text, timeout)
+
+    def screen(self) -> str:
+        return tmux("capture-pane", "-p", "-t", self.session)
+
+    def quit(self) -> str:
+        self.keys("q")
+        deadline = time.monotonic() + 30
+        while not self.done.exists():
+            assert time.monotonic() < deadline, "the console did not exit on q"
+            time.sleep(0.2)
+        return self.done.read_text().strip()
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_demo_at_80x24_prompts_filters_why_and_pod_names(tmp_path: Path) -> None:
+    demo = Demo(tmp_path)
+    try:
+        demo.shows("CRIT")
+        time.sleep(1)  # a person reads the first screen before typing
+        demo.keys(":", "adap")  # typed at once: the keys after `:` belong to the prompt
+        assert demo.shows(":adap").splitlines()[-1].strip() == ":adap"
+        demo.keys("Escape")
+        demo.shows("? help")  # the prompt closed, the footer is back
+        demo.keys("3")
+        demo.shows("sorted by severity")
+        demo.keys("/", "amazon")
+        assert demo.shows("/amazon").splitlines()[-1].strip() == "/amazon"
+        demo.keys("Enter")
+        adapters = demo.shows("filter: amazon")
+        assert "shopee" not in adapters  # filtered, and the title says so
+        demo.keys("Escape")
+        time.sleep(0.5)
+        assert "filter:" not in demo.screen() and "shopee" in demo.screen()
+
+        # the crash loop's Why: the previous container's last lines, whole, wrapped
+        demo.keys("1")
+        demo.shows("Why")
+        demo.keys("/", "crashing")
+        demo.shows("/crashing")
+        demo.keys("Enter")
+        demo.shows("filter: crashing")
+        top = demo.shows("previous log of")
+        demo.keys("Tab")
+        time.sleep(0.3)
+        demo.keys("End")
+        time.sleep(0.5)
+        why = flat(top) + " " + flat(demo.screen())
+        assert (
+            'failed to list ShopSyncPolicy: no matches for kind "ShopSyncPolicy" in version' in why
+        )
+        assert (
+            "CustomResourceDefinition shopsyncpolicies.openclaw.io v1beta2 not served; exiting"
+            in why
+        )
+
+        # three amazon pods, told apart by the suffix their middle cut keeps
+        demo.keys("3")
+        demo.shows("sorted by severity")
+        demo.keys("/", "amazon")
+        demo.shows("/amazon")
+        demo.keys("Enter")
+        demo.shows("filter: amazon")
+        demo.keys("Enter")
+        pods = demo.shows("LAST TERMINATION")
+        rows = [line.strip("│▶ ") for line in pods.splitlines() if "OOMKilled 137 · " in line]
+        names = [row.split()[0] for row in rows]
+        assert len(names) == 3 and len(set(names)) == 3, pods
+        assert all(n.startswith("openclaw-adapte") and "…" in n for n in names)
+        assert demo.quit() == "0"
+    finally:
+        demo.close()
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_demo_without_colour(tmp_path: Path) -> None:
+    demo = Demo(tmp_path, env="NO_COLOR=1")
+    try:
+        overview = demo.shows("▶CRIT")  # the selected row has a marker, severities are words
+        assert "WARN " in overview
+        demo.keys("5")
+        certs = demo.shows("soonest expiry first")
+        assert "WARN openclaw-api-tls" in certs
+        assert demo.quit() == "0"
+        assert "Traceback" not in demo.screen()
+    finally:
+        demo.close()

@@ -9,11 +9,13 @@ import pytest
 from textual.pilot import Pilot
 
 from oc_console.config import load_config
+from oc_console.domain.findings import Severity
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 from screens.adapter_detail import AdapterScreen
 from screens.adapter_metrics import AdapterMetricsScreen
 from screens.app import ConsoleApp, make_app
+from screens.format import SEVERITY_STYLE, SEVERITY_TAG
 from screens.logs import LogScreen
 from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
@@ -51,27 +53,42 @@ async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbo
         adapters = await adapters_screen(app, pilot)
         by_platform = {r.cells[0]: r.cells for r in adapters.rows}
         assert by_platform["amazon"][2] == "OOMKilled"
-        assert by_platform["amazon"][4].startswith("OOMKilled(137)")
+        assert by_platform["amazon"][4].startswith("OOMKilled 137 · ")
         assert by_platform["shopee"][2] == "CrashLoop"
         assert by_platform["shopee"][6] == "60%"  # 429 ratio from Prometheus
         assert by_platform["tiktok"][2] == "Erroring"
         assert by_platform["amazon"][9].split()[0] == "96%"  # memory against the 512Mi limit
         assert "512Mi" in by_platform["amazon"][9]
-        # severity first: the red rows lead
-        assert [r.cells[0] for r in adapters.rows][:2] in (
-            ["shopee", "amazon"],
-            ["amazon", "shopee"],
-        )
+        # severity first, as the analysis judged each adapter (not by name: walmart and
+        # shopify are fine and must come after every adapter with a finding)
+        findings = app.snapshot.findings  # type: ignore[union-attr]
+        worst = [
+            max((f.severity for f in findings if f.subject == r.key), default=Severity.OK)
+            for r in adapters.rows
+        ]
+        assert worst == sorted(worst, reverse=True)
+        assert worst[0] == Severity.CRITICAL and worst[-1] == Severity.OK
+        assert all(r.style == SEVERITY_STYLE[w] for r, w in zip(adapters.rows, worst, strict=True))
         await pilot.press("S")  # by platform
         await pilot.pause()
         assert [r.cells[0] for r in adapters.rows] == sorted(by_platform)
+        await pilot.press("S", "S")  # by 5xx: tiktok's 25 % 5xx above shopee's 60 % 429s
+        await pilot.pause()
+        assert "5xx" in adapters.title_text
+        assert adapters.rows[0].cells[0] == "tiktok"
+        await pilot.press("S")  # 429s have their own sort
+        await pilot.pause()
+        assert "429" in adapters.title_text
+        assert adapters.rows[0].cells[0] == "shopee"
+        await pilot.press("S", "S")  # back to severity
+        await pilot.pause()
 
         adapters.cursor = [r.cells[0] for r in adapters.rows].index("amazon")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
         pods = table(app, "#pods")
         await until(pilot, lambda: len(pods.rows) == 3)
-        assert all("OOMKilled(137)" in r.cells[4] for r in pods.rows)
+        assert all(r.cells[4].startswith("OOMKilled 137 · ") for r in pods.rows)
         assert all(r.cells[5] == "256Mi/512Mi" for r in pods.rows)
 
         await pilot.press("m")
@@ -122,9 +139,18 @@ async def test_crashloop_previous_logs_and_events(fleet_sandbox: Sandbox) -> Non
         await pilot.pause()
         events = table(app, "#events")
         await until(pilot, lambda: len(events.rows) > 0)
-        kinds = [r.cells[1] for r in events.rows]
-        first_normal = kinds.index("Normal") if "Normal" in kinds else len(kinds)
-        assert all(k == "Warning" for k in kinds[:first_normal])  # warnings before the rest
+        # against the cluster's own events, in the order the API lists them
+        listed = app.snapshot.fleet.events  # type: ignore[union-attr]
+        by_key = {f"{e.namespace}/{e.name}": e for e in listed}
+        warnings = [e for e in listed if e.type == "Warning"]
+        assert warnings and len(warnings) < len(listed)
+        assert [e.type for e in listed] != sorted((e.type for e in listed), reverse=True)
+        shown = [by_key[r.key] for r in events.rows]
+        assert {f"{e.namespace}/{e.name}" for e in shown[: len(warnings)]} == {
+            f"{e.namespace}/{e.name}" for e in warnings
+        }
+        seen = [e.last_seen for e in shown[: len(warnings)]]
+        assert seen == sorted(seen, reverse=True)  # newest first
 
 
 async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
@@ -134,10 +160,16 @@ async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
         await pilot.press("5")
         certs = table(app, "#certs")
         await until(pilot, lambda: len(certs.rows) > 0)
-        names = [r.cells[0] for r in certs.rows]
-        assert names[0] == "openclaw/openclaw-api-tls"  # expires in ~5 days
+        names = [r.cells[1] for r in certs.rows]
+        assert names[0] == "openclaw-api-tls"  # expires in ~5 days
         first = certs.rows[0]
-        assert first.cells[5] == "<336h" and first.style == "yellow"
+        # the severity is the analysis's, as a word too (NO_COLOR)
+        assert first.cells[6] == "<336h" and first.cells[0] == "WARN"
+        assert first.style == "yellow"
+        findings = app.snapshot.findings  # type: ignore[union-attr]
+        for row in certs.rows:
+            worst = max((f.severity for f in findings if f.subject == row.key), default=Severity.OK)
+            assert row.cells[0] == SEVERITY_TAG[worst], row.key
         expiries = [r.sort_key[0] for r in certs.rows]
         assert expiries == sorted(expiries)
 
@@ -152,7 +184,7 @@ async def test_overview_fleet_panels_and_strip(fleet_sandbox: Sandbox) -> None:
             "amazon", "shopee", "tiktok", "lazada", "coupang", "walmart", "shopify",
         }  # fmt: skip
         certs = table(app, "#cert-panel")
-        assert certs.rows[0].cells[0] == "openclaw-api-tls"
+        assert certs.rows[0].cells[1] == "openclaw-api-tls"
         findings = {r.key.split(":")[0] for r in table(app, "#findings").rows}
         assert findings >= {
             "pool-idle-in-transaction", "adapter-oomkilled", "adapter-crashloop",
