@@ -4,7 +4,7 @@ real kubectl (or PostgreSQL itself) sees the result."""
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from kube_fixtures import Kubectl, reset_faults
 
 from oc_console.runbook.engine import Plan, Result
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
-from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 
 pytestmark = pytest.mark.integration
@@ -25,17 +25,8 @@ RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(
-        parse_scenarios("cert,order,crashloop"),
-        Path(tmp_path_factory.mktemp("actions")),
-        use_prometheus=False,
-    )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+def sandbox(action_sandbox: Sandbox) -> Sandbox:
+    return action_sandbox
 
 
 @pytest.fixture(scope="module")
