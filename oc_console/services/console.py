@@ -116,6 +116,10 @@ class Console:
         await asyncio.to_thread(load)
         self._clients_imported = True
 
+    async def fresh(self) -> ConsoleSnapshot:
+        """Every source read now: what a runbook's checks judge."""
+        return await self.refresh(force=True)
+
     async def refresh_kube(self) -> ConsoleSnapshot:
         """Only the watch cache's view: cheap, for redrawing soon after a cluster change."""
         await self._import_clients()
