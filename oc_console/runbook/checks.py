@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oc_console.domain.kube import AdapterHealth, FleetSnapshot, LogLine
+from oc_console.domain.kube import RENEW_BEFORE_POLICY, AdapterHealth, FleetSnapshot, LogLine
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
 from oc_console.runbook.actions.rollout import get_deployment, rollout_state
@@ -252,7 +252,9 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     cert = next((c for c in snap.fleet.certificates if (c.namespace, c.name) == key), None)
     if cert is None:
         return _unknown(f"cannot see certificate {args['namespace']}/{args['certificate']}")
-    left = (cert.not_after - snap.generated_at) if cert.not_after else None
+    left = cert.remaining(snap.generated_at)
+    # the same window the analysis judges by: the Certificate's renewBefore, at least the policy
+    window = max(cert.renew_before or RENEW_BEFORE_POLICY, RENEW_BEFORE_POLICY)
     lines = (
         f"notAfter {cert.not_after.isoformat() if cert.not_after else 'none'}",
         f"Ready {cert.ready}, issuing {cert.issuing}",
@@ -262,7 +264,7 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
         return CheckResult(
             "problem", f"certificate {cert.name} is not Ready: {clean(cert.reason or '')}", lines
         )
-    if left is not None and cert.renew_before is not None and left <= cert.renew_before:
+    if left is not None and left <= window:
         return CheckResult("problem", f"certificate {cert.name} expires in {left.days} days", lines)
     return CheckResult("ok", f"certificate {cert.name} is Ready and not due for renewal", lines)
 
