@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
@@ -129,6 +130,11 @@ class DatabaseScreen(ConsoleScreen):
         if db is not None:
             summary.append("\n")
             summary.append_text(states_line(db))
+            owners = session_owners(db, snap.fleet)
+            if owners:
+                summary.append("\nowners: " + ", ".join(
+                    f"{o.application_name} → deploy/{o.deployment} ({o.sessions})"
+                    for o in owners[:3]))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {db.visibility_note}", "yellow")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)

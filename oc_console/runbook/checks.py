@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from oc_console.analysis.owners import session_owners
 from oc_console.domain.kube import RENEW_BEFORE_POLICY, AdapterHealth, FleetSnapshot, LogLine
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
@@ -234,13 +235,16 @@ async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     app = args["application_name"]
     if snap.fleet is None:
         return _unknown("cannot see Deployments (Kubernetes source)")
-    owner = next((a for a in snap.fleet.adapters if a.name == app), None)
-    count = dict(snap.database.sessions_by_application).get(app, 0) if snap.database else 0
+    if snap.database is None:
+        return _unknown("cannot see PostgreSQL sessions (PostgreSQL source)")
+    owner = next((o for o in session_owners(snap.database, snap.fleet)
+                  if o.application_name == app), None)  # fmt: skip
     if owner is None:
-        return CheckResult("problem", f"no Deployment is named after application_name {app}")
+        return CheckResult("problem", f"no Deployment owns the sessions of {app}")
     return CheckResult(
-        "ok", f"{count} sessions of {app} belong to deployment {owner.namespace}/{owner.name}",
-        rows=({"namespace": owner.namespace, "deployment": owner.name},),
+        "ok", f"{owner.sessions} sessions of {app} belong to deployment "
+        f"{owner.namespace}/{owner.deployment}",
+        rows=({"namespace": owner.namespace, "deployment": owner.deployment},),
     )  # fmt: skip
 
 
