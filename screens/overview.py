@@ -3,6 +3,8 @@ pool and the certificates closest to expiry at a glance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -124,7 +126,20 @@ class OverviewScreen(ConsoleScreen):
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
         finding = self._findings.get(current.key) if current else None
+        if finding is not None and finding.runbook is None:
+            finding = replace(finding, runbook=self._linked_runbook(finding))
         self.query_one("#finding-detail", QuietStatic).show_text(finding_detail(finding))
+
+    def _linked_runbook(self, finding: Finding) -> str | None:
+        """A rule without its own runbook id still leads to the runbook that applies to it."""
+        from oc_console.runbook.links import runbook_for
+        from oc_console.runbook.loader import RunbookError
+
+        try:
+            book = runbook_for(finding, self.console_app.service.runbooks())
+        except RunbookError:
+            return None
+        return book.id if book else None
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         if event.table.id == "findings":

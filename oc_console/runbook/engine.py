@@ -28,6 +28,7 @@ from oc_console.runbook.actions.base import (
     Refused,
 )
 from oc_console.runbook.audit import AuditError, AuditLog, now_iso
+from oc_console.runbook.kubeapi import KubeCallError
 from oc_console.runbook.lease import LeaseGuard, lease_name
 from oc_console.sanitize import clean
 
@@ -127,10 +128,11 @@ class Engine:
                 who = self.env.operator.kube_user or "this identity"
                 raise Refused("rbac", f"RBAC denies {perm.describe(t.namespace, t.name)} to {who}")
 
-    async def prepare(self, action: Action) -> Plan | Result:
-        """Everything up to the confirmation; a Result when it stops there (audited)."""
+    async def prepare(self, action: Action, *, dry_run: bool = False) -> Plan | Result:
+        """Everything up to the confirmation; a Result when it stops there (audited). A dry
+        run writes nothing, so read-only mode allows it."""
         try:
-            if self.read_only:
+            if self.read_only and not dry_run:
                 raise Refused("read-only", f"read-only mode: {action.title} refused")
             await self._rbac(action)
             await action.check(self.env)
@@ -152,7 +154,7 @@ class Engine:
 
     async def dry_run(self, action: Action) -> Result:
         """Preview only: the server dry-run, the SQL or the request. Writes one audit record."""
-        prepared = await self.prepare(action)
+        prepared = await self.prepare(action, dry_run=True)
         if isinstance(prepared, Result):
             return prepared
         preview = prepared.preview
@@ -188,7 +190,10 @@ class Engine:
         steps: list[str] = []
         try:
             if guard is not None:
-                holder = await asyncio.to_thread(guard.acquire)
+                try:
+                    holder = await asyncio.to_thread(guard.acquire)
+                except KubeCallError as exc:
+                    raise ActionFailed(f"cannot take the Lease: {exc}") from None
                 if holder is not None:
                     raise Refused("lease", holder.describe())
             done = await action.execute(self.env, preview)

@@ -182,3 +182,18 @@ async def test_a_failed_end_record_says_the_action_was_done(
     [start] = records(tmp_path / "audit.jsonl")
     assert start["phase"] == "start"  # the start made it: the next start shows it unfinished
     assert AuditLog(tmp_path / "audit.jsonl").read().unfinished() == [start]
+
+
+async def test_read_only_still_allows_a_dry_run(
+    action_sandbox: Sandbox, kubectl: Kubectl, tmp_path: Path
+) -> None:
+    before = live(kubectl)
+    console = console_for(action_sandbox, tmp_path / "audit.jsonl", read_only=True)
+    try:
+        engine = await console.engine()
+        result = await engine.dry_run(make_action("restart", {"deployment": APP}, "openclaw"))
+    finally:
+        await console.close()
+    assert result.status == "dry-run", result.message
+    untouched(kubectl, before)
+    assert [r["phase"] for r in records(console.audit.path)] == ["dry-run"]

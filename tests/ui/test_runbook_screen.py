@@ -153,3 +153,39 @@ async def test_an_unfinished_action_is_announced_at_start(sandbox: Sandbox, tmp_
         await pilot.pause()
         assert any("restart deployment/openclaw-adapter-amazon" in m and "never finished" in m
                    for m in notes)  # fmt: skip
+
+
+async def test_a_declined_step_stops_the_walk_and_stays_on_screen(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        book = app.service.runbooks()["adapter-oomkilled"]
+        await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=60)
+        await pilot.press("n")
+        screen = _runbook_screen(app)
+        assert screen is not None
+        await until(pilot, lambda: screen.finished)
+        shown = str(screen.query_one("#step-2", Static).render())
+    assert [(o.kind, o.status) for o in screen.outcomes][-1] == ("action", "refused")
+    assert "declined" in shown and "[refused]" in shown
+    assert [(r["phase"], r["reason"]) for r in records(audit)] == [("refused", "declined")]
+
+
+async def test_read_only_refuses_the_runbook_action_and_audits_it(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit, read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        book = app.service.runbooks()["adapter-oomkilled"]
+        await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
+        screen = _runbook_screen(app)
+        assert screen is not None
+        await until(pilot, lambda: screen.finished, timeout=60)
+    assert [(o.kind, o.status) for o in screen.outcomes] == [
+        ("check", "ok"), ("note", "shown"), ("action", "refused")]  # fmt: skip
+    assert "read-only" in screen.outcomes[-1].summary
+    assert [(r["phase"], r["reason"]) for r in records(audit)] == [("refused", "read-only")]
