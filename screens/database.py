@@ -3,6 +3,8 @@ statements that cost the most."""
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +13,7 @@ from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.runbook.templating import ParamError, check_value
 from screens.base import ConsoleScreen
 from screens.widgets.database_panel import pool_summary
 from screens.widgets.quiet_static import QuietStatic
@@ -166,6 +169,9 @@ class DatabaseScreen(ConsoleScreen):
         sessions = (*db.idle_in_transaction, *db.blockers, *(b.session for b in db.blocked))
         shown = next((s for s in sessions if s.pid == pid), None)
         params = {"pid": str(pid)}
+        # the name shown is re-checked before acting; one that cannot be passed as a parameter
+        # (spaces, quotes) is left out, and the session's backend_start still guards the pid
         if shown is not None and shown.application_name:
-            params["application_name"] = shown.application_name
+            with contextlib.suppress(ParamError):
+                params["application_name"] = check_value("application_name", shown.application_name)
         return params

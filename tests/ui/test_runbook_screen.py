@@ -189,3 +189,50 @@ async def test_read_only_refuses_the_runbook_action_and_audits_it(
         ("check", "ok"), ("note", "shown"), ("action", "refused")]  # fmt: skip
     assert "read-only" in screen.outcomes[-1].summary
     assert [(r["phase"], r["reason"]) for r in records(audit)] == [("refused", "read-only")]
+
+
+async def test_k_terminates_the_highlighted_session(sandbox: Sandbox, tmp_path: Path) -> None:
+    import asyncpg
+
+    app_name = {"application_name": "openclaw-adapter-coupang"}
+    leaked = await asyncpg.connect(sandbox.database.adapter_dsn, server_settings=app_name)
+    await leaked.execute("BEGIN")
+    await leaked.fetchval("SELECT 1")
+    pid = leaked.get_server_pid()
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("2")
+            idle = app.screen.query_one("#idle", RowTable)
+            await until(pilot, lambda: any(r.key == str(pid) for r in idle.rows))
+            idle.cursor = next(i for i, r in enumerate(idle.rows) if r.key == str(pid))
+            await pilot.press("k")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+            question = str(app.screen.query_one("#question", Static).render())
+            await pilot.press("y")
+            await until(pilot, lambda: len(records(audit)) == 2, timeout=30)
+    finally:
+        leaked.terminate()
+    assert f"terminate backend backend/{pid} on context" in question
+    start, end = records(audit)
+    assert start["target"]["application_name"] == "openclaw-adapter-coupang"  # type: ignore[index]
+    assert end["outcome"] == "ok" and f"session {pid} is gone" in str(end["verification"])
+
+
+async def test_r_on_an_adapter_restarts_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        await pilot.press("3")
+        adapters = app.screen.query_one("#adapters", RowTable)
+        await until(pilot, lambda: len(adapters.rows) == 7)
+        adapters.cursor = next(i for i, r in enumerate(adapters.rows) if r.key.endswith("-lazada"))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+        await pilot.press("y")
+        await until(pilot, lambda: len(records(audit)) == 2, timeout=60)
+    start, end = records(audit)
+    assert start["target"]["name"] == "openclaw-adapter-lazada"  # type: ignore[index]
+    assert end["outcome"] == "ok" and "successfully rolled out" in str(end["verification"])

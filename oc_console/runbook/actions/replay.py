@@ -15,6 +15,7 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
@@ -81,6 +82,13 @@ class Replay(Action):
             raise ActionFailed("the OpenClaw API is not configured (--openclaw-api)")
         return api.rstrip("/") + "/v1/workflows/trigger"
 
+    def _shown(self, env: ActionEnv) -> str:
+        """The URL for the preview and the audit log: never credentials in its user part."""
+        parts = urlsplit(self._api(env))
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit(parts._replace(netloc=netloc))
+
     async def _read(self, env: ActionEnv) -> Any:
         return await pg_access(env).fetchrow(ORDER, self.target.name)
 
@@ -104,7 +112,7 @@ class Replay(Action):
         key = idempotency_key(o["order_id"], int(o["attempt"]), env.operator.holder)
         inputs = {"order_id": o["order_id"], "platform": o["platform"], "shop_id": o["shop_id"]}
         self._body = {"workflow": WORKFLOW, "inputs": inputs, "idempotency_key": key}
-        url = self._api(env)
+        url = self._shown(env)
         request = (
             f"POST {url}\nAuthorization: Bearer <redacted>\nContent-Type: application/json\n\n"
             + orjson.dumps(self._body, option=orjson.OPT_INDENT_2).decode()
