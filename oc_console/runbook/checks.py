@@ -190,7 +190,9 @@ async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult
     once = _b64(raw.encode()) or b""
     twice = _b64(once)
     lines = [f"{key} as stored (decoded once): {_fingerprint(once)}, {len(once)} bytes"]
-    if twice is not None and twice.isascii() and twice.strip() and len(twice) < len(once):
+    # a key encoded twice decodes a second time into printable text; a real key's raw bytes
+    # (or text with '_' or '-') do not
+    if twice is not None and len(twice) >= 8 and twice.isascii() and twice.decode().isprintable():
         lines.append(f"decoded twice: {_fingerprint(twice)}, {len(twice)} bytes")
         return CheckResult(
             "problem",

@@ -172,6 +172,8 @@ class Console:
 
     async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
+        if self._engine is not None and self._engine.env.kube is not None:
+            self._engine.env.kube.client.close()
 
     # --- logs ---
     def _kube(self) -> Any:

@@ -136,3 +136,37 @@ def test_unfinished_actions_and_torn_lines(tmp_path: Path) -> None:
     reading = log.read()
     assert [r["id"] for r in reading.unfinished()] == ["b"]
     assert reading.unreadable == 1
+
+
+def test_webhook_key_encoded_twice_is_told_apart_from_one_encoded_once() -> None:
+    import asyncio
+    import base64
+
+    from oc_console.config import Config
+    from oc_console.runbook.actions.base import ActionEnv
+    from oc_console.runbook.checks import CheckContext, webhook_secret
+    from oc_console.runbook.identity import local_operator
+
+    key = "whsec_7f3a9c1e5b2d4f6a8c0e1b3d5f"
+
+    class _Env(ActionEnv):
+        stored = ""
+
+        async def kcall(self, method: str, path: str, **kwargs: Any) -> Any:
+            return {"data": {"TIKTOK_WEBHOOK_SECRET": self.stored}}
+
+    def judge(stored_value: bytes) -> Any:
+        env = _Env(Config(), local_operator(), "ctx")
+        env.stored = base64.b64encode(stored_value).decode()
+        ctx = CheckContext(facts=None, env=env)  # type: ignore[arg-type]
+        args = {"namespace": "openclaw", "secret": "s", "deployment": "openclaw-adapter-tiktok"}
+        return asyncio.run(webhook_secret(ctx, args))
+
+    twice = judge(base64.b64encode(key.encode()))
+    assert twice.verdict == "problem" and "encoded twice" in twice.summary
+    once = judge(key.encode())
+    assert once.verdict == "ok"
+    hexkey = judge(b"0123456789abcdef0123456789abcdef")  # valid base64 alphabet, not text twice
+    assert hexkey.verdict == "ok"
+    for result in (twice, once):
+        assert key not in " ".join([result.summary, *result.lines])
