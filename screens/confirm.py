@@ -34,7 +34,8 @@ def confirmation_text(plan: Plan, count: int = 1) -> Text:
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    DEFAULT_CSS = "ConfirmScreen {" + _BOX + "} #preview { height: auto; max-height: 16; }"
+    # the preview scrolls within half the screen, so the question and keys fit at 80x24
+    DEFAULT_CSS = "ConfirmScreen {" + _BOX + "} #preview { height: auto; max-height: 50vh; }"
     BINDINGS = [
         Binding("y", "answer(True)", "yes, do it", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "no", id="confirm.no"),
@@ -45,11 +46,12 @@ class ConfirmScreen(ModalScreen[bool]):
         self.plan, self.count = plan, count
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical() as box:
+            box.border_title = "confirm"
+            box.border_subtitle = "y: yes, do it   n / esc: no"
             yield Static(confirmation_text(self.plan, self.count), id="question")
             with VerticalScroll(id="preview"):
                 yield Static(Text(clean(self.plan.preview.detail, newlines=True)))
-            yield Static(Text("y: yes, do it    n / esc: no", "bold"))
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

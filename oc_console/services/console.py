@@ -121,9 +121,18 @@ class Console:
         await asyncio.to_thread(load)
         self._clients_imported = True
 
-    async def fresh(self) -> ConsoleSnapshot:
-        """Every source read now: what a runbook's checks judge."""
-        return await self.refresh(force=True)
+    async def fresh(self, first_data_within: float = 10.0) -> ConsoleSnapshot:
+        """Every source read now: what a runbook's checks judge. A source that has never
+        answered yet (the cluster's first list still running) is given a few seconds, so a
+        check right after start-up judges data instead of saying it cannot see any."""
+        snap = await self.refresh(force=True)
+        deadline = asyncio.get_running_loop().time() + first_data_within
+        while any(p.configured and p.value is None for p in self.pollers):
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.2)
+            snap = await self.refresh(force=True)
+        return snap
 
     async def refresh_kube(self) -> ConsoleSnapshot:
         """Only the watch cache's view: cheap, for redrawing soon after a cluster change."""
