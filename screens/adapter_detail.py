@@ -134,8 +134,11 @@ class AdapterScreen(ConsoleScreen):
     """
     BINDINGS = [
         Binding("l", "logs(False)", "logs", id="adapter.logs"),
-        Binding("p", "logs(True)", "previous logs", id="adapter.previous_logs"),
+        Binding("P", "logs(True)", "previous logs", id="adapter.previous_logs"),
         Binding("m", "metrics", "metrics", id="adapter.metrics"),
+        Binding("r", "act('restart')", "restart", id="adapter.restart"),
+        Binding("u", "act('undo')", "rollback", id="adapter.rollback"),
+        Binding("s", "act('scale')", "scale", id="adapter.scale"),
     ]
 
     def __init__(self, adapter_key: str) -> None:
@@ -147,7 +150,7 @@ class AdapterScreen(ConsoleScreen):
         yield RowTable(
             POD_COLUMNS,
             empty="no pods",
-            title="Pods  (l logs, p previous logs, m metrics)",
+            title="Pods  (l logs, P previous logs, m metrics)",
             enter_describes=True,
             id="pods",
         )
@@ -209,3 +212,9 @@ class AdapterScreen(ConsoleScreen):
         from screens.adapter_metrics import AdapterMetricsScreen
 
         self.app.push_screen(AdapterMetricsScreen(self.adapter_key))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        if kind not in ("restart", "undo", "scale"):
+            return None
+        namespace, _, name = self.adapter_key.partition("/")
+        return {"namespace": namespace, "deployment": name}

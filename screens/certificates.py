@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from oc_console.analysis.severity import of_subject
 from oc_console.domain.durations import human_duration
@@ -74,6 +75,7 @@ class CertificatesScreen(ConsoleScreen):
     DEFAULT_CSS = """
     #certs { height: 1fr; border: round $primary; }
     """
+    BINDINGS = [Binding("n", "act('renew')", "renew", id="certs.renew")]
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(
@@ -92,3 +94,10 @@ class CertificatesScreen(ConsoleScreen):
         if snap.fleet is not None:
             rows = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
             self.query_one("#certs", RowTable).set_rows(rows)
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        row = self.query_one("#certs", RowTable).current
+        if row is None or kind != "renew":
+            return None
+        namespace, _, name = row.key.partition("/")
+        return {"namespace": namespace, "certificate": name}

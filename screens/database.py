@@ -3,12 +3,17 @@ statements that cost the most."""
 
 from __future__ import annotations
 
+import contextlib
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 
+from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.runbook.templating import ParamError, check_value
 from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
 from screens.widgets.database_panel import finding_style, pool_summary
@@ -106,6 +111,11 @@ def states_line(db: PoolSnapshot, idle_style: str = "") -> Text:
 class DatabaseScreen(ConsoleScreen):
     CSS_PATH = "database.tcss"
     HELP_NAME = "Database"
+    BINDINGS = [
+        Binding("c", "act('cancel')", "cancel query", id="database.cancel"),
+        # priority: the tables use `k` for "up"; on this screen it terminates (arrows still move)
+        Binding("k", "act('terminate')", "terminate", priority=True, id="database.terminate"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic(id="pool-summary")
@@ -141,6 +151,11 @@ class DatabaseScreen(ConsoleScreen):
         if db is not None:
             summary.append("\n")
             summary.append_text(states_line(db, finding_style(snap, "pool-idle-in-transaction")))
+            owners = session_owners(db, snap.fleet)
+            if owners:
+                summary.append("\nowners: " + clean(", ".join(
+                    f"{o.application_name} → deploy/{o.deployment} ({o.sessions})"
+                    for o in owners[:3])))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {clean(db.visibility_note)}", "yellow")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)
@@ -154,3 +169,28 @@ class DatabaseScreen(ConsoleScreen):
         statements = self.query_one("#statements", RowTable)
         statements.empty = db.statements_note or "no statements recorded yet"
         statements.set_rows(statement_rows(db))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        """The highlighted session, with the application_name shown for it: the engine
+        refuses when the pid has meanwhile become another session."""
+        snap = self.console_app.snapshot
+        table = self.focused if isinstance(self.focused, RowTable) else None
+        row = table.current if table is not None and table.id in ("idle", "blocking") else None
+        if (
+            row is None
+            or snap is None
+            or snap.database is None
+            or kind not in ("cancel", "terminate")
+        ):
+            return None
+        pid = int(row.key.rpartition(":")[2])
+        db = snap.database
+        sessions = (*db.idle_in_transaction, *db.blockers, *(b.session for b in db.blocked))
+        shown = next((s for s in sessions if s.pid == pid), None)
+        params = {"pid": str(pid)}
+        # the name shown is re-checked before acting; one that cannot be passed as a parameter
+        # (spaces, quotes) is left out, and the session's backend_start still guards the pid
+        if shown is not None and shown.application_name:
+            with contextlib.suppress(ParamError):
+                params["application_name"] = check_value("application_name", shown.application_name)
+        return params

@@ -3,8 +3,11 @@ pool and the certificates closest to expiry at a glance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 
 from oc_console.domain.findings import Finding
@@ -97,6 +100,7 @@ def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
 class OverviewScreen(ConsoleScreen):
     CSS_PATH = "overview.tcss"
     HELP_NAME = "Overview"
+    BINDINGS = [Binding("b", "runbook", "runbook", id="overview.runbook")]
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(
@@ -146,7 +150,20 @@ class OverviewScreen(ConsoleScreen):
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
         finding = self._findings.get(current.key) if current else None
+        if finding is not None and finding.runbook is None:
+            finding = replace(finding, runbook=self._linked_runbook(finding))
         self.query_one("#finding-detail", QuietStatic).show_text(finding_detail(finding))
+
+    def _linked_runbook(self, finding: Finding) -> str | None:
+        """A rule without its own runbook id still leads to the runbook that applies to it."""
+        from oc_console.runbook.links import runbook_for
+        from oc_console.runbook.loader import RunbookError
+
+        try:
+            book = runbook_for(finding, self.console_app.service.runbooks())
+        except RunbookError:
+            return None
+        return book.id if book else None
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         if event.table.id == "findings":
@@ -173,3 +190,25 @@ class OverviewScreen(ConsoleScreen):
                 from screens.adapter_detail import AdapterScreen
 
                 self.app.push_screen(AdapterScreen(finding.subject))
+
+    def action_runbook(self) -> None:
+        """`b`: the runbook for the highlighted finding, its parameters filled from it."""
+        from oc_console.runbook.links import params_from, runbook_for
+        from oc_console.runbook.loader import RunbookError
+        from screens.runbook import RunbookScreen
+
+        current = self.query_one("#findings", RowTable).current
+        finding = self._findings.get(current.key) if current else None
+        if finding is None:
+            self.notify("select a finding first", severity="warning")
+            return
+        try:
+            book = runbook_for(finding, self.console_app.service.runbooks())
+        except RunbookError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return
+        if book is None:
+            self.notify(f"no runbook applies to {finding.id}", severity="warning")
+            return
+        params = params_from(finding, book, self.console_app.snapshot)
+        self.app.push_screen(RunbookScreen(book, params))

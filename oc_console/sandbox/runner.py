@@ -13,6 +13,7 @@ from oc_console.errors import UserError
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
+from oc_console.sandbox.openclaw_api import OpenClawApi
 
 # `all` is every incident of the demo. `hostile` (backend text carrying terminal control
 # sequences) is asked for by name only, so the default demo stays clean.
@@ -62,6 +63,8 @@ class Sandbox:
         self.metrics = MetricsSandbox(
             self.workdir / "metrics", self._pods, scenarios, use_prometheus=use_prometheus
         )
+        # started after the database, whose adapter role it writes as
+        self.openclaw: OpenClawApi | None = None
         self._started: list[_Part] = []
 
     def _pods(self) -> list[SandboxPod]:
@@ -84,6 +87,8 @@ class Sandbox:
             for part in (self.database, self.kube, self.metrics):
                 part.start()
                 self._started.append(part)
+            self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
+            self._started.append(self.openclaw.start())
         except BaseException:
             self.stop()
             raise
@@ -96,6 +101,23 @@ class Sandbox:
             "kubernetes.kubeconfig": str(self.kube.kubeconfig_path),
             "kubernetes.context": self.kube.context,
             "prometheus.url": self.metrics.url,
+            **self._openclaw_flags(),
+        }
+
+    def _openclaw_env(self) -> dict[str, str]:
+        if self.openclaw is None:
+            return {}
+        return {
+            "OC_OPENCLAW_API": self.openclaw.url,
+            "OC_OPENCLAW_TOKEN_FILE": str(self.openclaw.token_file),
+        }
+
+    def _openclaw_flags(self) -> dict[str, object]:
+        if self.openclaw is None:
+            return {}
+        return {
+            "openclaw.api": self.openclaw.url,
+            "openclaw.token_file": str(self.openclaw.token_file),
         }
 
     def env(self) -> dict[str, str]:
@@ -106,6 +128,7 @@ class Sandbox:
             "KUBECONFIG": str(self.kube.kubeconfig_path),
             "OC_CONTEXT": self.kube.context,
             "OC_PROMETHEUS": self.metrics.url,
+            **self._openclaw_env(),
         }
 
     def stop(self) -> None:
