@@ -124,6 +124,8 @@ class Console:
         self._clients_imported = False
         self._listeners: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._engine: Engine | None = None
+        self._runbooks: dict[str, Runbook] | None = None
 
     # --- each source on its own schedule -------------------------------------------------
     def subscribe(self, listener: Callable[[str], None]) -> None:
@@ -204,8 +206,6 @@ class Console:
     def abandoned(self) -> bool:
         """A fetch was cut at its deadline: its worker thread may still be blocked."""
         return any(p.timed_out for p in self.pollers)
-        self._engine: Engine | None = None
-        self._runbooks: dict[str, Runbook] | None = None
 
     @property
     def thresholds(self) -> PoolThresholds:
