@@ -13,6 +13,7 @@ from oc_console.errors import UserError
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
+from oc_console.sandbox.traces import TraceSandbox
 
 SCENARIOS = ("oom", "crashloop", "pool", "cert", "order", "webhook")
 
@@ -57,6 +58,7 @@ class Sandbox:
         self.metrics = MetricsSandbox(
             self.workdir / "metrics", self._pods, scenarios, use_prometheus=use_prometheus
         )
+        self.traces: TraceSandbox | None = None
         self._started: list[_Part] = []
 
     def _pods(self) -> list[SandboxPod]:
@@ -79,6 +81,11 @@ class Sandbox:
             for part in (self.database, self.kube, self.metrics):
                 part.start()
                 self._started.append(part)
+            # the failed order's trace runs on the pod, and at the time, its logs show
+            ctx = self.kube._ctx
+            self.traces = TraceSandbox(ctx.order_pod or "openclaw-adapter-amazon-0", ctx.order_at)
+            self.traces.start()
+            self._started.append(self.traces)
         except BaseException:
             self.stop()
             raise
@@ -91,6 +98,8 @@ class Sandbox:
             "kubernetes.kubeconfig": str(self.kube.kubeconfig_path),
             "kubernetes.context": self.kube.context,
             "prometheus.url": self.metrics.url,
+            "traces.url": self.traces.url if self.traces else None,
+            "traces.kind": "tempo",
         }
 
     def env(self) -> dict[str, str]:
@@ -101,6 +110,8 @@ class Sandbox:
             "KUBECONFIG": str(self.kube.kubeconfig_path),
             "OC_CONTEXT": self.kube.context,
             "OC_PROMETHEUS": self.metrics.url,
+            "OC_TRACES": self.traces.url if self.traces else "",
+            "OC_TRACES_KIND": "tempo",
         }
 
     def stop(self) -> None:

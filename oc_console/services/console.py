@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
+from oc_console.analysis.orders import recent_failure_findings
 from oc_console.config import Config
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.domain.metrics import MetricsSnapshot
+from oc_console.domain.orders import OrderTimeline, RecentFailures, validate_order_id
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.runbook.audit import AuditLog
@@ -69,11 +72,26 @@ class Console:
         self.prometheus: Poller[MetricsSnapshot] = Poller(
             prometheus, "prometheus", every=config.prometheus.refresh_seconds
         )
+        traces: Any = None
+        orders: Any = None
+        if config.traces_configured:
+            from oc_console.sources.traces.probe import TracesProbe
+
+            traces = TracesProbe(config.traces)
+        if postgres is not None:
+            from oc_console.sources.orders_db import OrdersDb
+
+            orders = OrdersDb(config.postgres, config.orders)
+        self.traces: Poller[str] = Poller(traces, "traces", every=config.traces.refresh_seconds)
+        # the recent failures feed findings; the pool's health already speaks for PostgreSQL
+        self.recent_orders: Poller[RecentFailures] = Poller(
+            orders, "orders", every=config.orders.refresh_seconds
+        )
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,
             self.prometheus,
-            Poller(None, "traces"),
+            self.traces,
         )
         self._clients_imported = False
 
@@ -88,7 +106,7 @@ class Console:
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
         """Tick every poller at once (each skips itself while its last tick still runs)."""
         await self._import_clients()
-        await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
+        await asyncio.gather(*(p.tick(force=force) for p in (*self.pollers, self.recent_orders)))
         return self.snapshot()
 
     async def _import_clients(self) -> None:
@@ -138,6 +156,8 @@ class Console:
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(metrics, expected_platforms=platforms)
+        if self.recent_orders.value is not None:
+            findings += recent_failure_findings(self.recent_orders.value)
         if metrics is not None:
             # Prometheus warnings (partial data, a stand-in) are shown, never dropped
             notes = ["stand-in"] if metrics.stand_in else []
@@ -155,10 +175,47 @@ class Console:
             findings=tuple(findings),
             fleet=fleet,
             metrics=metrics,
+            recent_orders=self.recent_orders.value,
         )
 
     async def close(self) -> None:
-        await asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
+        pollers = (*self.pollers, self.recent_orders)
+        await asyncio.gather(*(p.close() for p in pollers), return_exceptions=True)
+
+    # --- order lookup ---
+    def check_order_id(self, text: str) -> str:
+        """The ID, or a UserError naming why it is refused."""
+        cfg = self.config.orders
+        return validate_order_id(text, cfg.id_pattern, cfg.id_max_length)
+
+    async def lookup_order(
+        self, order_id: str, on_update: Callable[[OrderTimeline], None] | None = None
+    ) -> OrderTimeline:
+        """One order's timeline; every part is handed to `on_update` as it arrives."""
+        from oc_console.services.orders import OrderLookup
+
+        order_id = self.check_order_id(order_id)
+        await self._import_clients()
+        kube: Any = self.kube.source
+        db: Any = self.recent_orders.source
+        probe: Any = self.traces.source
+
+        async def fleet() -> FleetSnapshot | None:
+            if self.kube.value is not None:
+                return self.kube.value
+            await self.kube.tick(force=True)
+            if self.kube.value is None:
+                raise SourceError(self.kube.error or "the cluster was not read")
+            return self.kube.value
+
+        lookup = OrderLookup(
+            self.config,
+            db=db,
+            traces=probe.backend if probe is not None else None,
+            logs=kube,
+            fleet=fleet if kube is not None else None,
+        )
+        return await lookup.run(order_id, on_update)
 
     # --- logs ---
     def _kube(self) -> Any:
