@@ -47,7 +47,7 @@ def _is_attempt(span: Span) -> bool:
 def _outcome(span: Span) -> str | None:
     """One failed attempt in words: "HTTP 429" or "a 30 s timeout"."""
     code = span.attribute("http.status_code") or span.attribute("http.response.status_code")
-    refused = bool(code) and not code.startswith(("1", "2", "3"))
+    refused = code is not None and not code.startswith(("1", "2", "3"))
     if not (span.failed or refused):
         return None  # slow but answered: that is the slow-trace finding's business
     text = f"{span.status_message} {span.attribute('error.type') or ''}".lower()
