@@ -71,7 +71,7 @@ class TracesConfig(_Section):
 
 class OrdersConfig(_Section):
     id_pattern: str = r"[A-Za-z0-9._:-]{1,64}"
-    id_max_length: int = Field(default=64, ge=1, le=4096)
+    id_max_length: int = Field(default=64, ge=1, le=65536)
     # one deadline per source: a source that drips bytes fails alone
     part_timeout_seconds: float = Field(default=10.0, gt=0)
     search_hours: float = Field(default=24.0, gt=0)  # when the database has no time for it

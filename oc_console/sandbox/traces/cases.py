@@ -80,6 +80,7 @@ class Recorder:
                     }
                 ),
                 id_generator=self.ids,
+                shutdown_on_exit=False,  # the sandbox may still be recording at exit
             )
             provider.add_span_processor(SimpleSpanProcessor(self.exporter))
             self.providers[key] = provider
