@@ -18,6 +18,7 @@ from screens.certificates import CertificatesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen
+from screens.orders import OrdersScreen
 from screens.overview import OverviewScreen
 
 SCREEN_NAMES = {
@@ -33,6 +34,7 @@ SCREEN_NAMES = {
     "certs": "certificates",
     "cert": "certificates",
     "certificates": "certificates",
+    "orders": "orders",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -46,6 +48,7 @@ class ConsoleApp(App[None]):
         "adapters": AdaptersScreen,
         "events": EventsScreen,
         "certificates": CertificatesScreen,
+        "orders": OrdersScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -58,6 +61,8 @@ class ConsoleApp(App[None]):
         Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
         Binding("4", "switch_mode('events')", "events", id="app.events"),
         Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
+        Binding("6", "switch_mode('orders')", "orders", id="app.orders"),
+        Binding("o", "order_prompt", "order", id="app.order"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -128,10 +133,35 @@ class ConsoleApp(App[None]):
             self.exit()
         elif word in ("help", "?"):
             self.action_help()
+        elif word == "order":
+            self.open_order(line.partition(" ")[2].strip())
         elif word in SCREEN_NAMES:
             self.switch_mode(SCREEN_NAMES[word])
         elif word:
             self.notify(f"unknown command ':{word}' (try :help)", severity="warning")
+
+    def action_order_prompt(self) -> None:
+        """`o`: the command line, already saying `order `."""
+        from screens.base import ConsoleScreen
+        from screens.widgets.prompt import Prompt
+
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            prompt = screen.query_one(Prompt)
+            prompt.open("command", "order ", return_focus=screen.focused)
+            prompt.cursor_position = len(prompt.value)
+
+    def open_order(self, text: str) -> None:
+        """The timeline of an order, or one line saying why the ID is refused."""
+        from oc_console.errors import UserError
+        from screens.timeline import TimelineScreen
+
+        try:
+            order_id = self.service.check_order_id(text)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.push_screen(TimelineScreen(order_id))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -147,8 +177,12 @@ class ConsoleApp(App[None]):
             ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
+            ("Orders", "orders", "Orders that failed or are stuck, by platform and error"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
+        yield SystemCommand(
+            "Order lookup", "One order's timeline: type its ID", self.action_order_prompt
+        )
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:

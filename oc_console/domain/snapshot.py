@@ -25,6 +25,7 @@ class ConsoleSnapshot:
     fleet: FleetSnapshot | None = None
     metrics: MetricsSnapshot | None = None
     recent_orders: RecentFailures | None = None
+    recent_orders_error: str | None = None
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -176,6 +176,7 @@ class Console:
             fleet=fleet,
             metrics=metrics,
             recent_orders=self.recent_orders.value,
+            recent_orders_error=self.recent_orders.error,
         )
 
     async def close(self) -> None:
