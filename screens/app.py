@@ -61,8 +61,9 @@ class ConsoleApp(App[None]):
         Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
         Binding("4", "switch_mode('events')", "events", id="app.events"),
         Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
-        Binding("6", "switch_mode('orders')", "orders", id="app.orders"),
-        Binding("o", "order_prompt", "order", id="app.order"),
+        # off the footer, whose 80 columns are taken; `?` and the palette list them
+        Binding("6", "switch_mode('orders')", "orders", show=False, id="app.orders"),
+        Binding("o", "order_prompt", "order lookup", show=False, id="app.order"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
