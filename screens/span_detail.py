@@ -20,8 +20,8 @@ def detail_text(row: TimelineRow) -> Text:
     text = Text()
     span = row.span
     if span is None:
-        text.append(f"{row.time} {row.service}\n", "bold")
-        text.append(f"{row.name.strip()} {row.status}\n")
+        text.append(f"{row.time} {clean(row.service)}\n", "bold")
+        text.append(f"{clean(row.name.strip())} {clean(row.status)}\n")
         text.append(clean(row.detail, newlines=True))
         return text
     text.append(f"{clean(span.service)}  {clean(span.name)}\n", "bold")

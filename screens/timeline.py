@@ -3,6 +3,8 @@ one time axis. Parts arrive as their sources answer; each says if its source fai
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,7 +12,7 @@ from textual.binding import Binding
 from oc_console.domain.orders import OrderTimeline
 from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
-from screens.timeline_rows import LOG, SPAN, timeline_rows
+from screens.timeline_rows import LOG, SPAN, TimelineRow, timeline_rows
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.waterfall import Waterfall
 
@@ -77,13 +79,40 @@ class TimelineScreen(ConsoleScreen):
         self.run_worker(self._lookup(), exclusive=True, group="order-lookup")
 
     async def _lookup(self) -> None:
-        # An async worker runs on the app's loop, so each part can be shown as it arrives.
-        await self.console_app.service.lookup_order(self.order_id, self.show_timeline)
+        """Parts arrive in a queue; each is laid out in a thread (20,000 spans take a while)
+        and shown, the newest only when several wait, so keys never queue behind them."""
+        parts: asyncio.Queue[OrderTimeline | None] = asyncio.Queue()
+        lookup = asyncio.ensure_future(
+            self.console_app.service.lookup_order(self.order_id, parts.put_nowait)
+        )
+        lookup.add_done_callback(lambda _: parts.put_nowait(None))  # ends the loop, always
+        ended = False
+        try:
+            while not ended:
+                batch = [await parts.get()]
+                while not parts.empty():
+                    batch.append(parts.get_nowait())
+                ended = None in batch
+                newest = [t for t in batch if t is not None]
+                if newest:  # several waiting: only the newest is worth laying out
+                    self.show_summary(newest[-1])
+                    self.show_rows(*await asyncio.to_thread(timeline_rows, newest[-1]))
+            if not lookup.cancelled() and lookup.exception() is not None:
+                error = str(lookup.exception()).splitlines()[0]
+                self.notify(f"lookup failed: {clean(error)}", severity="error")
+        finally:
+            lookup.cancel()
 
-    def show_timeline(self, t: OrderTimeline) -> None:
+    def show_summary(self, t: OrderTimeline) -> None:
         self.timeline = t
         self.query_one("#timeline-summary", QuietStatic).show_text(summary_text(t))
-        rows, first = timeline_rows(t)
+
+    def show_timeline(self, t: OrderTimeline) -> None:
+        """Show a timeline at once (laid out on the UI thread: for small ones)."""
+        self.show_summary(t)
+        self.show_rows(*timeline_rows(t))
+
+    def show_rows(self, rows: list[TimelineRow], first: int | None) -> None:
         waterfall = self.query_one(Waterfall)
         cursor = None
         if not self._placed_cursor and first is not None:

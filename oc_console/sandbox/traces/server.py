@@ -204,7 +204,8 @@ class TraceSandbox:
         del self.received[:-1000]
 
     def _big_trace(self) -> SandboxTrace:
-        """Built once, on first use or by the thread `start` runs (the SDK takes seconds)."""
+        """Built once, when first asked for: the SDK takes seconds over 20,000 spans, which a
+        sandbox that is never asked for it should not spend (nor steal from the console)."""
         with self._big_lock:
             if self._big is None:
                 self._big = big_case(self._now)
@@ -240,7 +241,6 @@ class TraceSandbox:
             target=server.serve_forever, name="trace-sandbox-http", daemon=True
         )
         self._thread.start()
-        threading.Thread(target=self._big_trace, name="trace-sandbox-big", daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
+
+import httpx
 
 from oc_console.config import TracesConfig
 from oc_console.domain.orders import Trace
@@ -30,6 +33,11 @@ def find_params(
     }
 
 
+def _parse(response: httpx.Response) -> list[Trace]:
+    """JSON decoding and parsing, both in a worker thread for a big trace."""
+    return otlp.parse_json(http.json_body(response))
+
+
 class JaegerTraces:
     kind = "jaeger"
 
@@ -47,7 +55,7 @@ class JaegerTraces:
         if response.status_code == 404:  # api_v3 answers 404 for "no traces found"
             return []
         # FindTraces returns whole traces: keep them so trace() asks nothing more
-        traces = otlp.parse_json(http.json_body(response))
+        traces = await asyncio.to_thread(_parse, response)
         self._found = {t.trace_id: t for t in traces}
         return [t.trace_id for t in traces]
 
@@ -59,7 +67,7 @@ class JaegerTraces:
         )
         if response.status_code == 404:
             return None
-        found = [t for t in otlp.parse_json(http.json_body(response)) if t.trace_id == trace_id]
+        found = [t for t in await asyncio.to_thread(_parse, response) if t.trace_id == trace_id]
         return found[0] if found else None
 
     async def ping(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from oc_console.domain.orders import Span, SpanEvent, Trace
 from oc_console.errors import SourceError
+from oc_console.sources.kube.watch import gc_paused
 
 MAX_ATTRIBUTE_CHARS = 4096  # a span attribute is shown, not stored: a 1 MB value is cut here
 _STATUS = {0: "unset", 1: "ok", 2: "error"}
@@ -23,6 +24,8 @@ _STATUS_NAMES = {"STATUS_CODE_UNSET": "unset", "STATUS_CODE_OK": "ok", "STATUS_C
 def _value_text(value: Any) -> str:
     """An AnyValue (protobuf message) as text."""
     kind = value.WhichOneof("value")
+    if kind == "string_value":  # by far the most common: first
+        return str(value.string_value)
     if kind is None:
         return ""
     if kind == "array_value":
@@ -83,8 +86,15 @@ def unwrap_v2(data: bytes) -> bytes:
     return bytes(out)
 
 
-def parse_protobuf(data: bytes, trace_id: str | None = None) -> list[Trace]:
-    """OTLP `TracesData` bytes -> traces (one per trace id found)."""
+def parse_protobuf(data: bytes) -> list[Trace]:
+    """OTLP `TracesData` bytes -> traces (one per trace id found). A 20k-span trace takes
+    about half a second, a third of it in the garbage collector, which is paused meanwhile:
+    everything allocated here stays alive anyway."""
+    with gc_paused():
+        return _parse_protobuf(data)
+
+
+def _parse_protobuf(data: bytes) -> list[Trace]:
     from google.protobuf.message import DecodeError
     from opentelemetry.proto.trace.v1.trace_pb2 import TracesData
 
@@ -157,7 +167,9 @@ def _depth_first(spans: list[Span], ids: set[str]) -> tuple[tuple[Span, ...], tu
         span, depth = stack.pop()
         ordered.append(span)
         depths.append(depth)
-        stack.extend((c, depth + 1) for c in reversed(children.get(span.span_id, [])))
+        kids = children.get(span.span_id)
+        if kids:
+            stack.extend([(c, depth + 1) for c in reversed(kids)])
     if len(ordered) < len(spans):  # a cycle of parents: keep the spans it would hide
         seen = {id(s) for s in ordered}
         for s in spans:
@@ -233,6 +245,11 @@ def _int(value: object, what: str) -> int:
 def parse_json(doc: object) -> list[Trace]:
     """OTLP JSON: `{"resourceSpans": [...]}`, Jaeger's `{"result": {...}}` stream envelope, or
     Tempo's `{"batches": [...]}`."""
+    with gc_paused():
+        return _parse_json(doc)
+
+
+def _parse_json(doc: object) -> list[Trace]:
     if isinstance(doc, Mapping) and isinstance(doc.get("result"), Mapping):
         doc = doc["result"]
     if not isinstance(doc, Mapping):

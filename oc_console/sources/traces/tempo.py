@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from oc_console.config import TracesConfig
@@ -63,7 +64,8 @@ class TempoTraces:
         data = response.content
         if self.config.tempo_v2:
             data = otlp.unwrap_v2(data)
-        traces = otlp.parse_protobuf(data)
+        # a 20k-span trace takes a good part of a second: never on the UI's event loop
+        traces = await asyncio.to_thread(otlp.parse_protobuf, data)
         found = [t for t in traces if t.trace_id == trace_id]
         return found[0] if found else None
 
