@@ -76,31 +76,38 @@ def _group(row: Any) -> FailureGroup:
 
 
 class OrdersDb:
-    """One short-lived connection per read, so a lookup never waits behind the pool probe."""
+    """Lookups keep one connection of their own, opened on first use, so a lookup neither
+    waits behind the pool probe nor pays a connection (SCRAM, TLS) each time; the recent
+    failures, read every half minute, open a short-lived one."""
 
     name = "orders"
 
     def __init__(self, pg: PostgresConfig, orders: OrdersConfig) -> None:
         self.pg = pg
         self.orders = orders
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
 
     @property
     def where(self) -> str:
         return _redact(self.pg.dsn) if self.pg.dsn else "PostgreSQL (libpq environment)"
 
-    async def _run(self, work: Any) -> Any:
+    async def _connect(self) -> Any:
         import asyncpg
 
+        return await asyncpg.connect(
+            self.pg.dsn,
+            timeout=self.pg.connect_timeout_seconds,
+            server_settings={
+                "application_name": "oc-console-orders",
+                "statement_timeout": str(self.pg.statement_timeout_ms),
+            },
+        )
+
+    async def _run(self, work: Any) -> Any:
         conn = None
         try:
-            conn = await asyncpg.connect(
-                self.pg.dsn,
-                timeout=self.pg.connect_timeout_seconds,
-                server_settings={
-                    "application_name": "oc-console-orders",
-                    "statement_timeout": str(self.pg.statement_timeout_ms),
-                },
-            )
+            conn = await self._connect()
             return await work(conn)
         except asyncio.CancelledError:
             raise
@@ -109,6 +116,23 @@ class OrdersDb:
         finally:
             if conn is not None:
                 conn.terminate()
+
+    async def _run_kept(self, work: Any) -> Any:
+        """On the lookups' own connection; after any failure it is dropped and reopened."""
+        async with self._lock:
+            try:
+                if self._conn is None or self._conn.is_closed():
+                    self._conn = await self._connect()
+                return await work(self._conn)
+            except BaseException as exc:
+                conn, self._conn = self._conn, None
+                if conn is not None:
+                    conn.terminate()  # also after a cancel: its state is unknown
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                if isinstance(exc, Exception):
+                    raise SourceError(describe_error(exc, self.where)) from None
+                raise
 
     async def order(self, order_id: str) -> tuple[OrderRecord | None, tuple[OrderEvent, ...]]:
         order_sql = self.orders.order_sql or ORDER_SQL
@@ -119,7 +143,7 @@ class OrdersDb:
             events = await conn.fetch(events_sql, order_id)
             return (_record(row) if row else None), tuple(_event(e) for e in events)
 
-        result: tuple[OrderRecord | None, tuple[OrderEvent, ...]] = await self._run(work)
+        result: tuple[OrderRecord | None, tuple[OrderEvent, ...]] = await self._run_kept(work)
         return result
 
     async def fetch(self) -> RecentFailures:
@@ -137,4 +161,6 @@ class OrdersDb:
         return result
 
     async def close(self) -> None:
-        return None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.terminate()

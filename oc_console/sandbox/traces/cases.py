@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
@@ -240,23 +239,21 @@ def _span_open(
 
 @dataclass(frozen=True)
 class SandboxTrace:
+    """One trace as the endpoint serves it; plain data, so a worker process can build it."""
+
     trace_id: str
     order_id: str
     platform: str
     start_ns: int
-    spans: tuple[ReadableSpan, ...]
-
-    @cached_property
-    def otlp(self) -> bytes:
-        """TracesData bytes (an ExportTraceServiceRequest has the same field 1)."""
-        return bytes(encode_spans(self.spans).SerializeToString())
+    otlp: bytes  # TracesData (an ExportTraceServiceRequest has the same field 1)
 
 
-def _record(rec: Recorder, trace_id: str, build: object) -> tuple[ReadableSpan, ...]:
+def _record(rec: Recorder, trace_id: str, build: object) -> bytes:
     rec.exporter.clear()
     rec.ids.next_trace = int(trace_id, 16)
     build()  # type: ignore[operator]
-    return tuple(rec.exporter.get_finished_spans())
+    spans = rec.exporter.get_finished_spans()
+    return bytes(encode_spans(spans).SerializeToString())
 
 
 def build_cases(now: float, order_pod: str, order_at: float) -> list[SandboxTrace]:
@@ -312,7 +309,7 @@ def build_cases(now: float, order_pod: str, order_at: float) -> list[SandboxTrac
     return cases
 
 
-def big_case(now: float) -> SandboxTrace:
+def big_case(now: float, spans: int = BIG_TRACE_SPANS) -> SandboxTrace:
     rec = _recorder()
     order_id, platform = BIG
     at = int((now - 3 * 60 - 60) * S)
@@ -327,7 +324,7 @@ def big_case(now: float) -> SandboxTrace:
             at,
             [(0.45, 0.6, 200, None)],
             "synced",
-            fanout=BIG_TRACE_SPANS - 5,  # webhook, queue, sync, the order call, the update
+            fanout=spans - 5,  # webhook, queue, sync, the order call, the update
         )
 
     return SandboxTrace(trace_id, order_id, platform, at, _record(rec, trace_id, big))

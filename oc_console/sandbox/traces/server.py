@@ -8,7 +8,9 @@ query received is kept (`received`), so tests can check what reached the backend
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
 import re
 import threading
 import time
@@ -194,6 +196,8 @@ class TraceSandbox:
         self._now = now
         self._big: SandboxTrace | None = None
         self._big_lock = threading.Lock()
+        self._builder: Any = None  # a one-process pool building the 20k-span trace
+        self._pending: Any = None
         self.delay = 0.0
         self.received: list[tuple[str, dict[str, str]]] = []
         self._server: _Server | None = None
@@ -204,13 +208,24 @@ class TraceSandbox:
         del self.received[:-1000]
 
     def _big_trace(self) -> SandboxTrace:
-        """Built once, when first asked for: the SDK takes seconds over 20,000 spans, which a
-        sandbox that is never asked for it should not spend (nor steal from the console)."""
+        """The 20k-span trace. The SDK takes seconds over it: `start` has a worker process
+        build it, so neither the sandbox's threads nor the console in the same process
+        (`demo`) lose the GIL to it; a request arriving sooner waits for it."""
         with self._big_lock:
             if self._big is None:
-                self._big = big_case(self._now)
-                _ = self._big.otlp
+                if self._pending is not None:
+                    with contextlib.suppress(Exception):  # the worker died: build it here
+                        self._big = self._pending.get(timeout=120)
+                if self._big is None:
+                    self._big = big_case(self._now)
+                self._stop_builder()
             return self._big
+
+    def _stop_builder(self) -> None:
+        builder, self._builder, self._pending = self._builder, None, None
+        if builder is not None:
+            builder.terminate()
+            builder.join()
 
     def traces_of(self, order_id: str) -> list[SandboxTrace]:
         if order_id == BIG[0]:
@@ -241,9 +256,13 @@ class TraceSandbox:
             target=server.serve_forever, name="trace-sandbox-http", daemon=True
         )
         self._thread.start()
+        # spawn, not fork: this process runs threads (a forked child could inherit a held lock)
+        self._builder = multiprocessing.get_context("spawn").Pool(1)
+        self._pending = self._builder.apply_async(big_case, (self._now,))
         return self
 
     def stop(self) -> None:
+        self._stop_builder()  # not under the lock: a request may be waiting on the builder
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
