@@ -150,3 +150,34 @@ def test_for_a_person_a_plain_tree_with_backend_text_cleaned(sandbox: Sandbox) -
     assert "\x1b" not in done.stdout
     assert f"order {ORDER}" in done.stdout and "first failure" in done.stdout
     assert "HTTP 429 (twice)" in done.stdout
+
+
+def test_parts_arrive_database_first_while_traces_are_slow(sandbox: Sandbox) -> None:
+    import asyncio
+
+    from oc_console.config import load_config
+    from oc_console.domain.orders import OrderTimeline
+    from oc_console.services.console import Console
+
+    flags = {**sandbox.flags(), "prometheus.url": None}
+    console = Console(load_config(None, flags, {}))
+    arrived: list[tuple[str, ...]] = []
+
+    def seen(t: OrderTimeline) -> None:
+        arrived.append(tuple(p.name for p in t.sources))
+
+    async def run() -> OrderTimeline:
+        try:
+            return await console.lookup_order(ORDER, seen)
+        finally:
+            await console.close()
+
+    assert sandbox.traces is not None
+    sandbox.traces.delay = 1.0
+    try:
+        timeline = asyncio.run(run())
+    finally:
+        sandbox.traces.delay = 0.0
+    assert arrived[0] == ("postgres",)  # shown while the traces are still on their way
+    assert arrived[-1][:2] == ("postgres", "traces") and timeline.done
+    assert {p.name for p in timeline.sources} == {"postgres", "traces", "logs", "pod_events"}

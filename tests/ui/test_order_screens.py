@@ -100,3 +100,19 @@ async def test_l_opens_the_pod_log_when_the_timeline_has_no_line_of_it(
         waterfall.go(last_span)  # the database update, after the last log line
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LogScreen))
+
+
+async def test_a_failed_source_is_named_on_the_timeline_and_the_rest_shows(
+    fleet_sandbox: Sandbox,
+) -> None:
+    flags = {**fleet_sandbox.flags(), "traces.url": "http://127.0.0.1:9"}
+    app = make_app(Console(load_config(flags=flags, environ={})))
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.open_order(ORDER)
+        await until(pilot, lambda: timeline_done(app))
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        summary = str(screen.query_one("#timeline-summary").render())
+        assert "✖traces: http://127.0.0.1:9" in summary and "●db" in summary
+        rows = screen.query_one(Waterfall).rows
+        assert rows and all(r.span is None for r in rows)  # the database and log markers
