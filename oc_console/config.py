@@ -64,8 +64,9 @@ class TracesConfig(_Section):
     # Tempo's /api/v2/traces/<id> wraps TracesData in a response message; older Tempos lack it
     tempo_v2: bool = False
     search_limit: int = Field(default=20, ge=1, le=1000)
-    # Jaeger's api_v3 search needs a service: the adapter of the order's platform
-    service_template: str = "oc-adapter-{platform}"
+    # Jaeger's api_v3 search needs a service: every order enters through the webhook, whose
+    # span carries order_id, and the search runs before the database has named the platform
+    jaeger_service: str = "openclaw-webhook"
     refresh_seconds: float = Field(default=30.0, ge=1)
 
 

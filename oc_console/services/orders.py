@@ -36,9 +36,7 @@ MAX_TRACES = 20
 
 
 class TracesBackend(Protocol):
-    async def search(
-        self, order_id: str, start: datetime, end: datetime, platform: str | None
-    ) -> list[str]: ...
+    async def search(self, order_id: str, start: datetime, end: datetime) -> list[str]: ...
 
     async def trace(self, trace_id: str) -> Trace | None: ...
 
@@ -225,9 +223,7 @@ class OrderLookup:
         self, order_id: str, window: LookupWindow
     ) -> tuple[list[str] | None, PartStatus]:
         assert self.traces is not None
-        return await self._part(
-            "traces", self.traces.search(order_id, window.start, window.end, None)
-        )
+        return await self._part("traces", self.traces.search(order_id, window.start, window.end))
 
     async def _fetch(
         self, trace_ids: list[str], search: PartStatus

@@ -140,6 +140,10 @@ def test_slow_and_huge_orders(sandbox: Sandbox) -> None:
     slow = json.loads(order(sandbox, SLOW[0], "--json").stdout)
     assert any("took 12.8 s" in f for f in slow["findings"])
     assert not any(f.startswith("failed after") for f in slow["findings"])
+    by_jaeger = json.loads(
+        order(sandbox, SLOW[0], "--json", env={"OC_TRACES_KIND": "jaeger"}).stdout
+    )
+    assert spans_of(by_jaeger) == spans_of(slow)  # a tiktok order: found through the webhook
     big = json.loads(order(sandbox, BIG[0], "--json").stdout)
     assert sum(len(t["spans"]) for t in big["traces"]) == 20_000
 

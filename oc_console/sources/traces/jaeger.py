@@ -46,11 +46,10 @@ class JaegerTraces:
         self._client = http.make_client(config)
         self._found: dict[str, Trace] = {}
 
-    async def search(
-        self, order_id: str, start: datetime, end: datetime, platform: str | None
-    ) -> list[str]:
-        service = self.config.service_template.format(platform=platform or "amazon")
-        params = find_params(order_id, start, end, service, self.config.search_limit)
+    async def search(self, order_id: str, start: datetime, end: datetime) -> list[str]:
+        params = find_params(
+            order_id, start, end, self.config.jaeger_service, self.config.search_limit
+        )
         response = await http.get(self._client, "/api/v3/traces", params, "application/json")
         if response.status_code == 404:  # api_v3 answers 404 for "no traces found"
             return []

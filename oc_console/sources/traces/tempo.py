@@ -41,9 +41,7 @@ class TempoTraces:
         self.config = config
         self._client = http.make_client(config)
 
-    async def search(
-        self, order_id: str, start: datetime, end: datetime, platform: str | None
-    ) -> list[str]:
+    async def search(self, order_id: str, start: datetime, end: datetime) -> list[str]:
         params = {
             "q": order_query(order_id),
             "start": str(int(start.timestamp())),
