@@ -39,16 +39,15 @@ def span_json(s: Span) -> dict[str, Any]:
         "start": s.start.isoformat(),
         "duration_ms": round(s.duration_ms, 3),
         "status": s.status,
-        "status_message": s.status_message or None,
         "attributes": dict(s.attributes),
-        "events": [{"name": e.name, "attributes": dict(e.attributes)} for e in s.events],
     }
 
 
 def timeline_json(t: OrderTimeline) -> dict[str, Any]:
+    """The shape scripts rely on: these keys and no others (a span's events, status message
+    and a partial trace's missing parents are on the screen and in the findings)."""
     o = t.order
     return {
-        "order_id": t.order_id,
         "order": None
         if o is None
         else {
@@ -74,12 +73,7 @@ def timeline_json(t: OrderTimeline) -> dict[str, Any]:
             for e in t.events
         ],
         "traces": [
-            {
-                "trace_id": tr.trace_id,
-                "missing_parents": list(tr.missing_parents),
-                "spans": [span_json(s) for s in tr.spans],
-            }
-            for tr in t.traces
+            {"trace_id": tr.trace_id, "spans": [span_json(s) for s in tr.spans]} for tr in t.traces
         ],
         "logs": [
             {
@@ -105,9 +99,6 @@ def timeline_json(t: OrderTimeline) -> dict[str, Any]:
             }
             for e in t.pod_events
         ],
-        "window": None
-        if t.window is None
-        else {"start": t.window.start.isoformat(), "end": t.window.end.isoformat()},
         "sources": {p.name: p.to_json() for p in t.sources},
         "findings": list(t.findings),
     }

@@ -185,3 +185,14 @@ def test_parts_arrive_database_first_while_traces_are_slow(sandbox: Sandbox) -> 
     assert arrived[0] == ("postgres",)  # shown while the traces are still on their way
     assert arrived[-1][:2] == ("postgres", "traces") and timeline.done
     assert {p.name for p in timeline.sources} == {"postgres", "traces", "logs", "pod_events"}
+
+
+def test_the_json_shape_is_the_documented_one(sandbox: Sandbox) -> None:
+    doc = json.loads(order(sandbox, ORDER, "--json").stdout)
+    assert set(doc) == {"order", "events", "traces", "logs", "pod_events", "sources", "findings"}
+    assert set(doc["traces"][0]) == {"trace_id", "spans"}
+    assert set(doc["traces"][0]["spans"][0]) == {
+        "span_id", "parent_span_id", "service", "name", "start", "duration_ms", "status",
+        "attributes",
+    }  # fmt: skip
+    assert set(doc["sources"]["postgres"]) == {"ok", "error", "elapsed_ms"}
