@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -36,7 +36,7 @@ def detail_text(row: TimelineRow) -> Text:
         text.append(f" = {clean(value)}\n")
     text.append("\nevents\n", "bold")
     for event in span.events:
-        at = datetime.fromtimestamp(event.time_ns / 1e9).strftime("%H:%M:%S.%f")[:-3]
+        at = datetime.fromtimestamp(event.time_ns / 1e9, UTC).strftime("%H:%M:%S.%f")[:-3]
         text.append(f"  {at} {clean(event.name)}\n")
         for key, value in event.attributes:
             text.append(f"    {clean(key)} = {clean(value)}\n")

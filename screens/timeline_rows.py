@@ -6,7 +6,7 @@ rows cost no sanitising until they scroll into view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from oc_console.analysis.orders import critical_path, first_failing_span
 from oc_console.domain.orders import OrderTimeline, Span
@@ -121,7 +121,7 @@ def _ns(at: datetime | None) -> int | None:
 
 
 def _clock(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9).strftime("%H:%M:%S.%f")[:-3]
+    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%H:%M:%S.%f")[:-3]
 
 
 def _duration(ms: float) -> str:

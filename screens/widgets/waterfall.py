@@ -28,7 +28,8 @@ BAR_STYLE = {"error": Style(color="red"), "retry": Style(color="yellow"), "": St
 HEADER = Style(bold=True, reverse=True)
 CURSOR = Style(reverse=True)
 # time, critical mark, service, name, duration, status; the bar and attributes share the rest
-WIDTHS = (12, 1, 18, 26, 7, 10)
+WIDE = (12, 1, 18, 28, 7, 12)
+NARROW = (12, 1, 14, 20, 6, 8)  # below 140 columns
 
 
 class Waterfall(ScrollView, can_focus=True):
@@ -63,9 +64,12 @@ class Waterfall(ScrollView, can_focus=True):
             key = self.current.key
             cursor = next((i for i, r in enumerate(rows) if r.key == key), None)
         self.rows = list(rows)
-        if rows:
-            self._t0 = min(r.start_ns for r in rows)
-            self._span = max(1, max(r.end_ns for r in rows) - self._t0)
+        # the axis is the spans' time when there are spans: a database row written two hours
+        # earlier would squeeze the whole trace into one cell; such markers sit at its edge
+        on_axis = [r for r in rows if r.kind == SPAN] or list(rows)
+        if on_axis:
+            self._t0 = min(r.start_ns for r in on_axis)
+            self._span = max(1, max(r.end_ns for r in on_axis) - self._t0)
         self.virtual_size = Size(0, len(self.rows) + 1)
         if cursor is not None:
             self.cursor = cursor
@@ -128,22 +132,25 @@ class Waterfall(ScrollView, can_focus=True):
         if width <= 0:
             return ""
         start = int((row.start_ns - self._t0) / self._span * width)
-        start = max(0, min(width - 1, start))
         if row.kind != SPAN:
-            return " " * start + "◆" + " " * (width - start - 1)
+            mark = "◂" if start < 0 else "▸" if start >= width else "◆"
+            start = max(0, min(width - 1, start))
+            return " " * start + mark + " " * (width - start - 1)
+        start = max(0, min(width - 1, start))
         length = max(1, int((row.end_ns - row.start_ns) / self._span * width))
         length = min(length, width - start)
         return " " * start + "█" * length + " " * (width - start - length)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        fixed = sum(WIDTHS) + len(WIDTHS) + 1
+        widths = WIDE if width >= 140 else NARROW
+        fixed = sum(widths) + len(widths) + 1
         rest = max(0, width - fixed)
-        bar_width = rest * 2 // 5
+        bar_width = rest // 2
         detail_width = max(0, rest - bar_width - 1)
         if y == 0:
             titles = ("TIME", "*", "SERVICE", "NAME", "DUR", "STATUS")
-            head = " ".join(fit(t, w) for t, w in zip(titles, WIDTHS, strict=True))
+            head = " ".join(fit(t, w) for t, w in zip(titles, widths, strict=True))
             text = f"{head} {fit('TIMELINE', bar_width)} {fit('ATTRIBUTES', detail_width)}"
             return Strip([Segment(fit(text, width), HEADER)])
         index = y - 1 + int(self.scroll_y)
@@ -154,7 +161,7 @@ class Waterfall(ScrollView, can_focus=True):
         row = self.rows[index]
         cells = (row.time, "*" if row.critical else " ", row.service, row.name, row.duration,
                  row.status)  # fmt: skip
-        head = " ".join(fit(c, w) for c, w in zip(cells, WIDTHS, strict=True)) + " "
+        head = " ".join(fit(c, w) for c, w in zip(cells, widths, strict=True)) + " "
         style = STYLES.get(row.style, STYLES[""])
         bar_style = BAR_STYLE.get(row.style, BAR_STYLE[""])
         if index == self.cursor and self.has_focus:
