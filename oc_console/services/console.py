@@ -106,7 +106,9 @@ class Console:
     async def refresh(self, *, force: bool = False) -> ConsoleSnapshot:
         """Tick every poller at once (each skips itself while its last tick still runs)."""
         await self._import_clients()
-        await asyncio.gather(*(p.tick(force=force) for p in (*self.pollers, self.recent_orders)))
+        await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
+        # after the pool probe, so the probe never counts a connection being opened beside it
+        await self.recent_orders.tick(force=force)
         return self.snapshot()
 
     async def _import_clients(self) -> None:

@@ -76,9 +76,10 @@ def _group(row: Any) -> FailureGroup:
 
 
 class OrdersDb:
-    """Lookups keep one connection of their own, opened on first use, so a lookup neither
-    waits behind the pool probe nor pays a connection (SCRAM, TLS) each time; the recent
-    failures, read every half minute, open a short-lived one."""
+    """One connection of its own, opened on first use and kept, for the lookups and the
+    recent failures: a lookup neither waits behind the pool probe nor pays a connection
+    (SCRAM, TLS) each time, and the pool probe sees one steady session, not one coming and
+    going every half minute."""
 
     name = "orders"
 
@@ -103,19 +104,6 @@ class OrdersDb:
                 "statement_timeout": str(self.pg.statement_timeout_ms),
             },
         )
-
-    async def _run(self, work: Any) -> Any:
-        conn = None
-        try:
-            conn = await self._connect()
-            return await work(conn)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            raise SourceError(describe_error(exc, self.where)) from None
-        finally:
-            if conn is not None:
-                conn.terminate()
 
     async def _run_kept(self, work: Any) -> Any:
         """On the lookups' own connection; after any failure it is dropped and reopened."""
@@ -157,7 +145,7 @@ class OrdersDb:
             )
             return RecentFailures(cfg.recent_hours, tuple(_group(r) for r in rows))
 
-        result: RecentFailures = await self._run(work)
+        result: RecentFailures = await self._run_kept(work)
         return result
 
     async def close(self) -> None:
