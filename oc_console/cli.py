@@ -119,6 +119,11 @@ def _run_order(args: argparse.Namespace) -> int:
     config = _load(args)
     console = Console(config)
     console.check_order_id(args.order_id)  # a refused ID reaches no backend
+    if not (config.postgres_configured or config.traces_configured or config.kubernetes_configured):
+        print(
+            "oc-console: no source configured (--pg-dsn, --traces, --kubeconfig)", file=sys.stderr
+        )
+        return 3
 
     async def once() -> Any:
         try:
@@ -136,11 +141,6 @@ def _run_order(args: argparse.Namespace) -> int:
     else:
         print_timeline(timeline, RichConsole(no_color=bool(os.environ.get("NO_COLOR"))))
     code: int = exit_code(timeline)
-    if code == 3 and not any(p.configured for p in timeline.sources):
-        print(
-            "oc-console: no source configured (--pg-dsn, --traces, --kubeconfig)",
-            file=sys.stderr,
-        )
     return code
 
 

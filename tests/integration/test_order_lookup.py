@@ -196,3 +196,11 @@ def test_the_json_shape_is_the_documented_one(sandbox: Sandbox) -> None:
         "attributes",
     }  # fmt: skip
     assert set(doc["sources"]["postgres"]) == {"ok", "error", "elapsed_ms"}
+
+
+def test_with_no_source_configured_it_says_so_and_exits_3() -> None:
+    done = subprocess.run(
+        [*CLI, "order", ORDER], capture_output=True, text=True, timeout=60, env=dict(os.environ)
+    )
+    assert done.returncode == 3 and done.stdout == ""
+    assert done.stderr == "oc-console: no source configured (--pg-dsn, --traces, --kubeconfig)\n"
