@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit = command("audit", "the audit log of actions, unfinished ones first")
     audit.add_argument("--since", help="only records this recent: 90s, 30m, 1h, 7d")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
+    order = command(
+        "order", "one order's timeline; exit 0 found, 1 unknown, 2 bad ID, 3 unreadable"
+    )
+    order.add_argument("order_id", metavar="ID", help="the order ID")
+    order.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -201,6 +206,40 @@ def _run_check(args: argparse.Namespace) -> int:
     return code
 
 
+def _run_order(args: argparse.Namespace) -> int:
+    from rich.console import Console as RichConsole
+
+    from oc_console.order_report import exit_code, print_timeline, timeline_json
+    from oc_console.services.console import Console
+
+    config = _load(args)
+    console = Console(config)
+    console.check_order_id(args.order_id)  # a refused ID reaches no backend
+    if not (config.postgres_configured or config.traces_configured or config.kubernetes_configured):
+        print(
+            "oc-console: no source configured (--pg-dsn, --traces, --kubeconfig)", file=sys.stderr
+        )
+        return 3
+
+    async def once() -> Any:
+        try:
+            return await console.lookup_order(args.order_id)
+        finally:
+            await console.close()
+
+    timeline = asyncio.run(once())
+    if args.json:
+        import orjson
+
+        doc = timeline_json(timeline)
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        sys.stdout.write("\n")
+    else:
+        print_timeline(timeline, RichConsole(no_color=bool(os.environ.get("NO_COLOR"))))
+    code: int = exit_code(timeline)
+    return code
+
+
 def _run_tui(config: Any, *, context_label: str | None = None) -> int:
     from oc_console.services.console import Console
     from screens.app import make_app
@@ -255,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _run_check(args)
+        if args.command == "order":
+            return _run_order(args)
         if args.command == "demo":
             return _run_demo(args)
         if args.command == "sandbox":
@@ -266,7 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_tui(_load(args))
     except UserError as exc:
         print(f"oc-console: {exc}", file=sys.stderr)
-        return 2 if args.command != "check" else 3
+        return 3 if args.command == "check" else 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:

@@ -110,6 +110,34 @@ class TracesConfig(_Section):
     url: str | None = None
     kind: Literal["tempo", "jaeger"] = "tempo"
     _url = field_validator("url")(_http_url)
+    bearer_token_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    # Tempo's /api/v2/traces/<id> wraps TracesData in a response message; older Tempos lack it
+    tempo_v2: bool = False
+    search_limit: int = Field(default=20, ge=1, le=1000)
+    # Jaeger's api_v3 search needs a service: every order enters through the webhook, whose
+    # span carries order_id, and the search runs before the database has named the platform
+    jaeger_service: str = "openclaw-webhook"
+    refresh_seconds: float = Field(default=30.0, ge=1)
+
+
+class OrdersConfig(_Section):
+    id_pattern: str = r"[A-Za-z0-9._:-]{1,64}"
+    id_max_length: int = Field(default=64, ge=1, le=65536)
+    # one deadline per source: a source that drips bytes fails alone
+    part_timeout_seconds: float = Field(default=10.0, gt=0)
+    search_hours: float = Field(default=24.0, gt=0)  # when the database has no time for it
+    recent_hours: float = Field(default=24.0, gt=0)
+    stuck_minutes: float = Field(default=15.0, gt=0)  # unprocessed this long counts as stuck
+    orders_per_group: int = Field(default=5, ge=1, le=100)
+    refresh_seconds: float = Field(default=30.0, ge=1)
+    log_lines_max: int = Field(default=500, ge=1)
+    order_sql: str | None = None  # replaces the lookup query; $1 is the order ID
+    events_sql: str | None = None
+    recent_sql: str | None = None  # $1 hours, $2 stuck seconds, $3 orders per group
 
 
 class OpenClawConfig(_Section):
@@ -130,6 +158,7 @@ class Config(_Section):
     prometheus: PrometheusConfig = PrometheusConfig()
     traces: TracesConfig = TracesConfig()
     openclaw: OpenClawConfig = OpenClawConfig()
+    orders: OrdersConfig = OrdersConfig()
     ui: UiConfig = UiConfig()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller

@@ -20,6 +20,7 @@ from screens.certificates import CertificatesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen, key_groups
+from screens.orders import OrdersScreen
 from screens.overview import OverviewScreen
 from screens.releases import ReleasesScreen
 
@@ -39,6 +40,7 @@ SCREEN_NAMES = {
     "releases": "releases",
     "release": "releases",
     "helm": "releases",
+    "orders": "orders",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -53,6 +55,7 @@ class ConsoleApp(App[None]):
         "events": EventsScreen,
         "certificates": CertificatesScreen,
         "releases": ReleasesScreen,
+        "orders": OrdersScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -66,7 +69,10 @@ class ConsoleApp(App[None]):
         Binding("3", "goto('adapters')", "adapters", id="app.adapters"),
         Binding("4", "goto('events')", "events", id="app.events"),
         Binding("5", "goto('certificates')", "certs", id="app.certificates"),
+        # off the footer, whose 80 columns are taken; `?` and the palette list them
+        Binding("6", "goto('orders')", "orders", show=False, id="app.orders"),
         Binding("7", "goto('releases')", "releases", id="app.releases"),
+        Binding("o", "order_prompt", "order lookup", show=False, id="app.order"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -156,12 +162,37 @@ class ConsoleApp(App[None]):
             self.exit()
         elif word in ("help", "?"):
             self.action_help()
+        elif word == "order":
+            self.open_order(line.partition(" ")[2].strip())
         elif word in SCREEN_NAMES:
             self.action_goto(SCREEN_NAMES[word])
         elif word:
             self.notify(
                 f"unknown command ':{clean(word)}' (try :help)", severity="warning", markup=False
             )
+
+    def action_order_prompt(self) -> None:
+        """`o`: the command line, already saying `order `."""
+        from screens.base import ConsoleScreen
+        from screens.widgets.prompt import Prompt
+
+        screen = self.screen
+        if isinstance(screen, ConsoleScreen):
+            prompt = screen.query_one(Prompt)
+            prompt.open("command", "order ", return_focus=screen.focused)
+            prompt.cursor_position = len(prompt.value)
+
+    def open_order(self, text: str) -> None:
+        """The timeline of an order, or one line saying why the ID is refused."""
+        from oc_console.errors import UserError
+        from screens.timeline import TimelineScreen
+
+        try:
+            order_id = self.service.check_order_id(text)
+        except UserError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.push_screen(TimelineScreen(order_id))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
@@ -181,8 +212,12 @@ class ConsoleApp(App[None]):
             ("Events", "events", "Warnings first, newest first"),
             ("Certificates", "certificates", "Soonest expiry first"),
             ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
+            ("Orders", "orders", "Orders that failed or are stuck, by platform and error"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
+        yield SystemCommand(
+            "Order lookup", "One order's timeline: type its ID", self.action_order_prompt
+        )
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:

@@ -178,7 +178,9 @@ class OverviewScreen(ConsoleScreen):
         finding = self._findings.get(event.row.key)
         if finding is None:
             return
-        if finding.subject in DRILL:
+        if finding.subject.startswith("order/"):
+            self.console_app.open_order(finding.subject.removeprefix("order/"))
+        elif finding.subject in DRILL:
             self.app.switch_mode(DRILL[finding.subject])
         elif finding.id.startswith("cert-"):
             self.app.switch_mode("certificates")

@@ -10,6 +10,7 @@ from oc_console.domain.findings import Finding, Severity, by_severity, worst
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
+from oc_console.domain.orders import RecentFailures
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class ConsoleSnapshot:
     findings: tuple[Finding, ...]
     fleet: FleetSnapshot | None = None
     metrics: MetricsSnapshot | None = None
+    recent_orders: RecentFailures | None = None
+    recent_orders_error: str | None = None
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)

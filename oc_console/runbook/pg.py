@@ -6,38 +6,30 @@ from __future__ import annotations
 from typing import Any
 
 from oc_console.config import PostgresConfig
+from oc_console.redact import secrets_of
 from oc_console.runbook.actions.base import ActionFailed
+from oc_console.sources.postgres import connect, describe_error, where
 
 APPLICATION_NAME = "oc-console-action"
 
 
 class PgAccess:
     def __init__(self, config: PostgresConfig) -> None:
-        from oc_console.sources.postgres import PostgresSource
-
         self.config = config
-        self.where = PostgresSource(config).where
+        self.where = where(config)
+
+    def _error(self, exc: Exception) -> ActionFailed:
+        return ActionFailed(describe_error(exc, self.where, secrets_of(self.config.dsn)))
 
     async def fetch(self, statement: str, *args: Any) -> list[Any]:
-        import asyncpg
-
-        from oc_console.sources.postgres import describe_error
-
         try:
-            conn = await asyncpg.connect(
-                self.config.dsn,
-                timeout=self.config.connect_timeout_seconds,
-                server_settings={
-                    "application_name": APPLICATION_NAME,
-                    "statement_timeout": str(self.config.statement_timeout_ms),
-                },
-            )
+            conn = await connect(self.config, APPLICATION_NAME)
         except Exception as exc:
-            raise ActionFailed(describe_error(exc, self.where)) from None
+            raise self._error(exc) from None
         try:
             return list(await conn.fetch(statement, *args))
         except Exception as exc:
-            raise ActionFailed(describe_error(exc, self.where)) from None
+            raise self._error(exc) from None
         finally:
             await conn.close()
 

@@ -14,6 +14,7 @@ from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
 from oc_console.sandbox.openclaw_api import OpenClawApi
+from oc_console.sandbox.traces import TraceSandbox
 
 # `all` is every incident of the demo. `hostile` (backend text carrying terminal control
 # sequences) is asked for by name only, so the default demo stays clean.
@@ -65,6 +66,7 @@ class Sandbox:
         )
         # started after the database, whose adapter role it writes as
         self.openclaw: OpenClawApi | None = None
+        self.traces: TraceSandbox | None = None
         self._started: list[_Part] = []
 
     def _pods(self) -> list[SandboxPod]:
@@ -89,6 +91,11 @@ class Sandbox:
                 self._started.append(part)
             self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
             self._started.append(self.openclaw.start())
+            # the failed order's trace runs on the pod, and at the time, its logs show
+            ctx = self.kube._ctx
+            self.traces = TraceSandbox(ctx.order_pod or "openclaw-adapter-amazon-0", ctx.order_at)
+            self.traces.start()
+            self._started.append(self.traces)
         except BaseException:
             self.stop()
             raise
@@ -101,6 +108,8 @@ class Sandbox:
             "kubernetes.kubeconfig": str(self.kube.kubeconfig_path),
             "kubernetes.context": self.kube.context,
             "prometheus.url": self.metrics.url,
+            "traces.url": self.traces.url if self.traces else None,
+            "traces.kind": "tempo",
             **self._openclaw_flags(),
         }
 
@@ -128,6 +137,8 @@ class Sandbox:
             "KUBECONFIG": str(self.kube.kubeconfig_path),
             "OC_CONTEXT": self.kube.context,
             "OC_PROMETHEUS": self.metrics.url,
+            "OC_TRACES": self.traces.url if self.traces else "",
+            "OC_TRACES_KIND": "tempo",
             **self._openclaw_env(),
         }
 

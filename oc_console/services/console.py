@@ -17,11 +17,13 @@ from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
+from oc_console.analysis.orders import recent_failure_findings
 from oc_console.config import Config
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.domain.metrics import MetricsSnapshot
+from oc_console.domain.orders import OrderTimeline, RecentFailures, validate_order_id
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.exposure import database_insecure, prometheus_insecure
@@ -110,16 +112,31 @@ class Console:
             deadline=prom_deadline,
             insecure=prometheus_insecure(config),
         )
-        # No source reads these yet: a URL given for them says "not supported yet". When a
-        # source lands, build it in _sources and pass it here instead of None.
-        unread: list[Poller[Any]] = [Poller(None, "traces", unsupported=config.traces_configured)]
-        if config.openclaw_configured:
-            unread.append(Poller(None, "openclaw-api", unsupported=True))
+        traces: Any = None
+        orders: Any = None
+        if config.traces_configured:
+            from oc_console.sources.traces.probe import TracesProbe
+
+            traces = TracesProbe(config.traces)
+        if postgres is not None:
+            from oc_console.sources.orders_db import OrdersDb
+
+            orders = OrdersDb(config.postgres, config.orders)
+        self.traces: Poller[str] = Poller(
+            traces,
+            "traces",
+            every=config.traces.refresh_seconds,
+            deadline=config.traces.timeout_seconds + DEADLINE_MARGIN_SECONDS,
+        )
+        # the recent failures feed findings; the pool's health already speaks for PostgreSQL
+        self.recent_orders: Poller[RecentFailures] = Poller(
+            orders, "orders", every=config.orders.refresh_seconds, deadline=pg_deadline
+        )
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,
             self.prometheus,
-            *unread,
+            self.traces,
         )
         self._clients_imported = False
         self._listeners: list[Callable[[str], None]] = []
@@ -154,8 +171,8 @@ class Console:
         if self.postgres.configured:  # needs no slow import: reads at once
             self._spawn(self.postgres.run(interval, self._notify))
         await self._import_clients()
-        rest: list[Poller[Any]] = [p for p in (self.kube, self.prometheus) if p.configured]
-        for poller in rest:
+        others = (self.kube, self.prometheus, self.traces, self.recent_orders)
+        for poller in (p for p in others if p.configured):
             self._spawn(poller.run(interval, self._notify))
 
     def poke(self) -> None:
@@ -185,7 +202,7 @@ class Console:
         changed = asyncio.Event()
         self.subscribe(lambda _: changed.set())
         self.start(CHECK_POLL_SECONDS)
-        configured = [p for p in self.pollers if p.configured]
+        configured = [p for p in (*self.pollers, self.recent_orders) if p.configured]
         while not all(p.complete or p.error is not None for p in configured):
             left = end - loop.time()
             if left <= 0:
@@ -217,6 +234,8 @@ class Console:
         readers and tests."""
         await self._import_clients()
         await asyncio.gather(*(p.tick(force=force) for p in self.pollers))
+        # after the pool probe, so the probe never counts a connection being opened beside it
+        await self.recent_orders.tick(force=force)
         return self.snapshot()
 
     async def _import_clients(self) -> None:
@@ -284,6 +303,8 @@ class Console:
             findings += metrics_findings(
                 metrics, self.config.prometheus.thresholds, expected_platforms=platforms
             )
+        if self.recent_orders.value is not None:
+            findings += recent_failure_findings(self.recent_orders.value)
         if metrics is not None:
             # Prometheus warnings (partial data, a stand-in) are shown, never dropped
             notes = ["stand-in"] if metrics.stand_in else []
@@ -301,16 +322,54 @@ class Console:
             findings=tuple(findings),
             fleet=fleet,
             metrics=metrics,
+            recent_orders=self.recent_orders.value,
+            recent_orders_error=self.recent_orders.error,
         )
 
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
         await self.stop()
-        closing = asyncio.gather(*(p.close() for p in self.pollers), return_exceptions=True)
+        pollers = (*self.pollers, self.recent_orders)
+        closing = asyncio.gather(*(p.close() for p in pollers), return_exceptions=True)
         # A source whose thread is stuck on a dead server must not hold the exit: after
         # `grace` it is left to finish on its own.
         await asyncio.wait([closing], timeout=grace)
         if self._engine is not None and self._engine.env.kube is not None:
             self._engine.env.kube.client.close()
+
+    # --- order lookup ---
+    def check_order_id(self, text: str) -> str:
+        """The ID, or a UserError naming why it is refused."""
+        cfg = self.config.orders
+        return validate_order_id(text, cfg.id_pattern, cfg.id_max_length)
+
+    async def lookup_order(
+        self, order_id: str, on_update: Callable[[OrderTimeline], None] | None = None
+    ) -> OrderTimeline:
+        """One order's timeline; every part is handed to `on_update` as it arrives."""
+        from oc_console.services.orders import OrderLookup
+
+        order_id = self.check_order_id(order_id)
+        await self._import_clients()
+        kube: Any = self.kube.source
+        db: Any = self.recent_orders.source
+        probe: Any = self.traces.source
+
+        async def fleet() -> FleetSnapshot | None:
+            if self.kube.value is not None:
+                return self.kube.value
+            await self.kube.tick(force=True)
+            if self.kube.value is None:
+                raise SourceError(self.kube.error or "the cluster was not read")
+            return self.kube.value
+
+        lookup = OrderLookup(
+            self.config,
+            db=db,
+            traces=probe.backend if probe is not None else None,
+            logs=kube,
+            fleet=fleet if kube is not None else None,
+        )
+        return await lookup.run(order_id, on_update)
 
     # --- logs ---
     def _kube(self) -> Any:

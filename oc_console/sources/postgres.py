@@ -105,6 +105,27 @@ def _describe(exc: BaseException, where: str) -> str:
     return f"{where}: {type(exc).__name__}: {exc}"
 
 
+async def connect(config: PostgresConfig, application_name: str) -> Any:
+    """An asyncpg connection named in pg_stat_activity, with the console's statement timeout;
+    keyword DSNs (`host=... password=...`) work as in libpq."""
+    import asyncpg
+
+    return await asyncpg.connect(
+        read_dsn(config.dsn).url if config.dsn else None,
+        timeout=config.connect_timeout_seconds,
+        server_settings={
+            "application_name": application_name,
+            "statement_timeout": str(config.statement_timeout_ms),
+        },
+    )
+
+
+def where(config: PostgresConfig) -> str:
+    """The DSN with its password replaced by ***: a log or an audit record may keep it."""
+    dsn = config.dsn
+    return redact(dsn, secrets_of(dsn)) if dsn else "PostgreSQL (libpq environment)"
+
+
 class PostgresSource:
     name = "postgres"
 
@@ -118,29 +139,14 @@ class PostgresSource:
 
     @property
     def where(self) -> str:
-        """The DSN with its password replaced by ***: a log or an audit record may keep it."""
-        dsn = self.config.dsn
-        return redact(dsn, secrets_of(dsn)) if dsn else "PostgreSQL (libpq environment)"
+        return where(self.config)
 
     def _error(self, exc: BaseException) -> str:
         return describe_error(exc, self.where, secrets_of(self.config.dsn))
 
-    async def _connect(self, application_name: str) -> Any:
-        import asyncpg
-
-        dsn = read_dsn(self.config.dsn).url if self.config.dsn else None
-        return await asyncpg.connect(
-            dsn,
-            timeout=self.config.connect_timeout_seconds,
-            server_settings={
-                "application_name": application_name,
-                "statement_timeout": str(self.config.statement_timeout_ms),
-            },
-        )
-
     async def _probe_connection(self) -> Any:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await self._connect("oc-console")
+            self._conn = await connect(self.config, "oc-console")
             self._has_statements = None
         return self._conn
 
@@ -205,26 +211,3 @@ class PostgresSource:
 
     async def close(self) -> None:
         await self._drop()
-
-    # --- capabilities (a second, short-lived connection; the probe's is never blocked) ---
-    async def cancel_backend(self, pid: int) -> bool:
-        """pg_cancel_backend: cancels the running query; True when the signal was sent."""
-        return await self.signal_backend(sql.CANCEL, pid)
-
-    async def terminate_backend(self, pid: int) -> bool:
-        """pg_terminate_backend: ends the session, rolling back its transaction."""
-        return await self.signal_backend(sql.TERMINATE, pid)
-
-    async def signal_backend(self, statement: str, pid: int) -> bool:
-        if pid <= 0:
-            raise SourceError(f"not a backend pid: {pid}")
-        try:
-            conn = await self._connect("oc-console-action")
-        except Exception as exc:
-            raise SourceError(self._error(exc)) from None
-        try:
-            return bool(await conn.fetchval(statement, pid))
-        except Exception as exc:
-            raise SourceError(self._error(exc)) from None
-        finally:
-            await conn.close()

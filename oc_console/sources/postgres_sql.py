@@ -60,6 +60,3 @@ WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 ORDER BY total_exec_time DESC
 LIMIT 10
 """
-
-CANCEL = "SELECT pg_cancel_backend($1::int)"
-TERMINATE = "SELECT pg_terminate_backend($1::int)"

@@ -295,6 +295,35 @@ class KubeSource:
             client, namespace, pod, container, tail=tail, timeout=self.config.timeout_seconds
         ).start()
 
+    async def order_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        since: datetime,
+        needles: tuple[str, ...],
+        *,
+        keep: int,
+    ) -> tuple[LogLine, ...]:
+        """The lines since `since` that name one of the needles (an order or trace id)."""
+        from oc_console.sources.kube.order_logs import read_since
+
+        client = self._require_client()
+        lines, error = await asyncio.to_thread(
+            read_since,
+            client,
+            namespace,
+            pod,
+            container,
+            since,
+            needles,
+            keep=keep,
+            timeout=self.config.timeout_seconds,
+        )
+        if error:
+            raise SourceError(error)
+        return lines
+
     def _require_client(self) -> KubeClient:
         if self._client is None:
             raise SourceError("the Kubernetes source is not started")

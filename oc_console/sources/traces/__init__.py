@@ -1,0 +1,1 @@
+"""Traces: Tempo (TraceQL search, OTLP protobuf) and Jaeger (api_v3, OTLP JSON)."""

@@ -1,0 +1,76 @@
+"""Orders that failed or are stuck, grouped by platform and error; `enter` opens one's
+timeline, so the engineer needs no ID to start."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+
+from oc_console.domain.durations import human_duration
+from oc_console.domain.orders import RecentFailures
+from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.base import ConsoleScreen
+from screens.widgets.row_table import Column, Row, RowTable
+
+ORDER_COLUMNS = (
+    Column("PLATFORM", 9),
+    Column("COUNT", 6, right=True),
+    Column("NEWEST", 7, right=True),
+    Column("ORDER", 21),
+    Column("ERROR", 30),
+)
+
+
+def failure_rows(recent: RecentFailures, now: float) -> list[Row]:
+    rows = []
+    for group in recent.groups:
+        age = human_duration(now - group.newest.timestamp()) if group.newest else "-"
+        for i, order_id in enumerate(group.order_ids):
+            first = i == 0
+            rows.append(
+                Row(
+                    key=order_id,
+                    cells=(
+                        group.platform if first else "",
+                        str(group.count) if first else "",
+                        age if first else "",
+                        order_id,
+                        group.error if first else "",
+                    ),
+                    style="yellow" if first else "",
+                )
+            )
+    return rows
+
+
+class OrdersScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    #orders { height: 1fr; border: round $primary; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield RowTable(ORDER_COLUMNS, empty="no failed or stuck orders", id="orders")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#orders").border_title = "Orders not synced (enter: timeline)"
+        self.query_one("#orders", RowTable).focus()
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        table = self.query_one("#orders", RowTable)
+        recent = snap.recent_orders
+        if snap.recent_orders_error:
+            table.border_subtitle = f"cannot read: {snap.recent_orders_error}"
+        if recent is None:
+            health = snap.source("postgres")
+            table.empty = (
+                "PostgreSQL is not configured"
+                if health is None or not health.configured
+                else f"cannot read the orders: {snap.recent_orders_error or 'not read yet'}"
+            )
+            table.set_rows([])
+            return
+        table.border_title = f"Orders not synced in the last {recent.hours:g} h (enter: timeline)"
+        table.set_rows(failure_rows(recent, snap.generated_at.timestamp()))
+
+    def on_row_table_selected(self, event: RowTable.Selected) -> None:
+        self.console_app.open_order(event.row.key)

@@ -1,0 +1,158 @@
+"""One order's timeline: what the database, the traces, the logs and the pod events say, on
+one time axis. Parts arrive as their sources answer; each says if its source failed."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from oc_console.domain.orders import OrderTimeline
+from oc_console.sanitize import clean
+from screens.base import ConsoleScreen
+from screens.timeline_rows import LOG, SPAN, TimelineRow, timeline_rows
+from screens.widgets.quiet_static import QuietStatic
+from screens.widgets.waterfall import Waterfall
+
+PARTS = (("postgres", "db"), ("traces", "traces"), ("logs", "logs"), ("pod_events", "events"))
+
+
+def summary_text(t: OrderTimeline) -> Text:
+    text = Text()
+    text.append(f"order {clean(t.order_id)}", "bold")
+    if t.order is not None:
+        o = t.order
+        style = "red" if o.status not in ("synced", "processed") else "green"
+        text.append(f"  {clean(o.platform)} {clean(o.shop_id)} ")
+        text.append(clean(o.status), style)
+    text.append("   ")
+    for name, label in PARTS:
+        part = t.part(name)
+        if part is None:
+            text.append(f" …{label}", "cyan")
+        elif not part.configured:
+            text.append(f" -{label}", "dim")
+        elif part.ok:
+            text.append(f" ●{label} {part.elapsed_ms:.0f}ms", "green")
+        else:
+            text.append(f" ✖{label}: {clean(part.error or 'failed')}", "bold red")
+    spans = sum(len(tr.spans) for tr in t.traces)
+    text.append(f"\n{len(t.events)} events, {spans} spans, {len(t.logs)} log lines, "
+                f"{len(t.pod_events)} pod events", "dim")  # fmt: skip
+    if not t.done:
+        text.append("  (still reading)", "cyan")
+    elif not t.found:
+        text.append("  no source knows this order", "yellow")
+    for finding in t.findings[:3]:
+        text.append(f"\n• {clean(finding)}", "yellow")
+    return text
+
+
+class TimelineScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    #timeline-summary { height: auto; max-height: 6; padding: 0 1; }
+    #waterfall { height: 1fr; border: round $primary; }
+    """
+    BINDINGS = [
+        Binding("enter", "detail", "attributes", id="timeline.detail"),
+        Binding("l", "logs", "logs at this time", id="timeline.logs"),
+    ]
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__()
+        self.order_id = order_id
+        self.timeline: OrderTimeline | None = None
+        self._placed_cursor = False
+
+    def compose_body(self) -> ComposeResult:
+        yield QuietStatic(id="timeline-summary")
+        yield Waterfall(id="waterfall")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        waterfall = self.query_one(Waterfall)
+        waterfall.border_title = f"Order {clean(self.order_id)} (enter: attributes, l: logs)"
+        waterfall.focus()
+        self.show_timeline(OrderTimeline(self.order_id))
+        self.run_worker(self._lookup(), exclusive=True, group="order-lookup")
+
+    async def _lookup(self) -> None:
+        """Parts arrive in a queue; each is laid out in a thread (20,000 spans take a while)
+        and shown, the newest only when several wait, so keys never queue behind them."""
+        parts: asyncio.Queue[OrderTimeline | None] = asyncio.Queue()
+        lookup = asyncio.ensure_future(
+            self.console_app.service.lookup_order(self.order_id, parts.put_nowait)
+        )
+        lookup.add_done_callback(lambda _: parts.put_nowait(None))  # ends the loop, always
+        ended = False
+        try:
+            while not ended:
+                batch = [await parts.get()]
+                while not parts.empty():
+                    batch.append(parts.get_nowait())
+                ended = None in batch
+                newest = [t for t in batch if t is not None]
+                if newest:  # several waiting: only the newest is worth laying out
+                    self.show_summary(newest[-1])
+                    self.show_rows(*await asyncio.to_thread(timeline_rows, newest[-1]))
+            if not lookup.cancelled() and lookup.exception() is not None:
+                error = str(lookup.exception()).splitlines()[0]
+                self.notify(f"lookup failed: {clean(error)}", severity="error")
+        finally:
+            lookup.cancel()
+
+    def show_summary(self, t: OrderTimeline) -> None:
+        self.timeline = t
+        self.query_one("#timeline-summary", QuietStatic).show_text(summary_text(t))
+
+    def show_timeline(self, t: OrderTimeline) -> None:
+        """Show a timeline at once (laid out on the UI thread: for small ones)."""
+        self.show_summary(t)
+        self.show_rows(*timeline_rows(t))
+
+    def show_rows(self, rows: list[TimelineRow], first: int | None) -> None:
+        waterfall = self.query_one(Waterfall)
+        cursor = None
+        if not self._placed_cursor and first is not None:
+            cursor, self._placed_cursor = first, True  # the first failure, once, on arrival
+        waterfall.set_rows(rows, cursor)
+
+    def action_detail(self) -> None:
+        from screens.span_detail import SpanDetailScreen
+
+        row = self.query_one(Waterfall).current
+        if row is not None:
+            self.app.push_screen(SpanDetailScreen(row))
+
+    def action_logs(self) -> None:
+        """The log lines of the span's pod from the span's start: in this timeline when it
+        holds them, else that pod's live log."""
+        waterfall = self.query_one(Waterfall)
+        row = waterfall.current
+        if row is None or row.pod is None:
+            self.notify("this row names no pod", severity="warning")
+            return
+        for i, other in enumerate(waterfall.rows):
+            if other.kind == LOG and other.pod == row.pod and other.start_ns >= row.start_ns:
+                waterfall.go(i)
+                return
+        if row.kind == SPAN:
+            self.notify(f"no log lines of {clean(row.pod)} after this span here; opening its log")
+        self._open_pod_log(row.namespace, row.pod)
+
+    def _open_pod_log(self, namespace: str | None, pod: str) -> None:
+        from screens.logs import LogScreen
+
+        snap = self.console_app.snapshot
+        found = None
+        if snap is not None and snap.fleet is not None:
+            found = next((p for p in snap.fleet.pods if p.name == pod), None)
+        if found is None or not found.app_containers:
+            self.notify(f"pod {clean(pod)} is not in the cluster view", severity="warning")
+            return
+        container = found.app_containers[0].name
+        self.app.push_screen(
+            LogScreen(namespace or found.namespace, pod, container, previous=False)
+        )
