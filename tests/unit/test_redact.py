@@ -120,3 +120,5 @@ def test_redacting_twice_changes_nothing() -> None:
     ):
         once = redact(text)
         assert redact(once) == once
+    # a message built from an already redacted DSN keeps its punctuation
+    assert redact("host=db password=***: refused") == "host=db password=***: refused"
