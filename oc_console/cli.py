@@ -190,7 +190,7 @@ def _run_check(args: argparse.Namespace) -> int:
     finally:
         loop.close()
     if args.json:
-        sys.stdout.write(check_json_text(snap))
+        sys.stdout.write(check_json_text(snap, config.kubernetes.thresholds))
         sys.stdout.write("\n")
     else:
         # Piped (monitoring, grep): wide enough that an error is on one line.

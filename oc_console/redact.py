@@ -36,10 +36,18 @@ _SECRET_KEYWORD = re.compile(
 _AUTH_SCHEME = re.compile(r"(?P<key>\b(?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
 
+def _mask_keyword(match: re.Match[str]) -> str:
+    value = match["value"]
+    # Already masked (a redacted DSN inside a message): keep what followed the mask, such as
+    # the ": " before the error, instead of swallowing it as part of the value.
+    rest = value[len(MASK) :] if value.startswith(MASK) else ""
+    return f"{match['key']}{MASK}{rest}"
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """`text` with every credential it carries replaced by ***."""
     out = _URL_USERINFO.sub(lambda m: f"{m['head']}:{MASK}@", text)
-    out = _SECRET_KEYWORD.sub(lambda m: f"{m['key']}{MASK}", out)
+    out = _SECRET_KEYWORD.sub(_mask_keyword, out)
     out = _AUTH_SCHEME.sub(lambda m: f"{m['key']}{MASK}", out)
     for secret in secrets:
         if secret and len(secret) >= MIN_LITERAL:

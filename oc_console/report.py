@@ -17,7 +17,7 @@ from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
 
-from oc_console.analysis.kube import adapter_problems
+from oc_console.analysis.kube import KubeThresholds, adapter_problems
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
@@ -70,14 +70,14 @@ def _adapters_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
     return out
 
 
-def _certificates_json(snap: ConsoleSnapshot) -> list[dict[str, Any]]:
+def _certificates_json(snap: ConsoleSnapshot, policy: KubeThresholds) -> list[dict[str, Any]]:
     if snap.fleet is None:
         return []
     return [
         {
             **dataclasses.asdict(c),
             "renew_before": c.renew_before.total_seconds() if c.renew_before else None,
-            "policy_ok": c.policy_ok,
+            "policy_ok": policy.policy_ok(c),
         }
         for c in sorted(snap.fleet.certificates, key=lambda c: c.not_after or _NEVER)
     ]
@@ -95,14 +95,15 @@ def _redacted(value: Any) -> Any:
     return value
 
 
-def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
+def check_json(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> dict[str, Any]:
+    """`policy`: the configured certificate policy (the default 336h when not given)."""
     doc = {
         "generated_at": snap.generated_at.isoformat(),
         "context": snap.context,
         "sources": {s.name: s.to_json() for s in snap.sources},
         "adapters": _adapters_json(snap),
         "database": _database_json(snap.database),
-        "certificates": _certificates_json(snap),
+        "certificates": _certificates_json(snap, policy or KubeThresholds()),
         "unseen": [
             {"kind": w.kind, "namespace": w.namespace, "verb": w.denied_verb}
             for w in (snap.fleet.unseen if snap.fleet else ())
@@ -119,9 +120,9 @@ def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def check_json_text(snap: ConsoleSnapshot) -> str:
+def check_json_text(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> str:
     """`check --json`'s output: the document, indented, with no raw control character."""
-    text = orjson.dumps(check_json(snap), option=orjson.OPT_INDENT_2).decode()
+    text = orjson.dumps(check_json(snap, policy), option=orjson.OPT_INDENT_2).decode()
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

@@ -110,3 +110,15 @@ def test_kubernetes_marks_a_token_over_plain_http(tmp_path: Path) -> None:
     tls = client_for("https://10.1.2.3:6443")
     assert tls.insecure is None
     tls.close()
+
+
+def test_redacting_twice_changes_nothing() -> None:
+    for text in (
+        "host=db user=app password=hunter2: connection refused",
+        "postgresql://u:pw@h/db: refused",
+        "Bearer abc.def failed",
+    ):
+        once = redact(text)
+        assert redact(once) == once
+    # a message built from an already redacted DSN keeps its punctuation
+    assert redact("host=db password=***: refused") == "host=db password=***: refused"

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from rich.console import Console as RichConsole
 
-from oc_console.analysis.kube import adapter_problems, kube_findings
+from oc_console.analysis.kube import KubeThresholds, adapter_problems, kube_findings
 from oc_console.domain.database import QUERY_HIDDEN
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
@@ -126,3 +126,11 @@ def test_check_json_writes_no_raw_control_character_and_keeps_the_text() -> None
     text = check_json_text(snap(down(evil)))
     assert not any(c in text for c in "\x1b\x07\x9b\u202e\x7f")
     assert json.loads(text)["sources"]["prometheus"]["error"] == evil
+
+
+def test_check_json_judges_certificates_by_the_configured_policy() -> None:
+    fl = fleet()
+    doc = check_json(snap(fleet=fl))
+    assert {c["name"]: c["policy_ok"] for c in doc["certificates"]}["webhooks"] is False
+    relaxed = check_json(snap(fleet=fl), KubeThresholds(renew_before_policy_hours=12))
+    assert {c["name"]: c["policy_ok"] for c in relaxed["certificates"]}["webhooks"] is True
