@@ -23,6 +23,7 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("--traces",), "traces.url", "Tempo or Jaeger URL"),
     (("--traces-kind",), "traces.kind", "tempo|jaeger"),
     (("--openclaw-api",), "openclaw.api", "OpenClaw API URL"),
+    (("--alertmanager",), "alertmanager.url", "Alertmanager URL (API v2)"),
 )
 
 

@@ -53,6 +53,20 @@ class PrometheusConfig(_Section):
     refresh_seconds: float = Field(default=10.0, ge=1)
 
 
+class AlertmanagerConfig(_Section):
+    url: str | None = None
+    bearer_token_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    refresh_seconds: float = Field(default=15.0, ge=1)
+    # alertname -> the finding ids that explain it, over the built-in table
+    findings: dict[str, list[str]] = Field(default_factory=dict)
+    # an alert label name -> the console's name for it (namespace, deployment, pod, platform)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
 class TracesConfig(_Section):
     url: str | None = None
     kind: Literal["tempo", "jaeger"] = "tempo"
@@ -75,6 +89,7 @@ class Config(_Section):
     prometheus: PrometheusConfig = PrometheusConfig()
     traces: TracesConfig = TracesConfig()
     openclaw: OpenClawConfig = OpenClawConfig()
+    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
     ui: UiConfig = UiConfig()
 
     # --- which sources are configured (never guessed from a default address) ---
@@ -94,6 +109,10 @@ class Config(_Section):
         return bool(self.prometheus.url)
 
     @property
+    def alertmanager_configured(self) -> bool:
+        return bool(self.alertmanager.url)
+
+    @property
     def traces_configured(self) -> bool:
         return bool(self.traces.url)
 
@@ -108,6 +127,7 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("OC_TRACES", "traces.url"),
     ("OC_TRACES_KIND", "traces.kind"),
     ("OC_OPENCLAW_API", "openclaw.api"),
+    ("OC_ALERTMANAGER", "alertmanager.url"),
     ("OC_READ_ONLY", "read_only"),
 )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from oc_console.errors import UserError
+from oc_console.sandbox.alerts import AlertsSandbox
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
@@ -57,6 +58,8 @@ class Sandbox:
         self.metrics = MetricsSandbox(
             self.workdir / "metrics", self._pods, scenarios, use_prometheus=use_prometheus
         )
+        self.alerts = AlertsSandbox(self.workdir / "alerts")
+        self._use_prometheus = use_prometheus
         self._started: list[_Part] = []
 
     def _pods(self) -> list[SandboxPod]:
@@ -76,13 +79,29 @@ class Sandbox:
     def start(self) -> Sandbox:
         (self.workdir / "kube").mkdir(parents=True, exist_ok=True)
         try:
-            for part in (self.database, self.kube, self.metrics):
+            for part in (self.database, self.kube):
                 part.start()
                 self._started.append(part)
+            self._start_metrics_and_alerts()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_metrics_and_alerts(self) -> None:
+        """A real Alertmanager starts before a real Prometheus, which sends it what the rules
+        fire; when either cannot run, the Alertmanager stand-in answers from the same model."""
+        self._started.append(self.alerts)
+        if self._use_prometheus:
+            address = self.alerts.start_real()
+            if address is not None:
+                self.metrics.alerting = (address, self.alerts.rules_path)
+        self.metrics.start()
+        self._started.append(self.metrics)  # stopped first: Prometheus before its Alertmanager
+        if self.metrics.stand_in or not self.alerts.url:
+            assert self.metrics.model is not None
+            reason = self.alerts.stand_in_reason or "no real Prometheus to evaluate the rules"
+            self.alerts.start_stand_in(self.metrics.model, reason)
 
     def flags(self) -> dict[str, object]:
         """Config overrides (dotted keys) that point the console at this sandbox."""
@@ -91,6 +110,7 @@ class Sandbox:
             "kubernetes.kubeconfig": str(self.kube.kubeconfig_path),
             "kubernetes.context": self.kube.context,
             "prometheus.url": self.metrics.url,
+            "alertmanager.url": self.alerts.url,
         }
 
     def env(self) -> dict[str, str]:
@@ -101,6 +121,7 @@ class Sandbox:
             "KUBECONFIG": str(self.kube.kubeconfig_path),
             "OC_CONTEXT": self.kube.context,
             "OC_PROMETHEUS": self.metrics.url,
+            "OC_ALERTMANAGER": self.alerts.url or "",
         }
 
     def stop(self) -> None:
