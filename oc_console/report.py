@@ -80,6 +80,7 @@ def check_json(snap: ConsoleSnapshot) -> dict[str, Any]:
         "database": _database_json(snap.database),
         "certificates": _certificates_json(snap),
         "findings": [f.to_json() for f in snap.sorted_findings],
+        "alerts": [m.to_json() for m in snap.pages],
     }
 
 

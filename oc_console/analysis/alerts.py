@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from oc_console.domain.alerts import Alert
+from oc_console.domain.alerts import Alert, AlertMatch
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity
 
@@ -41,12 +40,6 @@ DEFAULT_ALERT_FINDINGS: dict[str, tuple[str, ...]] = {
 
 # The labels that locate an alert, by the name the console gives them.
 LOCATING = ("namespace", "deployment", "pod", "platform", "certificate")
-
-
-@dataclass(frozen=True)
-class AlertMatch:
-    alert: Alert
-    finding: Finding | None  # the finding that explains it; None: unexplained
 
 
 def _located(alert: Alert, renames: Mapping[str, str]) -> dict[str, str]:

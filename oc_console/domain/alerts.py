@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from oc_console.domain.findings import Finding
+
 # Alertmanager's own severities are free-form labels; these are the usual ones, worst first.
 SEVERITY_RANK = {"critical": 0, "page": 0, "error": 1, "warning": 2, "info": 3, "none": 4}
 
@@ -83,3 +85,22 @@ class AlertsSnapshot:
     @property
     def firing(self) -> tuple[Alert, ...]:
         return tuple(sorted((a for a in self.alerts if a.firing), key=lambda a: a.rank))
+
+
+@dataclass(frozen=True)
+class AlertMatch:
+    alert: Alert
+    finding: Finding | None  # the finding that explains it; None: unexplained
+
+    def to_json(self) -> dict[str, object]:
+        a = self.alert
+        return {
+            "alertname": a.alertname,
+            "severity": a.severity,
+            "state": a.state,
+            "starts_at": a.starts_at.isoformat(),
+            "labels": dict(a.labels),
+            "finding": (
+                {"id": self.finding.id, "subject": self.finding.subject} if self.finding else None
+            ),
+        }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, by_severity, worst
 from oc_console.domain.health import SourceHealth
@@ -23,6 +24,12 @@ class ConsoleSnapshot:
     findings: tuple[Finding, ...]
     fleet: FleetSnapshot | None = None
     metrics: MetricsSnapshot | None = None
+    alerts: AlertsSnapshot | None = None
+    pages: tuple[AlertMatch, ...] = ()  # every alert Alertmanager holds, worst first
+
+    @property
+    def firing(self) -> tuple[AlertMatch, ...]:
+        return tuple(m for m in self.pages if m.alert.firing)
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)

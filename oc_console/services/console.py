@@ -11,10 +11,17 @@ import asyncio
 import importlib
 from typing import Any, Protocol
 
+from oc_console.analysis.alerts import (
+    DEFAULT_ALERT_FINDINGS,
+    annotate,
+    match_alerts,
+    unexplained_findings,
+)
 from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import Config
+from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, LogLine
@@ -56,6 +63,14 @@ def _sources(config: Config) -> tuple[Any, Any, Any]:
     return postgres, kube, prometheus
 
 
+def _alertmanager(config: Config) -> Any:
+    if not config.alertmanager_configured:
+        return None
+    from oc_console.sources.alertmanager import AlertmanagerSource
+
+    return AlertmanagerSource(config.alertmanager)
+
+
 class Console:
     def __init__(
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
@@ -69,11 +84,15 @@ class Console:
         self.prometheus: Poller[MetricsSnapshot] = Poller(
             prometheus, "prometheus", every=config.prometheus.refresh_seconds
         )
+        self.alertmanager: Poller[AlertsSnapshot] = Poller(
+            _alertmanager(config), "alertmanager", every=config.alertmanager.refresh_seconds
+        )
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,
             self.prometheus,
             Poller(None, "traces"),
+            self.alertmanager,
         )
         self._clients_imported = False
 
@@ -144,6 +163,18 @@ class Console:
             if metrics.warnings and not metrics.stand_in:
                 notes.append(f"{len(metrics.warnings)} warnings")
             self.prometheus.detail = ", ".join(notes) or None
+        alerts = self.alertmanager.value
+        pages: tuple[AlertMatch, ...] = ()
+        if alerts is not None:
+            cfg = self.config.alertmanager
+            pages = match_alerts(
+                alerts.alerts,
+                findings,
+                alert_findings={**DEFAULT_ALERT_FINDINGS, **cfg.findings},
+                label_renames=cfg.labels,
+            )
+            findings = annotate(findings, pages) + unexplained_findings(pages, now)
+            self.alertmanager.detail = "stand-in" if alerts.stand_in else None
         context = self.context_label or (fleet.context if fleet else None) or "-"
         return ConsoleSnapshot(
             generated_at=now,
@@ -155,6 +186,8 @@ class Console:
             findings=tuple(findings),
             fleet=fleet,
             metrics=metrics,
+            alerts=alerts,
+            pages=pages,
         )
 
     async def close(self) -> None:
