@@ -60,7 +60,7 @@ class AlertmanagerConfig(_Section):
     password: str | None = None
     ca_file: str | None = None
     timeout_seconds: float = Field(default=5.0, gt=0)
-    refresh_seconds: float = Field(default=15.0, ge=1)
+    refresh_seconds: float = Field(default=10.0, ge=1)
     # alertname -> the finding ids that explain it, over the built-in table
     findings: dict[str, list[str]] = Field(default_factory=dict)
     # an alert label name -> the console's name for it (namespace, deployment, pod, platform)

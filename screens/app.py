@@ -14,6 +14,7 @@ from textual.screen import Screen
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.services.console import Console
 from screens.adapters import AdaptersScreen
+from screens.alerts import AlertsScreen
 from screens.certificates import CertificatesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
@@ -33,6 +34,8 @@ SCREEN_NAMES = {
     "certs": "certificates",
     "cert": "certificates",
     "certificates": "certificates",
+    "alerts": "alerts",
+    "pages": "alerts",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -46,6 +49,7 @@ class ConsoleApp(App[None]):
         "adapters": AdaptersScreen,
         "events": EventsScreen,
         "certificates": CertificatesScreen,
+        "alerts": AlertsScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -147,6 +151,7 @@ class ConsoleApp(App[None]):
             ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
+            ("Alerts", "alerts", "What Alertmanager pages for, and what explains it"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)

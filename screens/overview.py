@@ -14,6 +14,7 @@ from screens.base import ConsoleScreen
 from screens.certificates import cert_rows
 from screens.format import SEVERITY_STYLE, SEVERITY_TAG
 from screens.widgets.database_panel import DatabasePanel, finding_style
+from screens.widgets.pages_strip import PagesStrip
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -81,6 +82,7 @@ class OverviewScreen(ConsoleScreen):
     CSS_PATH = "overview.tcss"
 
     def compose_body(self) -> ComposeResult:
+        yield PagesStrip(id="pages")
         yield RowTable(FINDING_COLUMNS, empty="no findings", id="findings")
         yield QuietStatic(id="finding-detail")
         yield QuietStatic(id="fleet-strip")
@@ -101,6 +103,7 @@ class OverviewScreen(ConsoleScreen):
         self.query_one("#findings", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
+        self.query_one(PagesStrip).show(snap, short=self.size.height < SHORT_HEIGHT)
         self._findings = {f"{f.id}:{f.subject}": f for f in snap.findings}
         rows = finding_rows(snap.sorted_findings, snap.namespaces)
         self.query_one("#findings", RowTable).set_rows(rows)
@@ -137,7 +140,9 @@ class OverviewScreen(ConsoleScreen):
         finding = self._findings.get(event.row.key)
         if finding is None:
             return
-        if finding.subject in DRILL:
+        if finding.id == "alert-unexplained":
+            self.app.switch_mode("alerts")
+        elif finding.subject in DRILL:
             self.app.switch_mode(DRILL[finding.subject])
         elif finding.id.startswith("cert-"):
             self.app.switch_mode("certificates")

@@ -33,6 +33,15 @@ class Alert:
         return self.label("severity") or "none"
 
     @property
+    def where(self) -> str:
+        """What the alert is about, by its most specific locating label."""
+        for name in ("deployment", "pod", "platform", "certificate", "datname", "namespace"):
+            value = self.label(name)
+            if value:
+                return value
+        return ""
+
+    @property
     def firing(self) -> bool:
         """Paging now: active and neither silenced nor inhibited."""
         return self.state == "active"

@@ -15,29 +15,40 @@ from oc_console.sanitize import clean
 from screens.format import SEVERITY_STYLE
 from screens.widgets.quiet_static import QuietStatic
 
-MAX_LINES = 4  # the strip never pushes the findings off an 80x24 screen
+MAX_LINES = 4
+SHORT_LINES = 2  # on a short terminal the strip never pushes the findings off the screen
 
 
-def _where(m: AlertMatch) -> str:
-    a = m.alert
-    for name in ("deployment", "platform", "pod", "certificate", "datname"):
-        value = a.label(name)
-        if value:
-            return value
-    return ""
-
-
-def page_line(m: AlertMatch, now: datetime) -> Text:
-    a = m.alert
+def _age(seconds: float) -> str:
     # minutes are enough: a per-second age would repaint an idle console every second
-    firing = human_duration((now - a.starts_at).total_seconds() // 60 * 60)
+    return "<1m" if seconds < 60 else human_duration(seconds // 60 * 60)
+
+
+def grouped(firing: tuple[AlertMatch, ...]) -> list[tuple[AlertMatch, int]]:
+    """One line per alert name and explaining finding (three OOMKilled pods of one adapter are
+    one page), worst first; the first match of a group is its longest firing."""
+    groups: dict[tuple[str, str], list[AlertMatch]] = {}
+    for m in firing:
+        key = (
+            m.alert.alertname,
+            f"{m.finding.id}:{m.finding.subject}" if m.finding else m.alert.where,
+        )
+        groups.setdefault(key, []).append(m)
+    out = [(min(ms, key=lambda m: m.alert.starts_at), len(ms)) for ms in groups.values()]
+    return sorted(out, key=lambda g: g[0].alert.rank[0])
+
+
+def page_line(m: AlertMatch, count: int, now: datetime) -> Text:
+    a = m.alert
     text = Text()
     text.append(f"{a.severity.upper()[:4]:<4} ", "bold red" if a.rank[0] == 0 else "yellow")
     text.append(clean(a.alertname), "bold")
-    where = _where(m)
+    if count > 1:
+        text.append(f" x{count}")
+    where = m.finding.subject.rpartition("/")[2] if m.finding and count > 1 else a.where
     if where:
         text.append(f" {clean(where)}")
-    text.append(f" {firing} ", "dim")
+    text.append(f" {_age((now - a.starts_at).total_seconds())} ", "dim")
     if m.finding is not None:
         text.append("explained by: ", "dim")
         text.append(clean(m.finding.summary), SEVERITY_STYLE[m.finding.severity])
@@ -46,7 +57,19 @@ def page_line(m: AlertMatch, now: datetime) -> Text:
     return text
 
 
-def pages_text(snap: ConsoleSnapshot) -> Text | None:
+def _shown(groups: list[tuple[AlertMatch, int]], room: int) -> list[tuple[AlertMatch, int]]:
+    """The worst `room` groups, but an unexplained page is never the one left off."""
+    shown = groups[:room]
+    hidden = [g for g in groups[room:] if g[0].finding is None]
+    for g in hidden:
+        explained = [i for i, s in enumerate(shown) if s[0].finding is not None]
+        if not explained:
+            break
+        shown[explained[-1]] = g
+    return sorted(shown, key=lambda g: g[0].alert.rank[0])
+
+
+def pages_text(snap: ConsoleSnapshot, max_lines: int = MAX_LINES) -> Text | None:
     """None when Alertmanager is not configured; the strip then takes no room."""
     health = snap.source("alertmanager")
     if health is None or not health.configured:
@@ -68,21 +91,22 @@ def pages_text(snap: ConsoleSnapshot) -> Text | None:
     text.append(f"{len(firing)} firing", "bold red")
     if unexplained:
         text.append(f", {unexplained} unexplained", "bold yellow")
-    for m in firing[:MAX_LINES]:
+    groups = grouped(firing)
+    if len(groups) > max_lines:
+        text.append(f"  ({len(groups) - max_lines} more on :alerts)", "dim")
+    for m, count in _shown(groups, max_lines):
         text.append("\n")
-        text.append_text(page_line(m, snap.generated_at))
-    if len(firing) > MAX_LINES:
-        text.append(f"\n… {len(firing) - MAX_LINES} more (:alerts)", "dim")
+        text.append_text(page_line(m, count, snap.generated_at))
     return text
 
 
 class PagesStrip(QuietStatic):
     DEFAULT_CSS = """
-    PagesStrip { height: auto; max-height: 6; padding: 0 1; }
+    PagesStrip { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def show(self, snap: ConsoleSnapshot) -> None:
-        text = pages_text(snap)
+    def show(self, snap: ConsoleSnapshot, *, short: bool = False) -> None:
+        text = pages_text(snap, SHORT_LINES if short else MAX_LINES)
         self.display = text is not None
         if text is not None:
             self.show_text(text)

@@ -1,0 +1,142 @@
+"""Alerts: everything Alertmanager holds, firing first (worst, then longest), then silenced and
+inhibited ones, each with the finding that explains it; and the silences, so `x` can silence
+the highlighted alert and `X` expire the silence that holds it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+
+from oc_console.domain.alerts import AlertMatch, Silence
+from oc_console.domain.durations import human_duration
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
+from screens.base import ConsoleScreen
+from screens.widgets.quiet_static import QuietStatic
+from screens.widgets.row_table import Column, Row, RowTable
+
+ALERT_COLUMNS = (
+    Column("SEV", 5),
+    Column("ALERT", 22),
+    Column("WHERE", 16),
+    Column("FOR", 7, right=True),
+    Column("STATE", 10),
+    Column("EXPLAINED BY", 20),
+)
+SILENCE_COLUMNS = (
+    Column("ENDS IN", 8, right=True),
+    Column("MATCHERS", 30),
+    Column("BY", 12),
+    Column("COMMENT", 20),
+)
+
+
+def _minutes(seconds: float) -> str:
+    return "<1m" if 0 <= seconds < 60 else human_duration(abs(seconds) // 60 * 60)
+
+
+def alert_row(m: AlertMatch, now: datetime) -> Row:
+    a = m.alert
+    state = "firing" if a.firing else ("silenced" if a.silenced_by else a.state)
+    explained = f"{m.finding.id} {m.finding.subject}" if m.finding else "unexplained"
+    style = ""
+    if a.firing:
+        style = "bold red" if a.rank[0] == 0 else "yellow"
+    elif not a.firing:
+        style = "dim"
+    return Row(
+        key=a.fingerprint,
+        cells=(
+            a.severity.upper()[:4],
+            a.alertname,
+            m.alert.where,
+            _minutes((now - a.starts_at).total_seconds()),
+            state,
+            explained,
+        ),
+        style=style,
+    )
+
+
+def silence_row(s: Silence, now: datetime) -> Row:
+    left = (s.ends_at - now).total_seconds()
+    return Row(
+        key=s.id,
+        cells=(
+            _minutes(left) if s.state != "expired" else "expired",
+            ", ".join(str(m) for m in s.matchers),
+            s.created_by,
+            s.comment,
+        ),
+        style="dim" if s.state == "expired" else "",
+    )
+
+
+def alert_detail(m: AlertMatch | None) -> Text:
+    if m is None:
+        return Text("No alert selected.")
+    a = m.alert
+    text = Text()
+    text.append(clean(a.alertname), "bold")
+    if a.summary:
+        text.append(f": {clean(a.summary)}")
+    text.append("\n" + clean(", ".join(f"{k}={v}" for k, v in a.labels)), "dim")
+    if m.finding is not None:
+        text.append("\nexplained by: ", "bold")
+        text.append(clean(m.finding.summary))
+        if m.finding.runbook:
+            text.append(f" (runbook {m.finding.runbook})", "dim")
+    else:
+        text.append("\nunexplained: ", "bold yellow")
+        text.append("no finding the console makes explains it; look where it cannot see.")
+    return text
+
+
+class AlertsScreen(ConsoleScreen):
+    DEFAULT_CSS = """
+    #alerts { height: 2fr; border: round $primary; }
+    #alert-detail { height: auto; max-height: 5; padding: 0 1; }
+    #silences { height: 1fr; border: round $primary; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield RowTable(ALERT_COLUMNS, empty="Alertmanager holds no alerts", id="alerts")
+        yield QuietStatic(id="alert-detail")
+        yield RowTable(SILENCE_COLUMNS, empty="no silences", id="silences")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#alerts").border_title = "Alerts (firing first)"
+        self.query_one("#silences").border_title = "Silences"
+        self.query_one("#alerts", RowTable).focus()
+
+    def selected(self) -> AlertMatch | None:
+        snap = self.console_app.snapshot
+        row = self.query_one("#alerts", RowTable).current
+        if snap is None or row is None:
+            return None
+        return next((m for m in snap.pages if m.alert.fingerprint == row.key), None)
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        now = snap.generated_at
+        table = self.query_one("#alerts", RowTable)
+        health = snap.source("alertmanager")
+        if snap.alerts is None:
+            table.empty = (
+                "Alertmanager is not configured (--alertmanager URL)"
+                if health is None or not health.configured
+                else f"cannot read Alertmanager: {clean(health.error or health.status)}"
+            )
+        pages = sorted(snap.pages, key=lambda m: (not m.alert.firing, m.alert.rank))
+        table.set_rows([alert_row(m, now) for m in pages])
+        silences = snap.alerts.silences if snap.alerts else ()
+        order = {"active": 0, "pending": 1, "expired": 2}
+        ranked = sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))
+        self.query_one("#silences", RowTable).set_rows([silence_row(s, now) for s in ranked])
+        self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))
+
+    def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
+        if event.table.id == "alerts":
+            self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))
