@@ -62,7 +62,42 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--print-env", action="store_true", help="print its settings as env")
     check = command("check", "print findings; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
     check.add_argument("--json", action="store_true", help="machine-readable output")
+    _runbook_commands(command("runbook", "list, show or run the guided runbooks"))
+    audit = command("audit", "the audit log of actions, unfinished ones first")
+    audit.add_argument("--since", help="only records this recent: 90s, 30m, 1h, 7d")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
+
+
+def _runbook_commands(runbook: argparse.ArgumentParser) -> None:
+    sub = runbook.add_subparsers(dest="runbook_command", metavar="list|show|run", required=True)
+    for name, help_text in (("list", "the shipped runbooks"), ("show", "a runbook's steps"),
+                            ("run", "run a runbook's steps")):  # fmt: skip
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _global_options(p, suppress=True)
+        if name != "list":
+            p.add_argument("id", help="runbook id, e.g. adapter-oomkilled")
+        if name == "run":
+            p.add_argument("--param", action="append", default=[], metavar="K=V")
+            p.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
+            p.add_argument("--yes", action="store_true", help="confirm every action")
+
+
+def _run_runbook(args: argparse.Namespace) -> int:
+    from oc_console.runbook import commands
+
+    if args.runbook_command == "list":
+        return commands.runbook_list()
+    if args.runbook_command == "show":
+        return commands.runbook_show(args.id)
+    return commands.runbook_run(_load(args), args.id, args.param, dry_run=args.dry_run,
+                                yes=args.yes)  # fmt: skip
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from oc_console.runbook.commands import audit_command
+
+    return audit_command(args.since, args.json)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:
@@ -159,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command == "runbook":
+            return _run_runbook(args)
+        if args.command == "audit":
+            return _run_audit(args)
         return _run_tui(_load(args))
     except UserError as exc:
         print(f"oc-console: {exc}", file=sys.stderr)

@@ -14,6 +14,8 @@ STUCK_ORDER = "114-3941689-8772232"  # the order a seller says never synced
 
 ROLES = f"""
 CREATE ROLE {MONITOR_ROLE} LOGIN PASSWORD '{MONITOR_PASSWORD}' IN ROLE pg_monitor;
+-- the on-call role may end leaked sessions (the pool runbook's terminate step)
+GRANT pg_signal_backend TO {MONITOR_ROLE};
 CREATE ROLE {PLAIN_ROLE} LOGIN PASSWORD '{PLAIN_PASSWORD}';
 CREATE ROLE {ADAPTER_ROLE} LOGIN PASSWORD '{ADAPTER_PASSWORD}';
 CREATE DATABASE {DATABASE} OWNER {ADAPTER_ROLE};

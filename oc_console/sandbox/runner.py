@@ -14,6 +14,7 @@ from oc_console.sandbox.alerts import AlertsSandbox
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
+from oc_console.sandbox.openclaw_api import OpenClawApi
 
 SCENARIOS = ("oom", "crashloop", "pool", "cert", "order", "webhook")
 
@@ -60,6 +61,8 @@ class Sandbox:
         )
         self.alerts = AlertsSandbox(self.workdir / "alerts")
         self._use_prometheus = use_prometheus
+        # started after the database, whose adapter role it writes as
+        self.openclaw: OpenClawApi | None = None
         self._started: list[_Part] = []
 
     def _pods(self) -> list[SandboxPod]:
@@ -83,6 +86,8 @@ class Sandbox:
                 part.start()
                 self._started.append(part)
             self._start_metrics_and_alerts()
+            self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
+            self._started.append(self.openclaw.start())
         except BaseException:
             self.stop()
             raise
@@ -111,6 +116,23 @@ class Sandbox:
             "kubernetes.context": self.kube.context,
             "prometheus.url": self.metrics.url,
             "alertmanager.url": self.alerts.url,
+            **self._openclaw_flags(),
+        }
+
+    def _openclaw_env(self) -> dict[str, str]:
+        if self.openclaw is None:
+            return {}
+        return {
+            "OC_OPENCLAW_API": self.openclaw.url,
+            "OC_OPENCLAW_TOKEN_FILE": str(self.openclaw.token_file),
+        }
+
+    def _openclaw_flags(self) -> dict[str, object]:
+        if self.openclaw is None:
+            return {}
+        return {
+            "openclaw.api": self.openclaw.url,
+            "openclaw.token_file": str(self.openclaw.token_file),
         }
 
     def env(self) -> dict[str, str]:
@@ -122,6 +144,7 @@ class Sandbox:
             "OC_CONTEXT": self.kube.context,
             "OC_PROMETHEUS": self.metrics.url,
             "OC_ALERTMANAGER": self.alerts.url or "",
+            **self._openclaw_env(),
         }
 
     def stop(self) -> None:

@@ -1,8 +1,8 @@
 """The service facade: the one object the screens and the CLI talk to.
 
 It owns a poller per source, turns their latest values into a ConsoleSnapshot with findings,
-and carries the source capabilities (logs, cancel/terminate a backend) so screens never touch
-a client.
+and carries the source capabilities (logs, and every action through the runbook engine) so
+screens never touch a client.
 """
 
 from __future__ import annotations
@@ -28,9 +28,12 @@ from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
+from oc_console.runbook.actions.base import ActionStop, Progress
+from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
+from oc_console.runbook.engine import Engine, Plan, Result
+from oc_console.runbook.env import open_env
 from oc_console.services.poller import Poller, utc_now
-from oc_console.sources import postgres_sql
 
 
 class LogStream(Protocol):
@@ -95,6 +98,7 @@ class Console:
             self.alertmanager,
         )
         self._clients_imported = False
+        self._engine: Engine | None = None
 
     @property
     def thresholds(self) -> PoolThresholds:
@@ -130,6 +134,10 @@ class Console:
 
         await asyncio.to_thread(load)
         self._clients_imported = True
+
+    async def fresh(self) -> ConsoleSnapshot:
+        """Every source read now: what a runbook's checks judge."""
+        return await self.refresh(force=True)
 
     async def refresh_kube(self) -> ConsoleSnapshot:
         """Only the watch cache's view: cheap, for redrawing soon after a cluster change."""
@@ -214,29 +222,44 @@ class Console:
         stream: LogStream = self._kube().follow_logs(namespace, pod, container, tail=tail)
         return stream
 
-    # --- database capabilities ---
-    def _pg(self) -> Any:
-        if self.postgres.source is None:
-            raise SourceError("PostgreSQL is not configured")
-        if self.config.read_only:
-            raise SourceError("read-only mode: backends cannot be cancelled or terminated")
-        return self.postgres.source
+    # --- actions: every one goes through the runbook engine (RBAC, Lease, preview, audit) ---
+    async def engine(self) -> Engine:
+        """Built on first use: it connects to the cluster and asks who we are."""
+        if self._engine is None:
+            env = await open_env(self.config, self.context_label)
+            self._engine = Engine(env, self.audit, read_only=self.config.read_only)
+        return self._engine
 
-    async def cancel_backend(self, pid: int) -> bool:
-        return await self._signal_backend("cancel-backend", postgres_sql.CANCEL, pid)
+    async def prepare_action(self, kind: str, params: dict[str, str]) -> Plan | Result:
+        """Checked and previewed, waiting for a confirmation (or a Result saying why not)."""
+        try:
+            action = make_action(kind, params, self.config.kubernetes.namespaces[0])
+            engine = await self.engine()
+        except (ActionStop, SourceError) as exc:
+            return Result("failed", str(exc), "error")
+        return await engine.prepare(action)
 
-    async def terminate_backend(self, pid: int) -> bool:
-        return await self._signal_backend("terminate-backend", postgres_sql.TERMINATE, pid)
+    async def run_action(
+        self, plan: Plan, *, confirmed: bool, progress: Progress | None = None
+    ) -> Result:
+        return await (await self.engine()).run(plan, confirmed=confirmed, progress=progress)
 
-    async def _signal_backend(self, action: str, statement: str, pid: int) -> bool:
-        source = self._pg()
-        async with self.audit.action(
-            action,
-            context=self.context_label or "-",
-            target=f"{source.where} pid {pid}",
-            params={"pid": pid},
-            preview=statement.replace("$1::int", str(pid)),
-        ) as outcome:
-            sent: bool = await source.signal_backend(statement, pid)
-            outcome["result"] = "signalled" if sent else "no such backend"
-        return sent
+    async def unfinished_actions(self) -> list[dict[str, Any]]:
+        """Actions whose start record has no end: a console died in the middle of one."""
+        reading = await asyncio.to_thread(self.audit.read)
+        return reading.unfinished()
+
+    async def cancel_backend(self, pid: int, application_name: str | None = None) -> Result:
+        return await self._signal_backend("cancel", pid, application_name)
+
+    async def terminate_backend(self, pid: int, application_name: str | None = None) -> Result:
+        return await self._signal_backend("terminate", pid, application_name)
+
+    async def _signal_backend(self, kind: str, pid: int, application_name: str | None) -> Result:
+        params = {"pid": str(pid)}
+        if application_name is not None:
+            params["application_name"] = application_name
+        prepared = await self.prepare_action(kind, params)
+        if isinstance(prepared, Result):
+            return prepared
+        return await self.run_action(prepared, confirmed=True)

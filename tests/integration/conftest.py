@@ -12,6 +12,7 @@ from kube_fixtures import start_sandbox
 
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
+from oc_console.sandbox.runner import Sandbox, parse_scenarios
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +103,18 @@ async def sessions(sandbox_db: SandboxDatabase) -> AsyncIterator[Sessions]:
                 await asyncio.sleep(0.02)
         finally:
             await conn.close()
+
+
+@pytest.fixture(scope="session")
+def action_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The whole sandbox (database, Kubernetes API, OpenClaw API) for the action tests."""
+    sandbox = Sandbox(
+        parse_scenarios("cert,order,crashloop"),
+        Path(tmp_path_factory.mktemp("actions")),
+        use_prometheus=False,
+    )
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

@@ -230,25 +230,27 @@ async def test_cancel_and_terminate_backend_are_audited(
     query = asyncio.get_running_loop().create_task(busy.execute("SELECT pg_sleep(30)"))
     await asyncio.sleep(0.2)
     try:
-        assert await console.cancel_backend(busy.get_server_pid())
+        assert (await console.cancel_backend(busy.get_server_pid())).status == "done"
         with pytest.raises(asyncpg.QueryCanceledError):
             await asyncio.wait_for(query, 5)
 
         [leaked] = await sessions.idle_in_transaction("openclaw-adapter-shopee", 1)
-        assert await console.terminate_backend(leaked)
-        assert not await console.cancel_backend(999_999)  # no such backend: False, not an error
+        assert (await console.terminate_backend(leaked)).status == "done"
+        gone = await console.cancel_backend(999_999)  # no such backend: refused, not an error
+        assert gone.status == "refused" and gone.message == "no backend with pid 999999"
     finally:
         await console.close()
 
     records = [orjson.loads(line) for line in audit.path.read_bytes().splitlines()]
     assert [(r["action"], r["phase"]) for r in records] == [
-        ("cancel-backend", "start"), ("cancel-backend", "end"),
-        ("terminate-backend", "start"), ("terminate-backend", "end"),
-        ("cancel-backend", "start"), ("cancel-backend", "end"),
+        ("cancel", "start"), ("cancel", "end"),
+        ("terminate", "start"), ("terminate", "end"),
+        ("cancel", "refused"),
     ]  # fmt: skip
-    assert records[2]["preview"] == f"SELECT pg_terminate_backend({leaked})"
-    assert records[3]["outcome"] == "ok" and records[3]["result"] == "signalled"
-    assert records[5]["result"] == "no such backend"
+    assert "pg_terminate_backend(pid)" in records[2]["preview"]
+    assert f"$1 = {leaked}" in records[2]["preview"]
+    assert records[3]["outcome"] == "ok" and records[3]["result"] == "terminated"
+    assert records[4]["reason"] == "precondition"
     assert datetime.fromisoformat(records[0]["at"]).tzinfo == UTC
 
 
@@ -257,6 +259,8 @@ async def test_read_only_refuses_to_terminate(sandbox_db: SandboxDatabase) -> No
     from oc_console.services.console import Console
 
     console = Console(Config(read_only=True, postgres=PostgresConfig(dsn=sandbox_db.pg.dsn)))
-    with pytest.raises(SourceError, match="read-only"):
-        await console.terminate_backend(1)
-    assert not console.audit.path.exists()
+    result = await console.terminate_backend(1)
+    assert result.status == "refused" and "read-only" in result.message
+    # the refusal itself is audited, and it is the only record
+    [record] = [orjson.loads(line) for line in console.audit.path.read_bytes().splitlines()]
+    assert (record["phase"], record["reason"]) == ("refused", "read-only")

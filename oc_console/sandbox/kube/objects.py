@@ -25,6 +25,19 @@ def owner_ref(owner: Obj) -> Obj:
     }
 
 
+# the deployment controller's annotationsToSkip
+_NOT_COPIED = frozenset(
+    {
+        "kubectl.kubernetes.io/last-applied-configuration",
+        REVISION,
+        "deployment.kubernetes.io/revision-history",
+        "deployment.kubernetes.io/desired-replicas",
+        "deployment.kubernetes.io/max-replicas",
+        "deprecated.deployment.rollback.to",
+    }
+)
+
+
 def replica_set(deployment: Obj, revision: int, replicas: int, created: float) -> Obj:
     """The ReplicaSet the deployment controller makes for the deployment's current template."""
     template = copy.deepcopy(deployment["spec"]["template"])
@@ -42,6 +55,11 @@ def replica_set(deployment: Obj, revision: int, replicas: int, created: float) -
             "uid": str(uuid.uuid4()),
             "labels": dict(template["metadata"]["labels"]),
             "annotations": {
+                # the deployment controller copies the Deployment's own annotations, which
+                # `rollout undo` later copies back
+                **{
+                    k: v for k, v in (meta.get("annotations") or {}).items() if k not in _NOT_COPIED
+                },
                 "deployment.kubernetes.io/desired-replicas": str(deployment["spec"]["replicas"]),
                 "deployment.kubernetes.io/max-replicas": str(deployment["spec"]["replicas"] + 1),
                 REVISION: str(revision),

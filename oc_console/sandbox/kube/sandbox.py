@@ -16,6 +16,7 @@ from .context import Context
 from .controller import DeploymentController
 from .faults import Faults
 from .handler import Handler
+from .issuer import Issuer
 from .resources import POD
 from .scenarios import CRASHLOOP_IMAGE, NAMESPACE, resolve
 from .server import ApiServer
@@ -85,6 +86,7 @@ class KubeSandbox:
         controller = DeploymentController(store, self._ready_delay, frozenset({CRASHLOOP_IMAGE}))
         controller.tick()
         churn = Churn(store, "oom" in self.scenarios, self._churn_interval)
+        self._issuer = Issuer(store)
         self._serve()
         kubeconfig.write(self.kubeconfig_path, self.url, ca, self._ctx.token, NAMESPACE)
         self._spawn("kube-sandbox-controller", lambda: self._loop(controller, churn))
@@ -95,6 +97,7 @@ class KubeSandbox:
         while not self._halt.wait(_TICK):
             controller.tick()
             churn.tick()
+            self._issuer.tick()
 
     def _spawn(self, name: str, target: Callable[[], object]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

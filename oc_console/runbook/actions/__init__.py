@@ -1,0 +1,1 @@
+"""One module per action kind, all behind `base.Action`: check, preview, execute, verify."""

@@ -1,0 +1,297 @@
+"""The runbooks' `check` and `wait` steps: the console's own queries, each with a judged
+result (ok / problem / unknown) and the facts behind it. A check never writes anything.
+
+"unknown" is never "ok": a source that cannot be read says so (never a false OK)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from oc_console.domain.kube import AdapterHealth, FleetSnapshot, LogLine
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
+from oc_console.runbook.actions.rollout import get_deployment, rollout_state
+from oc_console.sanitize import clean
+
+
+class Facts(Protocol):
+    """What checks read: the console facade, refreshed on demand."""
+
+    async def fresh(self) -> ConsoleSnapshot: ...
+
+    async def log_tail(
+        self, namespace: str, pod: str, container: str, *, previous: bool = False, tail: int = 500
+    ) -> tuple[LogLine, ...]: ...
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    verdict: str  # ok | problem | unknown
+    summary: str
+    lines: tuple[str, ...] = ()
+    rows: tuple[dict[str, str], ...] = field(default_factory=tuple)  # for an action's for_each
+
+
+@dataclass
+class CheckContext:
+    facts: Facts
+    env: ActionEnv
+
+
+Check = Callable[[CheckContext, dict[str, str]], Awaitable[CheckResult]]
+
+
+def _unknown(why: str) -> CheckResult:
+    return CheckResult("unknown", why)
+
+
+def _adapter(fleet: FleetSnapshot | None, args: dict[str, str]) -> AdapterHealth | None:
+    if fleet is None:
+        return None
+    return next(
+        (a for a in fleet.adapters
+         if a.name == args.get("deployment") and a.namespace == args.get("namespace")),
+        None,
+    )  # fmt: skip
+
+
+def _mib(n: float | None) -> str:
+    return "?" if n is None else f"{n / 2**20:.0f}Mi"
+
+
+async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    adapter = _adapter(snap.fleet, args)
+    if adapter is None or snap.fleet is None:
+        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+    lines, oom = [], 0
+    for pod in snap.fleet.pods_of(adapter):
+        for c in pod.containers:
+            if c.kind != "app":
+                continue
+            used = None
+            if snap.metrics is not None:
+                used = next((m.working_set_bytes for m in snap.metrics.pods
+                             if m.pod == pod.name and m.container == c.name), None)  # fmt: skip
+            oom += c.last_reason == "OOMKilled"
+            last = (
+                f", last terminated {c.last_reason} (exit {c.last_exit_code})"
+                if c.last_reason
+                else ""
+            )
+            lines.append(f"{pod.name}/{c.name}: {_mib(used)} of {_mib(c.memory_limit)} limit, "
+                         f"{c.restart_count} restarts{last}")  # fmt: skip
+    if oom:
+        return CheckResult(
+            "problem", f"{oom} container(s) of {adapter.name} were OOMKilled", tuple(lines)
+        )
+    return CheckResult("ok", f"no OOMKilled container in {adapter.name}", tuple(lines))
+
+
+async def last_termination(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    adapter = _adapter(snap.fleet, args)
+    if adapter is None or snap.fleet is None:
+        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+    lines, looping = [], 0
+    for pod in snap.fleet.pods_of(adapter):
+        for c in pod.containers:
+            looping += c.reason == "CrashLoopBackOff"
+            if c.last_reason or c.reason:
+                lines.append(f"{pod.name}/{c.name}: {c.state} {c.reason or ''}, last "
+                             f"{c.last_reason or '-'} (exit {c.last_exit_code}), "
+                             f"{c.restart_count} restarts")  # fmt: skip
+    if looping:
+        return CheckResult("problem", f"{looping} container(s) in CrashLoopBackOff", tuple(lines))
+    return CheckResult("ok", f"no container of {adapter.name} is crash-looping", tuple(lines))
+
+
+async def previous_logs(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    adapter = _adapter(snap.fleet, args)
+    if adapter is None or snap.fleet is None:
+        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+    crashed = [(p, c) for p in snap.fleet.pods_of(adapter) for c in p.containers if c.restart_count]
+    if not crashed:
+        return CheckResult("ok", "no container restarted: there is no previous log")
+    pod, c = crashed[0]
+    try:
+        lines = await ctx.facts.log_tail(pod.namespace, pod.name, c.name, previous=True, tail=12)
+    except Exception as exc:
+        return _unknown(f"cannot read the previous log of {pod.name}: {clean(str(exc))}")
+    shown = tuple(clean(line.msg or line.raw or "") for line in lines)
+    return CheckResult("problem", f"last lines before {pod.name}/{c.name} crashed", shown)
+
+
+async def rollout_history(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    adapter = _adapter(snap.fleet, args)
+    if adapter is None:
+        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+    lines = tuple(
+        f"revision {r.revision}: {r.ready}/{r.replicas} ready, {', '.join(r.images)}"
+        for r in adapter.revisions
+    )
+    if len(adapter.revisions) < 2:
+        return CheckResult("problem", "no previous revision to roll back to", lines)
+    return CheckResult("ok", f"{len(adapter.revisions)} revisions kept", lines)
+
+
+async def rollout_complete(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    target = Target("deployment", args["deployment"], args["namespace"])
+    try:
+        done, message = rollout_state(await get_deployment(ctx.env, target))
+    except ActionStop as exc:
+        return CheckResult("problem", str(exc))
+    return CheckResult("ok" if done else "problem", message)
+
+
+def _secret_key(ctx: CheckContext, deployment: str) -> str:
+    """<PLATFORM>_WEBHOOK_SECRET, the platform read with the configured adapter pattern."""
+    match = re.match(ctx.env.config.kubernetes.adapter_pattern, deployment)
+    platform = match.group("platform") if match else ""
+    return f"{platform.upper().replace('-', '_')}_WEBHOOK_SECRET" if platform else ""
+
+
+def _fingerprint(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+
+
+def _b64(data: bytes) -> bytes | None:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    """Was the webhook secret base64-encoded twice? Fingerprints only, never the value."""
+    ns, name = args["namespace"], args["secret"]
+    key = args.get("key") or _secret_key(ctx, args.get("deployment", ""))
+    if not key:
+        return _unknown(f"deployment {args.get('deployment')} does not name an adapter platform")
+    try:
+        secret: dict[str, Any] = await ctx.env.kcall(
+            "GET", f"/api/v1/namespaces/{ns}/secrets/{name}", verb="get", resource="secrets",
+            namespace=ns,
+        )  # fmt: skip
+    except ActionStop as exc:
+        return _unknown(f"cannot read Secret {ns}/{name}: {exc}")
+    raw = (secret.get("data") or {}).get(key)
+    if raw is None:
+        return CheckResult("problem", f"Secret {ns}/{name} has no key {key}")
+    once = _b64(raw.encode()) or b""
+    twice = _b64(once)
+    lines = [f"{key} as stored (decoded once): {_fingerprint(once)}, {len(once)} bytes"]
+    if twice is not None and twice.isascii() and twice.strip() and len(twice) < len(once):
+        lines.append(f"decoded twice: {_fingerprint(twice)}, {len(twice)} bytes")
+        return CheckResult(
+            "problem",
+            f"{key} in Secret {name} is base64-encoded twice: the adapter signs with wrong bytes",
+            tuple(lines),
+        )
+    return CheckResult("ok", f"{key} in Secret {name} is encoded once", tuple(lines))
+
+
+def _minutes(args: dict[str, str]) -> float:
+    return float(args.get("minutes") or 5)
+
+
+async def idle_in_transaction(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    pool = snap.database
+    if pool is None:
+        return _unknown("cannot see PostgreSQL sessions (PostgreSQL source)")
+    app = args.get("application_name")
+    limit = _minutes(args) * 60
+    old = [s for s in pool.idle_in_transaction
+           if (not app or s.application_name == app) and (s.xact_age_s or 0) >= limit]  # fmt: skip
+    rows = tuple({"pid": str(s.pid), "application_name": s.application_name} for s in old)
+    lines = tuple(
+        f"pid {s.pid} {clean(s.application_name)} from {s.client_addr or 'local'}: "
+        f"idle in transaction for {(s.xact_age_s or 0) / 60:.1f} min"
+        for s in old[:20]
+    ) + ((f"... and {len(old) - 20} more",) if len(old) > 20 else ())
+    who = f" from {app}" if app else ""
+    if old:
+        return CheckResult(
+            "problem", f"{len(old)} sessions{who} idle in transaction for over "
+            f"{_minutes(args):g} min ({pool.idle_in_transaction_count} idle in transaction in all)",
+            lines, rows,
+        )  # fmt: skip
+    return CheckResult("ok", f"no session{who} idle in transaction for over {_minutes(args):g} min")
+
+
+async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    """Which Deployment owns the sessions of an application_name."""
+    snap = await ctx.facts.fresh()
+    app = args["application_name"]
+    if snap.fleet is None:
+        return _unknown("cannot see Deployments (Kubernetes source)")
+    owner = next((a for a in snap.fleet.adapters if a.name == app), None)
+    count = dict(snap.database.sessions_by_application).get(app, 0) if snap.database else 0
+    if owner is None:
+        return CheckResult("problem", f"no Deployment is named after application_name {app}")
+    return CheckResult(
+        "ok", f"{count} sessions of {app} belong to deployment {owner.namespace}/{owner.name}",
+        rows=({"namespace": owner.namespace, "deployment": owner.name},),
+    )  # fmt: skip
+
+
+async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    snap = await ctx.facts.fresh()
+    if snap.fleet is None:
+        return _unknown("cannot see certificates (Kubernetes source)")
+    key = (args["namespace"], args["certificate"])
+    cert = next((c for c in snap.fleet.certificates if (c.namespace, c.name) == key), None)
+    if cert is None:
+        return _unknown(f"cannot see certificate {args['namespace']}/{args['certificate']}")
+    left = (cert.not_after - snap.generated_at) if cert.not_after else None
+    lines = (
+        f"notAfter {cert.not_after.isoformat() if cert.not_after else 'none'}",
+        f"Ready {cert.ready}, issuing {cert.issuing}",
+        f"renewBefore {cert.renew_before}",
+    )
+    if cert.ready is not True:
+        return CheckResult(
+            "problem", f"certificate {cert.name} is not Ready: {clean(cert.reason or '')}", lines
+        )
+    if left is not None and cert.renew_before is not None and left <= cert.renew_before:
+        return CheckResult("problem", f"certificate {cert.name} expires in {left.days} days", lines)
+    return CheckResult("ok", f"certificate {cert.name} is Ready and not due for renewal", lines)
+
+
+async def order_state(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    from oc_console.runbook.actions.backend import pg_access
+    from oc_console.runbook.actions.replay import ORDER
+
+    try:
+        row = await pg_access(ctx.env).fetchrow(ORDER, args["order_id"])
+    except ActionStop as exc:
+        return _unknown(str(exc))
+    if row is None:
+        return CheckResult("problem", f"order {args['order_id']} is not in the orders table")
+    line = f"order {row['order_id']} ({row['platform']}, {row['shop_id']}): {row['status']}, " \
+           f"updated {row['updated_at'].isoformat()}, {row['attempt']} attempts"  # fmt: skip
+    verdict = "ok" if row["status"] == "synced" else "problem"
+    return CheckResult(verdict, line)
+
+
+CHECKS: dict[str, Check] = {
+    "memory-vs-limit": memory_vs_limit,
+    "last-termination": last_termination,
+    "previous-logs": previous_logs,
+    "rollout-history": rollout_history,
+    "rollout-complete": rollout_complete,
+    "webhook-secret": webhook_secret,
+    "idle-in-transaction": idle_in_transaction,
+    "pool-owner": pool_owner,
+    "certificate": certificate,
+    "order-state": order_state,
+}

@@ -1,0 +1,137 @@
+"""A coordination.k8s.io/v1 Lease per target, so two engineers cannot act on the same adapter
+at once. The Lease is named after the target and expires by itself (a crashed console must not
+block the next engineer for longer than the TTL)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from oc_console.runbook.kubeapi import KubeApi, KubeCallError
+
+TTL_SECONDS = 300
+_NOT_DNS = re.compile(r"[^a-z0-9-]+")
+
+
+def lease_name(kind: str, name: str) -> str:
+    """oc-console-<kind>-<name>, kept a valid DNS name; long names keep a hash suffix."""
+    raw = _NOT_DNS.sub("-", f"oc-console-{kind}-{name}".lower()).strip("-")
+    if len(raw) <= 63:
+        return raw
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
+    return f"{raw[:54].rstrip('-')}-{digest}"
+
+
+@dataclass(frozen=True)
+class Holder:
+    identity: str
+    remaining_s: float
+
+    def describe(self) -> str:
+        left = max(0, round(self.remaining_s))
+        return f"lease held by {self.identity} for another {left // 60}m{left % 60:02d}s"
+
+
+def _micro(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class LeaseGuard:
+    def __init__(self, kube: KubeApi, namespace: str, name: str, identity: str) -> None:
+        self.kube, self.namespace, self.name, self.identity = kube, namespace, name, identity
+        self._path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
+        self._held: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any] | None:
+        try:
+            lease: dict[str, Any] = self.kube.call(
+                "GET", f"{self._path}/{self.name}", verb="get", resource="leases",
+                namespace=self.namespace,
+            )  # fmt: skip
+        except KubeCallError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return lease
+
+    def other_holder(self, lease: dict[str, Any] | None = None, now: datetime | None = None
+                     ) -> Holder | None:  # fmt: skip
+        """Someone else's unexpired hold on the target, or None."""
+        lease = self._get() if lease is None else lease
+        if lease is None:
+            return None
+        spec = lease.get("spec") or {}
+        holder = spec.get("holderIdentity") or ""
+        if not holder or holder == self.identity:
+            return None
+        renewed = _parse(spec.get("renewTime")) or _parse(spec.get("acquireTime"))
+        ttl = float(spec.get("leaseDurationSeconds") or 0)
+        if renewed is None:
+            return None
+        left = (renewed + timedelta(seconds=ttl) - (now or datetime.now(UTC))).total_seconds()
+        return Holder(holder, left) if left > 0 else None
+
+    def acquire(self) -> Holder | None:
+        """Take the Lease; the other holder when someone has it (nothing is written then)."""
+        current = self._get()
+        other = self.other_holder(current)
+        if other is not None:
+            return other
+        now = _micro(datetime.now(UTC))
+        spec = {
+            "holderIdentity": self.identity,
+            "leaseDurationSeconds": TTL_SECONDS,
+            "acquireTime": now,
+            "renewTime": now,
+        }
+        try:
+            if current is None:
+                body = {
+                    "apiVersion": "coordination.k8s.io/v1",
+                    "kind": "Lease",
+                    "metadata": {"name": self.name, "namespace": self.namespace},
+                    "spec": spec,
+                }
+                self._held = self.kube.call(
+                    "POST", self._path, body=body, verb="create", resource="leases",
+                    namespace=self.namespace,
+                )  # fmt: skip
+            else:
+                # resourceVersion makes this a compare-and-swap: a racing engineer gets a 409
+                current["spec"] = spec
+                self._held = self.kube.call(
+                    "PUT", f"{self._path}/{self.name}", body=current, verb="update",
+                    resource="leases", namespace=self.namespace,
+                )  # fmt: skip
+        except KubeCallError as exc:
+            if exc.status == 409:
+                return self.other_holder() or Holder("another console", TTL_SECONDS)
+            raise
+        return None
+
+    def release(self) -> None:
+        """Give the Lease back (only ours: a precondition on its resourceVersion)."""
+        if self._held is None:
+            return
+        meta = self._held.get("metadata") or {}
+        body = {"preconditions": {"resourceVersion": meta.get("resourceVersion")}}
+        self._held = None
+        # on failure it expires by itself after its TTL; the action's outcome stands
+        with contextlib.suppress(KubeCallError):
+            self.kube.call(
+                "DELETE", f"{self._path}/{self.name}", body=body, verb="delete",
+                resource="leases", namespace=self.namespace,
+            )  # fmt: skip

@@ -1,0 +1,124 @@
+"""`oc-console runbook` and `oc-console audit`, the real binary against the sandbox run in the
+foreground: a restart audited end to end, a dry run that writes nothing, a run that cannot be
+confirmed, and a console killed mid-action that the next start reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kube_fixtures import Kubectl
+
+pytestmark = pytest.mark.integration
+CLI = [sys.executable, "-m", "oc_console.cli"]
+APP = "openclaw-adapter-amazon"
+
+
+@pytest.fixture(scope="module")
+def sandbox_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    proc = subprocess.Popen(
+        [*CLI, "sandbox", "--print-env", "--scenario", "oom"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    env: dict[str, str] = {}
+    assert proc.stdout is not None
+    while "OC_OPENCLAW_TOKEN_FILE" not in env:
+        line = proc.stdout.readline()
+        assert line, proc.stderr.read() if proc.stderr else "sandbox exited"
+        key, _, value = line.removeprefix("export ").strip().partition("=")
+        env[key] = value.strip("'")
+    try:
+        yield env
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+
+
+@pytest.fixture
+def env(sandbox_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, **sandbox_env, "XDG_STATE_HOME": str(tmp_path / "state")}
+
+
+@pytest.fixture
+def kubectl(sandbox_env: dict[str, str], tmp_path: Path) -> Kubectl:
+    home = tmp_path / "kubectl-home"
+    home.mkdir()
+    return Kubectl(Path(sandbox_env["KUBECONFIG"]), home)
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=120, env=env,
+                          stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+def audit(env: dict[str, str]) -> list[dict[str, Any]]:
+    path = Path(env["XDG_STATE_HOME"]) / "oc-console" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_run_restarts_waits_and_audits(env: dict[str, str], kubectl: Kubectl) -> None:
+    done = run(env, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f'deployment "{APP}" successfully rolled out' in done.stdout
+    assert "OOMKilled" in done.stdout  # the memory check judged the scenario
+    annotations = kubectl.json("-n", "openclaw", "get", f"deploy/{APP}")["spec"]["template"][
+        "metadata"]["annotations"]  # fmt: skip
+    assert "kubectl.kubernetes.io/restartedAt" in annotations
+    assert [(r["action"], r["phase"], r.get("outcome")) for r in audit(env)] == [
+        ("restart", "start", None), ("restart", "end", "ok")]  # fmt: skip
+    shown = run(env, "audit", "--since", "1h")
+    assert shown.returncode == 0 and f"deployment/{APP} in openclaw" in shown.stdout
+
+
+def test_dry_run_writes_nothing_but_the_audit_record(env: dict[str, str], kubectl: Kubectl) -> None:
+    before = kubectl.json("-n", "openclaw", "get", f"deploy/{APP}")["metadata"]["resourceVersion"]
+    done = run(env, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}",
+               "--dry-run")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "dry run" in done.stdout and "kubectl.kubernetes.io/restartedAt" in done.stdout
+    after = kubectl.json("-n", "openclaw", "get", f"deploy/{APP}")["metadata"]["resourceVersion"]
+    assert after == before
+    assert [r["phase"] for r in audit(env)] == ["dry-run"]
+
+
+def test_run_without_yes_or_terminal_refuses_in_one_line(env: dict[str, str]) -> None:
+    done = run(env, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "pass --yes" in done.stderr
+    assert audit(env) == []
+
+
+def test_broken_parameter_is_one_line_naming_the_runbook(env: dict[str, str]) -> None:
+    done = run(env, "runbook", "run", "adapter-oomkilled", "--param", "deployment=$(reboot)",
+               "--yes")  # fmt: skip
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "adapter-oomkilled.yaml: parameter deployment" in done.stderr
+    assert "metacharacters" in done.stderr
+
+
+def test_a_console_killed_mid_action_is_reported_next_time(env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [*CLI, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}", "--yes"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r["phase"] == "start" for r in audit(env)):
+            assert proc.poll() is None and time.monotonic() < deadline, "no start record"
+            time.sleep(0.02)
+        proc.kill()  # SIGKILL right after the start record: no chance to write the end
+    finally:
+        proc.wait(10)
+    assert [r["phase"] for r in audit(env)] == ["start"]
+    shown = run(env, "audit")
+    assert "UNFINISHED: restart deployment/openclaw-adapter-amazon in openclaw" in shown.stdout
+    doc = json.loads(run(env, "audit", "--json").stdout)
+    assert [r["action"] for r in doc["unfinished"]] == ["restart"]
