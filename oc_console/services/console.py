@@ -28,7 +28,7 @@ from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
-from oc_console.runbook.actions.base import ActionStop, Progress
+from oc_console.runbook.actions.base import Action, ActionStop, Progress
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Engine, Plan, Result
@@ -234,6 +234,13 @@ class Console:
         """Checked and previewed, waiting for a confirmation (or a Result saying why not)."""
         try:
             action = make_action(kind, params, self.config.kubernetes.namespaces[0])
+        except ActionStop as exc:
+            return Result("failed", str(exc), "error")
+        return await self.prepare(action)
+
+    async def prepare(self, action: Action) -> Plan | Result:
+        """An action built by its caller (a silence from an alert's labels), prepared alike."""
+        try:
             engine = await self.engine()
         except (ActionStop, SourceError) as exc:
             return Result("failed", str(exc), "error")

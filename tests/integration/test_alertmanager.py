@@ -5,8 +5,12 @@ that explains it. Without the binaries the stand-in answers, and says so."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -152,3 +156,66 @@ async def test_an_unreachable_alertmanager_is_one_line() -> None:
         await source.close()
     message = str(err.value)
     assert "\n" not in message and "hunter2" not in message and "unreachable" in message
+
+
+def _cli(sandbox: Sandbox, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OC_", "PG", "KUBE"))}
+    env.update(sandbox.env(), XDG_STATE_HOME=str(state), NO_COLOR="1")
+    return subprocess.run(
+        [sys.executable, "-m", "oc_console.cli", *args],
+        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+
+
+def _audit(state: Path) -> list[dict[str, object]]:
+    path = state / "oc-console" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_silence_from_the_command_line_is_previewed_verified_and_audited(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    matcher = "alertname=InventoryFeedStale"
+    add = _cli(sandbox, "silence", "add", "--match", matcher, "--for", "1h",
+               "--comment", "feed team is on it", "--yes", state=tmp_path)  # fmt: skip
+    assert add.returncode == 0, add.stderr + add.stdout
+    assert '"createdBy"' in add.stdout and "InventoryFeedStale" in add.stdout  # the exact JSON
+    assert "listed and active" in add.stdout
+    created = re.search(r"silence ([0-9a-f-]{36}) created", add.stdout)
+    assert created is not None
+    silence_id = created.group(1)
+    listed = _cli(sandbox, "silence", "list", state=tmp_path)
+    assert silence_id in listed.stdout and "active" in listed.stdout
+    expire = _cli(sandbox, "silence", "expire", silence_id, "--yes", state=tmp_path)
+    assert expire.returncode == 0 and "is expired" in expire.stdout, expire.stdout
+    records = _audit(tmp_path)
+    phases = [(r["action"], r["phase"]) for r in records]
+    assert phases == [("silence", "start"), ("silence", "end"),
+                      ("expire-silence", "start"), ("expire-silence", "end")]  # fmt: skip
+    assert records[1]["outcome"] == "ok" and records[3]["outcome"] == "ok"
+
+
+def test_read_only_refuses_a_silence_and_audits_the_refusal(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    before = _cli(sandbox, "silence", "list", state=tmp_path).stdout.count("active")
+    refused = _cli(sandbox, "--read-only", "silence", "add", "--match", "alertname=QueueBacklog",
+                   "--comment", "x", "--yes", state=tmp_path)  # fmt: skip
+    assert refused.returncode == 1 and "read-only" in refused.stdout
+    assert _cli(sandbox, "silence", "list", state=tmp_path).stdout.count("active") == before
+    (record,) = _audit(tmp_path)
+    assert record["phase"] == "refused" and record["reason"] == "read-only"
+
+
+def test_a_silence_without_a_comment_or_matcher_is_one_line(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    for args, message in (
+        (("--match", "alertname=QueueBacklog"), "needs a comment"),
+        (("--comment", "why"), "at least one matcher"),
+        (("--match", "alertname=QueueBacklog", "--comment", "w", "--for", "3y"), "bad duration"),
+        (("--match", "1bad=x", "--comment", "w"), "bad matcher"),
+    ):
+        done = _cli(sandbox, "silence", "add", *args, "--yes", state=tmp_path)
+        assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert _audit(tmp_path) == []
