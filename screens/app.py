@@ -20,6 +20,7 @@ from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen
 from screens.overview import OverviewScreen
+from screens.releases import ReleasesScreen
 
 SCREEN_NAMES = {
     "overview": "overview",
@@ -36,6 +37,9 @@ SCREEN_NAMES = {
     "certificates": "certificates",
     "alerts": "alerts",
     "pages": "alerts",
+    "releases": "releases",
+    "release": "releases",
+    "helm": "releases",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -50,6 +54,7 @@ class ConsoleApp(App[None]):
         "events": EventsScreen,
         "certificates": CertificatesScreen,
         "alerts": AlertsScreen,
+        "releases": ReleasesScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -62,6 +67,7 @@ class ConsoleApp(App[None]):
         Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
         Binding("4", "switch_mode('events')", "events", id="app.events"),
         Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
+        Binding("7", "switch_mode('releases')", "releases", id="app.releases"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -152,6 +158,7 @@ class ConsoleApp(App[None]):
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
             ("Alerts", "alerts", "What Alertmanager pages for, and what explains it"),
+            ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)

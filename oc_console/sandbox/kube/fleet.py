@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import certs, objects
+from . import certs, objects, releases
 from .extras import app_secrets, hpa, lease
 from .incidents import crashloop_events, oom_events
 from .naming import NODES, node_ip, pod_ip, safe_suffix
@@ -110,6 +110,7 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
         if secret is not None:
             fleet.add(SECRET, secret)
     fleet.add(CLUSTER_ISSUER, certs.cluster_issuer(now))
+    releases.add(fleet, WORKLOADS, scenarios, now)
     return fleet
 
 
