@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
+from oc_console.domain.changes import Change
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, by_severity, worst
 from oc_console.domain.health import SourceHealth
@@ -26,6 +27,7 @@ class ConsoleSnapshot:
     metrics: MetricsSnapshot | None = None
     alerts: AlertsSnapshot | None = None
     pages: tuple[AlertMatch, ...] = ()  # every alert Alertmanager holds, worst first
+    changes: tuple[Change, ...] = ()  # newest first
 
     @property
     def firing(self) -> tuple[AlertMatch, ...]:

@@ -17,12 +17,14 @@ from oc_console.analysis.alerts import (
     match_alerts,
     unexplained_findings,
 )
+from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
 from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import Config
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
+from oc_console.domain.changes import Change
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, LogLine
@@ -161,9 +163,12 @@ class Console:
         findings: list[Finding] = []
         if self.postgres.value is not None:
             findings += pool_findings(self.postgres.value, self.thresholds)
+        changes: list[Change] = []
         if fleet is not None:
             findings += kube_findings(fleet, now)
             findings += release_findings(fleet, now)
+            changes = fleet_changes(fleet)
+            findings += changed_before_it_broke(fleet, changes)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(metrics, expected_platforms=platforms)
@@ -198,6 +203,7 @@ class Console:
             metrics=metrics,
             alerts=alerts,
             pages=pages,
+            changes=tuple(changes),
         )
 
     async def close(self) -> None:
