@@ -81,6 +81,7 @@ def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
     queue = _selector('__name__=~"openclaw_queue_depth|openclaw_queue_oldest_age_seconds"', ns)
     seen = _selector('__name__=~"openclaw_adapter_requests_total|openclaw_queue_depth"', ns)
     by_pod = "namespace, pod, container"
+    server_errors = _selector(ns, 'status=~"5.."')
     return (
         Query(
             "requests",
@@ -122,6 +123,16 @@ def catalog(namespaces: tuple[str, ...]) -> tuple[Query, ...]:
             f"max by ({by_pod}, reason) (max_over_time(timestamp("
             f"kube_pod_container_status_last_terminated_reason{pods})"
             f"[{TERMINATION_WINDOW}:{HISTORY_STEP_SECONDS}s]))",
+        ),
+        # The 5xx share over the last hour, for the Changes screen's time axis and for when an
+        # error rate began.
+        Query(
+            "errors_history",
+            f"sum by (platform) (rate(openclaw_adapter_requests_total{server_errors}"
+            f"[{RATE_WINDOW}])) / sum by (platform) "
+            f"(rate(openclaw_adapter_requests_total{adapter}[{RATE_WINDOW}]))",
+            range_seconds=HISTORY_SECONDS,
+            step_seconds=HISTORY_STEP_SECONDS,
         ),
         Query(
             "memory",

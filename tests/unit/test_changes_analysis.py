@@ -87,10 +87,10 @@ def test_template_changes_name_image_resources_and_env() -> None:
         "ns",
         2,
         (ContainerSpec("adapter", "r/a:1", (("limits.memory", 512 * 2**20),), ("A", "B")),),
-    )  # noqa: E501
+    )
     new = WorkloadSpec(
         "a", "ns", 2, (ContainerSpec("adapter", "r/a:2", (("limits.memory", 2**30),), ("A", "C")),)
-    )  # noqa: E501
+    )
     assert template_changes(old, new) == (
         "image of adapter: r/a:1 -> r/a:2",
         "limits.memory of adapter: 512Mi -> 1Gi",
