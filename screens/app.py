@@ -16,6 +16,7 @@ from oc_console.services.console import Console
 from screens.adapters import AdaptersScreen
 from screens.alerts import AlertsScreen
 from screens.certificates import CertificatesScreen
+from screens.changes import ChangesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen
@@ -37,6 +38,8 @@ SCREEN_NAMES = {
     "certificates": "certificates",
     "alerts": "alerts",
     "pages": "alerts",
+    "changes": "changes",
+    "change": "changes",
     "releases": "releases",
     "release": "releases",
     "helm": "releases",
@@ -54,6 +57,7 @@ class ConsoleApp(App[None]):
         "events": EventsScreen,
         "certificates": CertificatesScreen,
         "alerts": AlertsScreen,
+        "changes": ChangesScreen,
         "releases": ReleasesScreen,
     }
     DEFAULT_MODE = "overview"
@@ -68,6 +72,7 @@ class ConsoleApp(App[None]):
         Binding("4", "switch_mode('events')", "events", id="app.events"),
         Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
         Binding("7", "switch_mode('releases')", "releases", id="app.releases"),
+        Binding("8", "switch_mode('changes')", "changes", id="app.changes"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -158,6 +163,7 @@ class ConsoleApp(App[None]):
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
             ("Alerts", "alerts", "What Alertmanager pages for, and what explains it"),
+            ("Changes", "changes", "Rollouts, rescaling, renewals, Helm revisions on one axis"),
             ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))

@@ -28,6 +28,7 @@ class ConsoleSnapshot:
     alerts: AlertsSnapshot | None = None
     pages: tuple[AlertMatch, ...] = ()  # every alert Alertmanager holds, worst first
     changes: tuple[Change, ...] = ()  # newest first
+    pool_history: tuple[tuple[float, float], ...] = ()  # (unix seconds, saturation 0..1)
 
     @property
     def firing(self) -> tuple[AlertMatch, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections import deque
 from typing import Any, Protocol
 
 from oc_console.analysis.alerts import (
@@ -77,6 +78,10 @@ def _alertmanager(config: Config) -> Any:
     return AlertmanagerSource(config.alertmanager)
 
 
+POOL_POINT_SECONDS = 30
+POOL_HISTORY_POINTS = 6 * 3600 // POOL_POINT_SECONDS
+
+
 class Console:
     def __init__(
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
@@ -101,6 +106,7 @@ class Console:
             self.alertmanager,
         )
         self._clients_imported = False
+        self.pool_history: deque[tuple[float, float]] = deque(maxlen=POOL_HISTORY_POINTS)
         self._engine: Engine | None = None
 
     @property
@@ -157,12 +163,27 @@ class Console:
         generation: int = await source.wait_for_change(after, timeout)
         return generation
 
+    def _record_pool(self) -> None:
+        """Pool saturation over time, for the Changes screen: one point per POOL_POINT_SECONDS
+        (the latest read in each), the last six hours."""
+        db, at = self.postgres.value, self.postgres.fetched_at
+        if db is None or at is None:
+            return
+        t = at.timestamp()
+        point = (t, db.saturation_pct / 100)
+        history = self.pool_history
+        if history and history[-1][0] // POOL_POINT_SECONDS == t // POOL_POINT_SECONDS:
+            history[-1] = point
+        else:
+            history.append(point)
+
     def snapshot(self) -> ConsoleSnapshot:
         now = utc_now()
         fleet, metrics = self.kube.value, self.prometheus.value
         findings: list[Finding] = []
         if self.postgres.value is not None:
             findings += pool_findings(self.postgres.value, self.thresholds)
+            self._record_pool()
         changes: list[Change] = []
         if fleet is not None:
             findings += kube_findings(fleet, now)
@@ -204,6 +225,7 @@ class Console:
             alerts=alerts,
             pages=pages,
             changes=tuple(changes),
+            pool_history=tuple(self.pool_history),
         )
 
     async def close(self) -> None:
