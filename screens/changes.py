@@ -113,7 +113,7 @@ def change_row(c: Change, start: float, end: float) -> Row:
             c.kind,
             c.subject.rpartition("/")[2],
             c.summary,
-        ),  # fmt: skip
+        ),
     )
 
 
