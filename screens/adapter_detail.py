@@ -126,8 +126,11 @@ class AdapterScreen(ConsoleScreen):
     """
     BINDINGS = [
         Binding("l", "logs(False)", "logs", id="adapter.logs"),
-        Binding("p", "logs(True)", "previous logs", id="adapter.previous_logs"),
+        Binding("P", "logs(True)", "previous logs", id="adapter.previous_logs"),
         Binding("m", "metrics", "metrics", id="adapter.metrics"),
+        Binding("r", "act('restart')", "restart", id="adapter.restart"),
+        Binding("u", "act('undo')", "rollback", id="adapter.rollback"),
+        Binding("s", "act('scale')", "scale", id="adapter.scale"),
     ]
 
     def __init__(self, adapter_key: str) -> None:
@@ -141,7 +144,7 @@ class AdapterScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#pods").border_title = "Pods  (l logs, p previous logs, m metrics)"
+        self.query_one("#pods").border_title = "Pods  (l logs, P previous logs, m metrics)"
         self.query_one("#pod-events").border_title = "Events (OOM and warnings first)"
         self.query_one("#pods", RowTable).focus()
 
@@ -185,3 +188,9 @@ class AdapterScreen(ConsoleScreen):
         from screens.adapter_metrics import AdapterMetricsScreen
 
         self.app.push_screen(AdapterMetricsScreen(self.adapter_key))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        if kind not in ("restart", "undo", "scale"):
+            return None
+        namespace, _, name = self.adapter_key.partition("/")
+        return {"namespace": namespace, "deployment": name}

@@ -15,7 +15,12 @@ class AdaptersScreen(ConsoleScreen):
     DEFAULT_CSS = """
     #adapters { height: 1fr; border: round $primary; }
     """
-    BINDINGS = [Binding("S", "cycle_sort", "sort", id="adapters.sort")]
+    BINDINGS = [
+        Binding("S", "cycle_sort", "sort", id="adapters.sort"),
+        Binding("r", "act('restart')", "restart", id="adapters.restart"),
+        Binding("u", "act('undo')", "rollback", id="adapters.rollback"),
+        Binding("s", "act('scale')", "scale", id="adapters.scale"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(ADAPTER_COLUMNS, empty="no adapter Deployments found", id="adapters")
@@ -51,3 +56,10 @@ class AdaptersScreen(ConsoleScreen):
         from screens.adapter_detail import AdapterScreen
 
         self.app.push_screen(AdapterScreen(event.row.key))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        row = self.query_one("#adapters", RowTable).current
+        if row is None or kind not in ("restart", "undo", "scale"):
+            return None
+        namespace, _, name = row.key.partition("/")
+        return {"namespace": namespace, "deployment": name}

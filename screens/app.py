@@ -12,6 +12,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from oc_console.services.console import Console
 from screens.adapters import AdaptersScreen
 from screens.alerts import AlertsScreen
@@ -84,12 +85,14 @@ class ConsoleApp(App[None]):
         self.service = console
         self.poll_sources = poll_sources  # off in tests that show a recorded snapshot
         self._refreshing = False
+        self.unfinished: list[dict[str, object]] = []
         keys = console.config.ui.keys
         if keys:
             self.set_keymap(keys)
 
     def on_mount(self) -> None:
         self.snapshot = self.service.snapshot()
+        self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
         if not self.poll_sources:
             return
         self.refresh_data()
@@ -105,6 +108,19 @@ class ConsoleApp(App[None]):
                 generation = changed
                 self.snapshot = await self.service.refresh_kube()
                 await asyncio.sleep(KUBE_REDRAW_SECONDS)
+
+    async def _unfinished_notice(self) -> None:
+        """An action whose console died mid-way (a start record without an end) is shown on
+        the Overview at start, until someone has looked at its target."""
+        self.unfinished = await self.service.unfinished_actions()
+        for r in self.unfinished[:3]:
+            target = r.get("target") or {}
+            name = f"{target.get('kind')}/{target.get('name')}" if isinstance(target, dict) else ""
+            self.notify(
+                f"{r.get('action')} {clean(name)} started {str(r.get('at', ''))[:19]} by "
+                f"{clean(r.get('user'))} never finished: check it (oc-console audit)",
+                title="unfinished action", severity="error", timeout=60,
+            )  # fmt: skip
 
     def refresh_data(self) -> None:
         """One refresh in a worker; a tick that finds the last one running is skipped."""

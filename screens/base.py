@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, cast
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from screens.actions import DANGEROUS_ACTION, perform
 from screens.widgets.prompt import Prompt
 from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 class ConsoleScreen(Screen[None]):
     DEFAULT_CSS = """
     ConsoleScreen { overflow: hidden hidden; }
+    #read-only { dock: bottom; height: 1; padding: 0 1; background: $warning-darken-2; }
     """
     BINDINGS = [
         Binding("colon", "prompt('command')", ":cmd", id="screen.command"),
@@ -37,6 +39,8 @@ class ConsoleScreen(Screen[None]):
         yield SourceBar(id="source-bar")
         yield from self.compose_body()
         yield Prompt()
+        if self.console_app.service.config.read_only:
+            yield Static("read-only: no action keys", id="read-only")
         yield Footer()
 
     def compose_body(self) -> ComposeResult:
@@ -54,6 +58,23 @@ class ConsoleScreen(Screen[None]):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""
+
+    # --- actions on the selected row (screens say which in action_params) ---
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No dangerous key is bound in read-only mode (the engine refuses anyway)."""
+        return not (action == DANGEROUS_ACTION and self.console_app.service.config.read_only)
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        """The selected row's parameters for an action, or None when nothing fits."""
+        return None
+
+    def action_act(self, kind: str) -> None:
+        params = self.action_params(kind)
+        if params is None:
+            self.notify(f"select a row that {kind} applies to first", severity="warning")
+            return
+        self.run_worker(perform(self, kind, params), group="action", exclusive=True,
+                        exit_on_error=False)  # fmt: skip
 
     def action_prompt(self, mode: str) -> None:
         self._filter_target = self._table_to_filter()

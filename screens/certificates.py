@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from oc_console.domain.durations import human_duration
 from oc_console.domain.kube import CertStatus
@@ -61,6 +62,7 @@ class CertificatesScreen(ConsoleScreen):
     DEFAULT_CSS = """
     #certs { height: 1fr; border: round $primary; }
     """
+    BINDINGS = [Binding("n", "act('renew')", "renew", id="certs.renew")]
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(CERT_COLUMNS, empty="no certificates", id="certs")
@@ -74,3 +76,10 @@ class CertificatesScreen(ConsoleScreen):
         if snap.fleet is not None:
             rows = cert_rows(snap.fleet.certificates, snap.generated_at)
             self.query_one("#certs", RowTable).set_rows(rows)
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        row = self.query_one("#certs", RowTable).current
+        if row is None or kind != "renew":
+            return None
+        namespace, _, name = row.key.partition("/")
+        return {"namespace": namespace, "certificate": name}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 
+from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
@@ -103,6 +105,11 @@ def states_line(db: PoolSnapshot) -> Text:
 
 class DatabaseScreen(ConsoleScreen):
     CSS_PATH = "database.tcss"
+    BINDINGS = [
+        Binding("c", "act('cancel')", "cancel query", id="database.cancel"),
+        # priority: the tables use `k` for "up"; on this screen it terminates (arrows still move)
+        Binding("k", "act('terminate')", "terminate", priority=True, id="database.terminate"),
+    ]
 
     def compose_body(self) -> ComposeResult:
         yield QuietStatic(id="pool-summary")
@@ -123,6 +130,11 @@ class DatabaseScreen(ConsoleScreen):
         if db is not None:
             summary.append("\n")
             summary.append_text(states_line(db))
+            owners = session_owners(db, snap.fleet)
+            if owners:
+                summary.append("\nowners: " + ", ".join(
+                    f"{o.application_name} → deploy/{o.deployment} ({o.sessions})"
+                    for o in owners[:3]))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {db.visibility_note}", "yellow")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)
@@ -135,3 +147,25 @@ class DatabaseScreen(ConsoleScreen):
         statements = self.query_one("#statements", RowTable)
         statements.empty = db.statements_note or "no statements recorded yet"
         statements.set_rows(statement_rows(db))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        """The highlighted session, with the application_name shown for it: the engine
+        refuses when the pid has meanwhile become another session."""
+        snap = self.console_app.snapshot
+        table = self.focused if isinstance(self.focused, RowTable) else None
+        row = table.current if table is not None and table.id in ("idle", "blocking") else None
+        if (
+            row is None
+            or snap is None
+            or snap.database is None
+            or kind not in ("cancel", "terminate")
+        ):
+            return None
+        pid = int(row.key.rpartition(":")[2])
+        db = snap.database
+        sessions = (*db.idle_in_transaction, *db.blockers, *(b.session for b in db.blocked))
+        shown = next((s for s in sessions if s.pid == pid), None)
+        params = {"pid": str(pid)}
+        if shown is not None and shown.application_name:
+            params["application_name"] = shown.application_name
+        return params

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 
 from oc_console.domain.findings import Finding
@@ -80,6 +81,7 @@ def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
 
 class OverviewScreen(ConsoleScreen):
     CSS_PATH = "overview.tcss"
+    BINDINGS = [Binding("b", "runbook", "runbook", id="overview.runbook")]
 
     def compose_body(self) -> ComposeResult:
         yield PagesStrip(id="pages")
@@ -154,3 +156,25 @@ class OverviewScreen(ConsoleScreen):
                 from screens.adapter_detail import AdapterScreen
 
                 self.app.push_screen(AdapterScreen(finding.subject))
+
+    def action_runbook(self) -> None:
+        """`b`: the runbook for the highlighted finding, its parameters filled from it."""
+        from oc_console.runbook.links import params_from, runbook_for
+        from oc_console.runbook.loader import RunbookError
+        from screens.runbook import RunbookScreen
+
+        current = self.query_one("#findings", RowTable).current
+        finding = self._findings.get(current.key) if current else None
+        if finding is None:
+            self.notify("select a finding first", severity="warning")
+            return
+        try:
+            book = runbook_for(finding, self.console_app.service.runbooks())
+        except RunbookError as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return
+        if book is None:
+            self.notify(f"no runbook applies to {finding.id}", severity="warning")
+            return
+        params = params_from(finding, book, self.console_app.snapshot)
+        self.app.push_screen(RunbookScreen(book, params))

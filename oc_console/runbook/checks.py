@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from oc_console.domain.kube import AdapterHealth, FleetSnapshot, LogLine
+from oc_console.analysis.owners import session_owners
+from oc_console.domain.kube import RENEW_BEFORE_POLICY, AdapterHealth, FleetSnapshot, LogLine
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
 from oc_console.runbook.actions.rollout import get_deployment, rollout_state
@@ -234,13 +235,16 @@ async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     app = args["application_name"]
     if snap.fleet is None:
         return _unknown("cannot see Deployments (Kubernetes source)")
-    owner = next((a for a in snap.fleet.adapters if a.name == app), None)
-    count = dict(snap.database.sessions_by_application).get(app, 0) if snap.database else 0
+    if snap.database is None:
+        return _unknown("cannot see PostgreSQL sessions (PostgreSQL source)")
+    owner = next((o for o in session_owners(snap.database, snap.fleet)
+                  if o.application_name == app), None)  # fmt: skip
     if owner is None:
-        return CheckResult("problem", f"no Deployment is named after application_name {app}")
+        return CheckResult("problem", f"no Deployment owns the sessions of {app}")
     return CheckResult(
-        "ok", f"{count} sessions of {app} belong to deployment {owner.namespace}/{owner.name}",
-        rows=({"namespace": owner.namespace, "deployment": owner.name},),
+        "ok", f"{owner.sessions} sessions of {app} belong to deployment "
+        f"{owner.namespace}/{owner.deployment}",
+        rows=({"namespace": owner.namespace, "deployment": owner.deployment},),
     )  # fmt: skip
 
 
@@ -252,7 +256,9 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     cert = next((c for c in snap.fleet.certificates if (c.namespace, c.name) == key), None)
     if cert is None:
         return _unknown(f"cannot see certificate {args['namespace']}/{args['certificate']}")
-    left = (cert.not_after - snap.generated_at) if cert.not_after else None
+    left = cert.remaining(snap.generated_at)
+    # the same window the analysis judges by: the Certificate's renewBefore, at least the policy
+    window = max(cert.renew_before or RENEW_BEFORE_POLICY, RENEW_BEFORE_POLICY)
     lines = (
         f"notAfter {cert.not_after.isoformat() if cert.not_after else 'none'}",
         f"Ready {cert.ready}, issuing {cert.issuing}",
@@ -262,7 +268,7 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
         return CheckResult(
             "problem", f"certificate {cert.name} is not Ready: {clean(cert.reason or '')}", lines
         )
-    if left is not None and cert.renew_before is not None and left <= cert.renew_before:
+    if left is not None and left <= window:
         return CheckResult("problem", f"certificate {cert.name} expires in {left.days} days", lines)
     return CheckResult("ok", f"certificate {cert.name} is Ready and not due for renewal", lines)
 

@@ -35,8 +35,12 @@ from oc_console.errors import SourceError
 from oc_console.runbook.actions.base import Action, ActionStop, Progress
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
+from oc_console.runbook.checks import CheckContext
 from oc_console.runbook.engine import Engine, Plan, Result
 from oc_console.runbook.env import open_env
+from oc_console.runbook.loader import load_dir
+from oc_console.runbook.runner import RunbookRun, bind_params
+from oc_console.runbook.schema import Runbook
 from oc_console.services.poller import Poller, utc_now
 
 
@@ -108,6 +112,7 @@ class Console:
         self._clients_imported = False
         self.pool_history: deque[tuple[float, float]] = deque(maxlen=POOL_HISTORY_POINTS)
         self._engine: Engine | None = None
+        self._runbooks: dict[str, Runbook] | None = None
 
     @property
     def thresholds(self) -> PoolThresholds:
@@ -280,6 +285,18 @@ class Console:
         self, plan: Plan, *, confirmed: bool, progress: Progress | None = None
     ) -> Result:
         return await (await self.engine()).run(plan, confirmed=confirmed, progress=progress)
+
+    def runbooks(self) -> dict[str, Runbook]:
+        """The shipped runbooks by id, loaded once (a broken file raises RunbookError)."""
+        if self._runbooks is None:
+            self._runbooks = load_dir()
+        return self._runbooks
+
+    async def start_runbook(self, book: Runbook, params: dict[str, str]) -> RunbookRun:
+        """A runbook ready to walk; RunbookError names a missing or bad parameter."""
+        values = bind_params(book, params)
+        engine = await self.engine()
+        return RunbookRun(book, values, CheckContext(self, engine.env), engine)
 
     async def unfinished_actions(self) -> list[dict[str, Any]]:
         """Actions whose start record has no end: a console died in the middle of one."""

@@ -112,7 +112,7 @@ async def test_crashloop_previous_logs_and_events(fleet_sandbox: Sandbox) -> Non
         pods = table(app, "#pods")
         await until(pilot, lambda: any(r.cells[2] == "CrashLoopBackOff" for r in pods.rows))
         pods.cursor = next(i for i, r in enumerate(pods.rows) if r.cells[2] == "CrashLoopBackOff")
-        await pilot.press("p")
+        await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, LogScreen))
         log = table(app, "#log")
         await until(pilot, lambda: len(log.rows) > 0)

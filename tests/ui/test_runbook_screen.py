@@ -1,0 +1,155 @@
+"""The runbook screen and the action keys, driven by Pilot on the sandbox: `b` on the OOM
+finding walks adapter-oomkilled to a verified, audited restart; pool-exhaustion terminates the
+leaked sessions, restarts their owner and sees the count drop; read-only binds no action key;
+a console killed mid-action is announced at the next start."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from oc_console.config import load_config
+from oc_console.runbook.audit import AuditLog
+from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.services.console import Console
+from screens.app import ConsoleApp, make_app
+from screens.confirm import ConfirmScreen
+from screens.runbook import RunbookScreen
+from screens.widgets.row_table import RowTable
+from tests.kubectl import kubectl
+from tests.ui.pilot_helpers import until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    sb = Sandbox(parse_scenarios("oom,pool"), Path(tmp_path_factory.mktemp("rb-ui")),
+                 use_prometheus=False)  # fmt: skip
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+
+
+def app_on(sandbox: Sandbox, audit: Path, **extra: object) -> ConsoleApp:
+    config = load_config(flags={**sandbox.flags(), **extra}, environ={})
+    return make_app(Console(config, audit=AuditLog(audit)))
+
+
+def records(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+def _runbook_screen(app: ConsoleApp) -> RunbookScreen | None:
+    return next((s for s in app.screen_stack if isinstance(s, RunbookScreen)), None)
+
+
+async def walk(
+    app: ConsoleApp, pilot: Pilot[None], confirmations: int
+) -> tuple[RunbookScreen, list[str]]:
+    """Answer `y` to each confirmation; the questions asked, and the screen once finished."""
+    await until(pilot, lambda: _runbook_screen(app) is not None)
+    screen = _runbook_screen(app)
+    assert screen is not None
+    questions = []
+    for _ in range(confirmations):
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=60)
+        questions.append(str(app.screen.query_one("#question", Static).render()))
+        await pilot.press("y")
+    await until(pilot, lambda: screen.finished, timeout=120)
+    return screen, questions
+
+
+async def test_b_on_the_oom_finding_walks_to_a_verified_restart(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        findings = app.screen.query_one("#findings", RowTable)
+        await until(
+            pilot, lambda: any(r.key.startswith("adapter-oomkilled:") for r in findings.rows)
+        )
+        findings.cursor = next(
+            i for i, r in enumerate(findings.rows) if r.key.startswith("adapter-oomkilled:")
+        )
+        await pilot.press("b")
+        screen, confirm_seen = await walk(app, pilot, confirmations=1)
+    assert "rollout restart deployment/openclaw-adapter-amazon in namespace openclaw on " \
+           "context openclaw-sandbox?" in confirm_seen[0]  # fmt: skip
+    statuses = [(o.kind, o.status) for o in screen.outcomes]
+    assert statuses == [("check", "problem"), ("note", "shown"), ("action", "done"),
+                        ("wait", "ok")]  # fmt: skip
+    assert "OOMKilled" in screen.outcomes[0].summary
+    assert [(r["action"], r["phase"], r.get("outcome")) for r in records(audit)] == [
+        ("restart", "start", None), ("restart", "end", "ok")]  # fmt: skip
+    deploy = orjson.loads(kubectl(sandbox, "get", "deploy/openclaw-adapter-amazon", "-o", "json"))
+    assert (
+        "kubectl.kubernetes.io/restartedAt" in deploy["spec"]["template"]["metadata"]["annotations"]
+    )
+
+
+async def test_pool_exhaustion_terminates_restarts_and_sees_the_drop(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(
+            pilot, lambda: bool(app.snapshot and app.snapshot.database and app.snapshot.fleet)
+        )
+        pool = app.snapshot.database  # type: ignore[union-attr]
+        assert pool.idle_in_transaction_count >= 100
+        book = app.service.runbooks()["pool-exhaustion"]
+        # minutes=0: the scenario's sessions are only seconds old
+        await app.push_screen(RunbookScreen(book, {"application_name": "openclaw-adapter-amazon",
+                                                   "minutes": "0"}))  # fmt: skip
+        screen, _ = await walk(app, pilot, confirmations=2)
+    statuses = [(o.kind, o.status) for o in screen.outcomes]
+    assert statuses == [("check", "ok"), ("check", "problem"), ("note", "shown"),
+                        ("action", "done"), ("action", "done"), ("wait", "ok")], \
+        [o.summary for o in screen.outcomes]  # fmt: skip
+    assert "belong to deployment openclaw/openclaw-adapter-amazon" in screen.outcomes[0].summary
+    ended = [r for r in records(audit) if r["phase"] == "end"]
+    terminated = [r for r in ended if r["action"] == "terminate"]
+    assert len(terminated) >= 100 and all(r["outcome"] == "ok" for r in terminated)
+    assert [r["action"] for r in ended][-1] == "restart"
+
+
+async def test_read_only_binds_no_action_key(sandbox: Sandbox, tmp_path: Path) -> None:
+    app = app_on(sandbox, tmp_path / "audit.jsonl", read_only=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        await pilot.press("3")
+        await pilot.pause()
+        keys = {b.key for _, b, enabled, _ in app.screen.active_bindings.values() if enabled}
+        assert not keys & {"r", "u", "s"}
+        assert "read-only" in str(app.screen.query_one("#read-only").render())
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert not isinstance(app.screen, ConfirmScreen)
+    assert not (tmp_path / "audit.jsonl").exists()
+
+
+async def test_an_unfinished_action_is_announced_at_start(sandbox: Sandbox, tmp_path: Path) -> None:
+    audit = tmp_path / "audit.jsonl"
+    target = {"kind": "deployment", "name": "openclaw-adapter-amazon"}
+    AuditLog(audit).append({"id": "x1", "phase": "start", "at": "2026-01-01T03:00:00+00:00",
+                            "user": "alice", "action": "restart", "target": target})  # fmt: skip
+    app = app_on(sandbox, audit)
+    notes: list[str] = []
+    shown = app.notify
+    app.notify = lambda message, **kw: (notes.append(message), shown(message, **kw))[1]  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.unfinished))
+        await pilot.pause()
+        assert any("restart deployment/openclaw-adapter-amazon" in m and "never finished" in m
+                   for m in notes)  # fmt: skip
