@@ -8,12 +8,23 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from oc_console.domain.alerts import AlertMatch, Silence
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.runbook.actions.base import ActionStop
+from oc_console.runbook.actions.silence import (
+    AddSilence,
+    ExpireSilence,
+    parse_duration,
+    parse_matcher,
+    silence_for,
+)
 from oc_console.sanitize import clean
+from screens.actions import perform_built
 from screens.base import ConsoleScreen
+from screens.confirm import ValuePrompt
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -94,7 +105,37 @@ def alert_detail(m: AlertMatch | None) -> Text:
     return text
 
 
+async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
+    """`x`: matchers from the alert's labels (editable), 2 h, a comment that says why."""
+    app = screen.console_app
+    proposed = ", ".join(str(x) for x in silence_for(m.alert.labels))
+    matchers = await app.push_screen_wait(ValuePrompt("silence alerts matching:", proposed))
+    if not matchers:
+        return
+    duration = await app.push_screen_wait(ValuePrompt("for how long (2h, 90m, 1d):", "2h"))
+    if not duration:
+        return
+    comment = await app.push_screen_wait(ValuePrompt("why (required):", ""))
+    if not comment:
+        screen.notify("a silence needs a comment; nothing done", severity="warning")
+        return
+    try:
+        action = AddSilence(
+            tuple(parse_matcher(part.strip()) for part in matchers.split(",") if part.strip()),
+            duration=parse_duration(duration),
+            comment=comment,
+        )
+    except ActionStop as exc:
+        screen.notify(clean(str(exc)), severity="warning")
+        return
+    await perform_built(screen, action)
+
+
 class AlertsScreen(ConsoleScreen):
+    BINDINGS = [
+        Binding("x", "silence", "silence", id="alerts.silence"),
+        Binding("X", "expire_silence", "expire silence", id="alerts.expire"),
+    ]
     DEFAULT_CSS = """
     #alerts { height: 2fr; border: round $primary; }
     #alert-detail { height: auto; max-height: 5; padding: 0 1; }
@@ -136,6 +177,27 @@ class AlertsScreen(ConsoleScreen):
         ranked = sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))
         self.query_one("#silences", RowTable).set_rows([silence_row(s, now) for s in ranked])
         self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))
+
+    def action_silence(self) -> None:
+        m = self.selected()
+        if m is None:
+            self.notify("select an alert to silence first", severity="warning")
+            return
+        self.run_worker(silence_alert(self, m), group="action", exclusive=True,
+                        exit_on_error=False)  # fmt: skip
+
+    def action_expire_silence(self) -> None:
+        """The silence highlighted in the Silences table, else the one holding the alert."""
+        silences = self.query_one("#silences", RowTable)
+        row = silences.current if self.focused is silences else None
+        m = self.selected()
+        silence_id = row.key if row else (m.alert.silenced_by[0] if m and m.alert.silenced_by
+                                          else None)  # fmt: skip
+        if silence_id is None:
+            self.notify("select a silence (tab) or a silenced alert first", severity="warning")
+            return
+        self.run_worker(perform_built(self, ExpireSilence(silence_id)), group="action",
+                        exclusive=True, exit_on_error=False)  # fmt: skip
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
         if event.table.id == "alerts":
