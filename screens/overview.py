@@ -44,6 +44,8 @@ def finding_detail(finding: Finding | None) -> Text:
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
     text = Text()
+    if finding.pages:
+        text.append(f"pages: {', '.join(finding.pages)}\n", "bold reverse")
     text.append(f"{finding.summary}\n", SEVERITY_STYLE[finding.severity])
     for line in finding.evidence:
         text.append(f"  • {line}\n")
