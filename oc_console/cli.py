@@ -23,6 +23,7 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     (("--traces",), "traces.url", "Tempo or Jaeger URL"),
     (("--traces-kind",), "traces.kind", "tempo|jaeger"),
     (("--openclaw-api",), "openclaw.api", "OpenClaw API URL"),
+    (("--alertmanager",), "alertmanager.url", "Alertmanager URL (API v2)"),
 )
 
 
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="include pg_stat_activity query text (it may hold literals such as passwords)",
     )
     _runbook_commands(command("runbook", "list, show or run the guided runbooks"))
+    _silence_commands(command("silence", "list, add or expire Alertmanager silences"))
     audit = command("audit", "the audit log of actions, unfinished ones first")
     audit.add_argument("--since", help="only records this recent: 90s, 30m, 1h, 7d")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
@@ -127,6 +129,35 @@ def _runbook_commands(runbook: argparse.ArgumentParser) -> None:
             p.add_argument("--param", action="append", default=[], metavar="K=V")
             p.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
             p.add_argument("--yes", action="store_true", help="confirm every action")
+
+
+def _silence_commands(silence: argparse.ArgumentParser) -> None:
+    sub = silence.add_subparsers(dest="silence_command", metavar="list|add|expire", required=True)
+    for name, help_text in (("list", "the silences and how many alerts fire"),
+                            ("add", "silence the alerts that match"),
+                            ("expire", "expire a silence now")):  # fmt: skip
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        _global_options(p, suppress=True)
+        if name == "add":
+            p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE",
+                           help="a matcher (=, !=, =~, !~); repeat for more")  # fmt: skip
+            p.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
+            p.add_argument("--comment", help="why (required)")
+        if name == "expire":
+            p.add_argument("id", help="the silence id")
+        if name != "list":
+            p.add_argument("--yes", action="store_true", help="confirm without asking")
+
+
+def _run_silence(args: argparse.Namespace) -> int:
+    from oc_console.runbook import silences
+
+    config = _load(args)
+    if args.silence_command == "list":
+        return silences.silence_list(config)
+    if args.silence_command == "add":
+        return silences.silence_add(config, args.match, args.duration, args.comment, yes=args.yes)
+    return silences.silence_expire(config, args.id, yes=args.yes)
 
 
 def _run_runbook(args: argparse.Namespace) -> int:
@@ -304,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_runbook(args)
         if args.command == "audit":
             return _run_audit(args)
+        if args.command == "silence":
+            return _run_silence(args)
         return _run_tui(_load(args))
     except UserError as exc:
         print(f"oc-console: {exc}", file=sys.stderr)

@@ -106,6 +106,21 @@ class PrometheusConfig(_Section):
     metric_names: MetricNames = MetricNames()  # [prometheus.metric_names]
 
 
+class AlertmanagerConfig(_Section):
+    url: str | None = None
+    bearer_token_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+    ca_file: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    refresh_seconds: float = Field(default=10.0, ge=1)
+    # alertname -> the finding ids that explain it, over the built-in table
+    findings: dict[str, list[str]] = Field(default_factory=dict)
+    # an alert label name -> the console's name for it (namespace, deployment, pod, platform)
+    labels: dict[str, str] = Field(default_factory=dict)
+    _url = field_validator("url")(_http_url)
+
+
 class TracesConfig(_Section):
     url: str | None = None
     kind: Literal["tempo", "jaeger"] = "tempo"
@@ -159,6 +174,7 @@ class Config(_Section):
     traces: TracesConfig = TracesConfig()
     openclaw: OpenClawConfig = OpenClawConfig()
     orders: OrdersConfig = OrdersConfig()
+    alertmanager: AlertmanagerConfig = AlertmanagerConfig()
     ui: UiConfig = UiConfig()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
@@ -189,6 +205,10 @@ class Config(_Section):
     @property
     def prometheus_configured(self) -> bool:
         return bool(self.prometheus.url)
+
+    @property
+    def alertmanager_configured(self) -> bool:
+        return bool(self.alertmanager.url)
 
     @property
     def traces_configured(self) -> bool:
@@ -237,6 +257,7 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("OC_TRACES", "traces.url"),
     ("OC_TRACES_KIND", "traces.kind"),
     ("OC_OPENCLAW_API", "openclaw.api"),
+    ("OC_ALERTMANAGER", "alertmanager.url"),
     ("OC_READ_ONLY", "read_only"),
 )
 

@@ -109,6 +109,7 @@ def check_json(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> d
             for w in (snap.fleet.unseen if snap.fleet else ())
         ],
         "findings": [f.to_json() for f in snap.sorted_findings],
+        "alerts": [m.to_json() for m in snap.pages],
     }
     redacted: dict[str, Any] = _redacted(doc)
     return redacted

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oc_console.runbook.engine import Result
+from oc_console.runbook.actions.base import Action
+from oc_console.runbook.engine import Plan, Result
 from oc_console.sanitize import clean
 from screens.confirm import ConfirmScreen, ValuePrompt
 
 if TYPE_CHECKING:
     from screens.base import ConsoleScreen
 
-# the Textual action that acts; hidden and unbound in read-only mode
-DANGEROUS_ACTION = "act"
+# the Textual actions that write somewhere; hidden and unbound in read-only mode
+DANGEROUS_ACTIONS = frozenset({"act", "silence", "expire_silence"})
 
 
 async def perform(screen: ConsoleScreen, kind: str, params: dict[str, str]) -> Result | None:
@@ -29,7 +30,20 @@ async def perform(screen: ConsoleScreen, kind: str, params: dict[str, str]) -> R
             return None
         params = {**params, "replicas": replicas}
     screen.notify(f"{kind}: checking and previewing…", timeout=3)
-    prepared = await service.prepare_action(kind, params)
+    return await confirm_and_run(screen, kind, await service.prepare_action(kind, params))
+
+
+async def perform_built(screen: ConsoleScreen, action: Action) -> Result | None:
+    """The same for an action its screen built (a silence from an alert's labels)."""
+    screen.notify(f"{action.title}: checking and previewing…", timeout=3)
+    return await confirm_and_run(
+        screen, action.kind, await screen.console_app.service.prepare(action)
+    )
+
+
+async def confirm_and_run(screen: ConsoleScreen, kind: str, prepared: Plan | Result) -> Result:
+    app = screen.console_app
+    service = app.service
     if isinstance(prepared, Result):
         screen.notify(clean(prepared.message), title=f"{kind} {prepared.status}",
                       severity="warning", timeout=12)  # fmt: skip

@@ -15,8 +15,10 @@ from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from oc_console.services.console import Console
 from screens.adapters import AdaptersScreen
+from screens.alerts import AlertsScreen
 from screens.base import ConsoleScreen
 from screens.certificates import CertificatesScreen
+from screens.changes import ChangesScreen
 from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen, key_groups
@@ -37,6 +39,10 @@ SCREEN_NAMES = {
     "certs": "certificates",
     "cert": "certificates",
     "certificates": "certificates",
+    "alerts": "alerts",
+    "pages": "alerts",
+    "changes": "changes",
+    "change": "changes",
     "releases": "releases",
     "release": "releases",
     "helm": "releases",
@@ -54,6 +60,8 @@ class ConsoleApp(App[None]):
         "adapters": AdaptersScreen,
         "events": EventsScreen,
         "certificates": CertificatesScreen,
+        "alerts": AlertsScreen,
+        "changes": ChangesScreen,
         "releases": ReleasesScreen,
         "orders": OrdersScreen,
     }
@@ -73,6 +81,7 @@ class ConsoleApp(App[None]):
         Binding("6", "goto('orders')", "orders", show=False, id="app.orders"),
         Binding("7", "goto('releases')", "releases", id="app.releases"),
         Binding("o", "order_prompt", "order lookup", show=False, id="app.order"),
+        Binding("8", "goto('changes')", "changes", id="app.changes"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -211,6 +220,8 @@ class ConsoleApp(App[None]):
             ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
             ("Events", "events", "Warnings first, newest first"),
             ("Certificates", "certificates", "Soonest expiry first"),
+            ("Alerts", "alerts", "What Alertmanager pages for, and what explains it"),
+            ("Changes", "changes", "Rollouts, rescaling, renewals, Helm revisions on one axis"),
             ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
             ("Orders", "orders", "Orders that failed or are stuck, by platform and error"),
         ):

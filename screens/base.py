@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.actions import DANGEROUS_ACTION, perform
+from screens.actions import DANGEROUS_ACTIONS, perform
 from screens.widgets.key_footer import KeyFooter
 from screens.widgets.prompt import Prompt
 from screens.widgets.row_table import RowTable
@@ -72,7 +72,7 @@ class ConsoleScreen(Screen[None]):
     # --- actions on the selected row (screens say which in action_params) ---
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No dangerous key is bound in read-only mode (the engine refuses anyway)."""
-        return not (action == DANGEROUS_ACTION and self.console_app.service.config.read_only)
+        return not (action in DANGEROUS_ACTIONS and self.console_app.service.config.read_only)
 
     def action_params(self, kind: str) -> dict[str, str] | None:
         """The selected row's parameters for an action, or None when nothing fits."""

@@ -18,6 +18,7 @@ from screens.base import ConsoleScreen
 from screens.certificates import cert_rows
 from screens.format import SEVERITY_STYLE, SEVERITY_TAG
 from screens.widgets.database_panel import DatabasePanel, finding_style
+from screens.widgets.pages_strip import PagesStrip
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -56,6 +57,8 @@ def finding_detail(finding: Finding | None) -> Text:
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
     text = Text()
+    if finding.pages:
+        text.append(f"pages: {clean(', '.join(finding.pages))}\n", "bold reverse")
     text.append(f"{SEVERITY_TAG[finding.severity]} ", SEVERITY_STYLE[finding.severity])
     text.append(clean(finding.subject), "bold")
     text.append(f"\n{clean(finding.summary)}\n", SEVERITY_STYLE[finding.severity])
@@ -103,6 +106,7 @@ class OverviewScreen(ConsoleScreen):
     BINDINGS = [Binding("b", "runbook", "runbook", id="overview.runbook")]
 
     def compose_body(self) -> ComposeResult:
+        yield PagesStrip(id="pages")
         yield RowTable(
             FINDING_COLUMNS, empty="no findings", title="Findings (enter: open)", id="findings"
         )
@@ -129,6 +133,7 @@ class OverviewScreen(ConsoleScreen):
         self.query_one("#findings", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
+        self.query_one(PagesStrip).show(snap, short=self.size.height < SHORT_HEIGHT)
         self._findings = {f"{f.id}:{f.subject}": f for f in snap.findings}
         rows = finding_rows(snap.sorted_findings, snap.namespaces)
         self.query_one("#findings", RowTable).set_rows(rows)
@@ -180,6 +185,8 @@ class OverviewScreen(ConsoleScreen):
             return
         if finding.subject.startswith("order/"):
             self.console_app.open_order(finding.subject.removeprefix("order/"))
+        elif finding.id == "alert-unexplained":
+            self.app.switch_mode("alerts")
         elif finding.subject in DRILL:
             self.app.switch_mode(DRILL[finding.subject])
         elif finding.id.startswith("cert-"):

@@ -3,15 +3,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Prometheus for the metrics integration tests and tmux for the end-to-end run of the real
-# binary (Debian's packages; root on CI machines).
-if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null || ! command -v tmux >/dev/null; then
+# Prometheus and Alertmanager for the metrics and alerts integration tests, and tmux for the
+# end-to-end run of the real binary (Debian's packages; root on CI machines).
+if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
+    || ! command -v prometheus-alertmanager >/dev/null || ! command -v tmux >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            prometheus tmux >/dev/null
+            prometheus prometheus-alertmanager tmux >/dev/null
     else
-        echo "note: prometheus, promtool or tmux missing and not root: those tests will skip" >&2
+        echo "note: prometheus, alertmanager or tmux missing and not root: those tests skip" >&2
     fi
 fi
 

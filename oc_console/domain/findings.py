@@ -28,6 +28,7 @@ class Finding:
     summary: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
     runbook: str | None = None
+    pages: tuple[str, ...] = ()  # the firing alerts this finding explains (their alertnames)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,6 +38,7 @@ class Finding:
             "summary": self.summary,
             "evidence": list(self.evidence),
             "runbook": self.runbook,
+            "pages": list(self.pages),
         }
 
 

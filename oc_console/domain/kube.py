@@ -104,6 +104,7 @@ class HpaStatus:
     max_replicas: int
     current_replicas: int | None
     desired_replicas: int | None
+    last_scale: datetime | None = None  # status.lastScaleTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class Revision:
     images: tuple[str, ...]
     created: datetime | None
     change_cause: str | None
+    spec: WorkloadSpec | None = None  # its pod template, to say what a rollout changed
 
 
 @dataclass(frozen=True, slots=True)

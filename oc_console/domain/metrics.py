@@ -47,6 +47,8 @@ class AdapterMetrics:
     queue_oldest_age_seconds: float | None = None
     sync_failures: tuple[tuple[str, float], ...] = ()  # (reason, failures in the last hour)
     last_sample_age_seconds: float | None = None  # None: no sample in the last hour
+    # (unix seconds, 5xx share) over the last hour, one point a minute
+    error_ratio_history: tuple[tuple[float, float], ...] = ()
 
     @property
     def sync_failures_total(self) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
+from oc_console.domain.changes import Change
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, Severity, by_severity, worst
 from oc_console.domain.health import SourceHealth
@@ -26,6 +28,14 @@ class ConsoleSnapshot:
     metrics: MetricsSnapshot | None = None
     recent_orders: RecentFailures | None = None
     recent_orders_error: str | None = None
+    alerts: AlertsSnapshot | None = None
+    pages: tuple[AlertMatch, ...] = ()  # every alert Alertmanager holds, worst first
+    changes: tuple[Change, ...] = ()  # newest first
+    pool_history: tuple[tuple[float, float], ...] = ()  # (unix seconds, saturation 0..1)
+
+    @property
+    def firing(self) -> tuple[AlertMatch, ...]:
+        return tuple(m for m in self.pages if m.alert.firing)
 
     def source(self, name: str) -> SourceHealth | None:
         return next((s for s in self.sources if s.name == name), None)

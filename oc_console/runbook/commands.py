@@ -30,7 +30,7 @@ _SINCE = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def _out() -> RichConsole:
+def out_console() -> RichConsole:
     return RichConsole(no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
 
 
@@ -51,7 +51,7 @@ def runbook_list() -> int:
     table = Table("id", "title", "applies to", box=None)
     for book in _books().values():
         table.add_row(book.id, book.title, ", ".join(book.applies_to))
-    _out().print(table)
+    out_console().print(table)
     return 0
 
 
@@ -68,7 +68,7 @@ def _step_name(step: Any) -> str:
 
 def runbook_show(ident: str) -> int:
     book = _book(_books(), ident)
-    out = _out()
+    out = out_console()
     out.print(Text(f"{book.id}: {book.title}", style="bold"))
     out.print(Text(f"applies to: {', '.join(book.applies_to) or '-'}   file: {book.source}"))
     for name, p in book.params.items():
@@ -117,7 +117,7 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
                yes: bool) -> int:  # fmt: skip
     from oc_console.services.console import Console
 
-    out = _out()
+    out = out_console()
     console = Console(config)
     try:
         engine = await console.engine()
@@ -174,7 +174,7 @@ def audit_command(since: str | None, as_json: bool, log: AuditLog | None = None)
                "unreadable_lines": reading.unreadable}  # fmt: skip
         sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
         return 0
-    out = _out()
+    out = out_console()
     for r in unfinished:
         line = (f"UNFINISHED: {r.get('action')} {_target(r)} started {r.get('at')} by "
                 f"{r.get('user')} and never ended (the console stopped mid-action); "

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from oc_console.errors import UserError
+from oc_console.sandbox.alerts import AlertsSandbox
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
@@ -64,6 +65,8 @@ class Sandbox:
         self.metrics = MetricsSandbox(
             self.workdir / "metrics", self._pods, scenarios, use_prometheus=use_prometheus
         )
+        self.alerts = AlertsSandbox(self.workdir / "alerts")
+        self._use_prometheus = use_prometheus
         # started after the database, whose adapter role it writes as
         self.openclaw: OpenClawApi | None = None
         self.traces: TraceSandbox | None = None
@@ -86,9 +89,10 @@ class Sandbox:
     def start(self) -> Sandbox:
         (self.workdir / "kube").mkdir(parents=True, exist_ok=True)
         try:
-            for part in (self.database, self.kube, self.metrics):
+            for part in (self.database, self.kube):
                 part.start()
                 self._started.append(part)
+            self._start_metrics_and_alerts()
             self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
             self._started.append(self.openclaw.start())
             # the failed order's trace runs on the pod, and at the time, its logs show
@@ -101,6 +105,21 @@ class Sandbox:
             raise
         return self
 
+    def _start_metrics_and_alerts(self) -> None:
+        """A real Alertmanager starts before a real Prometheus, which sends it what the rules
+        fire; when either cannot run, the Alertmanager stand-in answers from the same model."""
+        self._started.append(self.alerts)
+        if self._use_prometheus:
+            address = self.alerts.start_real()
+            if address is not None:
+                self.metrics.alerting = (address, self.alerts.rules_path)
+        self.metrics.start()
+        self._started.append(self.metrics)  # stopped first: Prometheus before its Alertmanager
+        if self.metrics.stand_in or not self.alerts.url:
+            assert self.metrics.model is not None
+            reason = self.alerts.stand_in_reason or "no real Prometheus to evaluate the rules"
+            self.alerts.start_stand_in(self.metrics.model, reason)
+
     def flags(self) -> dict[str, object]:
         """Config overrides (dotted keys) that point the console at this sandbox."""
         return {
@@ -110,6 +129,7 @@ class Sandbox:
             "prometheus.url": self.metrics.url,
             "traces.url": self.traces.url if self.traces else None,
             "traces.kind": "tempo",
+            "alertmanager.url": self.alerts.url,
             **self._openclaw_flags(),
         }
 
@@ -139,6 +159,7 @@ class Sandbox:
             "OC_PROMETHEUS": self.metrics.url,
             "OC_TRACES": self.traces.url if self.traces else "",
             "OC_TRACES_KIND": "tempo",
+            "OC_ALERTMANAGER": self.alerts.url or "",
             **self._openclaw_env(),
         }
 

@@ -10,15 +10,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
+from oc_console.analysis.alerts import (
+    DEFAULT_ALERT_FINDINGS,
+    annotate,
+    match_alerts,
+    unexplained_findings,
+)
+from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
 from oc_console.analysis.database import PoolThresholds, pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
 from oc_console.config import Config
+from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
+from oc_console.domain.changes import Change
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, LogLine
@@ -27,7 +37,7 @@ from oc_console.domain.orders import OrderTimeline, RecentFailures, validate_ord
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.exposure import database_insecure, prometheus_insecure
-from oc_console.runbook.actions.base import ActionStop, Progress
+from oc_console.runbook.actions.base import Action, ActionStop, Progress
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.checks import CheckContext
@@ -89,6 +99,18 @@ def _deadlines(config: Config) -> tuple[float, float, float]:
     )
 
 
+def _alertmanager(config: Config) -> Any:
+    if not config.alertmanager_configured:
+        return None
+    from oc_console.sources.alertmanager import AlertmanagerSource
+
+    return AlertmanagerSource(config.alertmanager)
+
+
+POOL_POINT_SECONDS = 30
+POOL_HISTORY_POINTS = 6 * 3600 // POOL_POINT_SECONDS
+
+
 class Console:
     def __init__(
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
@@ -132,15 +154,23 @@ class Console:
         self.recent_orders: Poller[RecentFailures] = Poller(
             orders, "orders", every=config.orders.refresh_seconds, deadline=pg_deadline
         )
+        self.alertmanager: Poller[AlertsSnapshot] = Poller(
+            _alertmanager(config),
+            "alertmanager",
+            every=config.alertmanager.refresh_seconds,
+            deadline=config.alertmanager.timeout_seconds + DEADLINE_MARGIN_SECONDS,
+        )
         self.pollers: tuple[Poller[Any], ...] = (
             self.postgres,
             self.kube,
             self.prometheus,
             self.traces,
+            self.alertmanager,
         )
         self._clients_imported = False
         self._listeners: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self.pool_history: deque[tuple[float, float]] = deque(maxlen=POOL_HISTORY_POINTS)
         self._engine: Engine | None = None
         self._runbooks: dict[str, Runbook] | None = None
 
@@ -171,7 +201,7 @@ class Console:
         if self.postgres.configured:  # needs no slow import: reads at once
             self._spawn(self.postgres.run(interval, self._notify))
         await self._import_clients()
-        others = (self.kube, self.prometheus, self.traces, self.recent_orders)
+        others = (self.kube, self.prometheus, self.traces, self.recent_orders, self.alertmanager)
         for poller in (p for p in others if p.configured):
             self._spawn(poller.run(interval, self._notify))
 
@@ -287,6 +317,20 @@ class Console:
         generation: int = await source.wait_for_change(after, timeout)
         return generation
 
+    def _record_pool(self) -> None:
+        """Pool saturation over time, for the Changes screen: one point per POOL_POINT_SECONDS
+        (the latest read in each), the last six hours."""
+        db, at = self.postgres.value, self.postgres.fetched_at
+        if db is None or at is None:
+            return
+        t = at.timestamp()
+        point = (t, db.saturation_pct / 100)
+        history = self.pool_history
+        if history and history[-1][0] // POOL_POINT_SECONDS == t // POOL_POINT_SECONDS:
+            history[-1] = point
+        else:
+            history.append(point)
+
     def snapshot(self) -> ConsoleSnapshot:
         now = utc_now()
         fleet, metrics, database = self.kube.value, self.prometheus.value, self.postgres.value
@@ -295,9 +339,13 @@ class Console:
         findings: list[Finding] = []
         if database is not None:
             findings += pool_findings(database, self.thresholds)
+            self._record_pool()
+        changes: list[Change] = []
         if fleet is not None:
             findings += kube_findings(fleet, now, self.config.kubernetes.thresholds)
             findings += release_findings(fleet, now)
+            changes = fleet_changes(fleet)
+            findings += changed_before_it_broke(fleet, changes)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(
@@ -311,6 +359,18 @@ class Console:
             if metrics.warnings and not metrics.stand_in:
                 notes.append(f"{len(metrics.warnings)} warnings")
             self.prometheus.detail = ", ".join(notes) or None
+        alerts = self.alertmanager.value
+        pages: tuple[AlertMatch, ...] = ()
+        if alerts is not None:
+            cfg = self.config.alertmanager
+            pages = match_alerts(
+                alerts.alerts,
+                findings,
+                alert_findings={**DEFAULT_ALERT_FINDINGS, **cfg.findings},
+                label_renames=cfg.labels,
+            )
+            findings = annotate(findings, pages) + unexplained_findings(pages, now)
+            self.alertmanager.detail = "stand-in" if alerts.stand_in else None
         context = self.context_label or (fleet.context if fleet else None) or "-"
         return ConsoleSnapshot(
             generated_at=now,
@@ -324,6 +384,10 @@ class Console:
             metrics=metrics,
             recent_orders=self.recent_orders.value,
             recent_orders_error=self.recent_orders.error,
+            alerts=alerts,
+            pages=pages,
+            changes=tuple(changes),
+            pool_history=tuple(self.pool_history),
         )
 
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
@@ -404,6 +468,13 @@ class Console:
         """Checked and previewed, waiting for a confirmation (or a Result saying why not)."""
         try:
             action = make_action(kind, params, self.config.kubernetes.namespaces[0])
+        except ActionStop as exc:
+            return Result("failed", str(exc), "error")
+        return await self.prepare(action)
+
+    async def prepare(self, action: Action) -> Plan | Result:
+        """An action built by its caller (a silence from an alert's labels), prepared alike."""
+        try:
             engine = await self.engine()
         except (ActionStop, SourceError) as exc:
             return Result("failed", str(exc), "error")

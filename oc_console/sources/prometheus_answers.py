@@ -100,6 +100,13 @@ def _adapters(results: dict[str, list[Series]], names: MetricNames) -> tuple[Ada
         for series in results.get("last_seen", [])
         if series["metric"].get("platform") and (value := _instant(series)) is not None
     }
+    errors_history: dict[str, tuple[tuple[float, float], ...]] = {}
+    for series in results.get("errors_history", []):
+        platform = series["metric"].get("platform")
+        if platform:
+            errors_history[platform] = tuple(
+                (float(t), v) for t, raw in series["values"] if (v := _number(raw)) is not None
+            )
     platforms = sorted({*rates, *p95, *depth, *age, *failures, *last_age})
     adapters = []
     for p in platforms:
@@ -116,6 +123,7 @@ def _adapters(results: dict[str, list[Series]], names: MetricNames) -> tuple[Ada
                 queue_oldest_age_seconds=age.get(p),
                 sync_failures=tuple(sorted(failures[p], key=lambda f: (-f[1], f[0]))),
                 last_sample_age_seconds=last_age.get(p),
+                error_ratio_history=errors_history.get(p, ()),
             )
         )
     return tuple(adapters)

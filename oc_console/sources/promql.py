@@ -106,6 +106,7 @@ def catalog(
     queue = _selector(f"__name__=~{quote(f'{n.queue_depth}|{n.queue_oldest_age}')}", ns)
     seen = _selector(f"__name__=~{quote(f'{n.requests_total}|{n.queue_depth}')}", ns)
     by_pod = "namespace, pod, container"
+    server_errors = _selector(ns, 'status=~"5.."')
     return (
         Query(
             "requests",
@@ -146,6 +147,16 @@ def catalog(
             f"max by ({by_pod}, reason) (max_over_time(timestamp("
             f"{n.pod_last_terminated_reason}{pods})"
             f"[{TERMINATION_WINDOW}:{HISTORY_STEP_SECONDS}s]))",
+        ),
+        # The 5xx share over the last hour, for the Changes screen's time axis and for when an
+        # error rate began.
+        Query(
+            "errors_history",
+            f"sum by (platform) (rate(openclaw_adapter_requests_total{server_errors}"
+            f"[{RATE_WINDOW}])) / sum by (platform) "
+            f"(rate(openclaw_adapter_requests_total{adapter}[{RATE_WINDOW}]))",
+            range_seconds=HISTORY_SECONDS,
+            step_seconds=HISTORY_STEP_SECONDS,
         ),
         Query(
             "memory",

@@ -12,7 +12,13 @@ from screens.widgets.quiet_static import QuietStatic
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
 # Data read within this many seconds is current: its age is not worth a repaint every second.
 FRESH_SECONDS = 5.0
-_SHORT = {"postgres": "pg", "kubernetes": "k8s", "prometheus": "prom", "traces": "traces"}
+_SHORT = {
+    "postgres": "pg",
+    "kubernetes": "k8s",
+    "prometheus": "prom",
+    "traces": "traces",
+    "alertmanager": "am",
+}
 _MARK = {"ok": "●", "stale": "◐", "down": "✖", "connecting": "…", "not configured": "-"}
 
 

@@ -218,7 +218,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealPrometheus]:
 
 async def test_adapter_numbers_as_the_console_shows_them(fleet: RealPrometheus) -> None:
     snap = await fetch(fleet.url)
-    assert (snap.queries, snap.warnings, snap.stand_in) == (9, (), False)
+    assert (snap.queries, snap.warnings, snap.stand_in) == (10, (), False)
     platforms = [a.platform for a in snap.adapters]
     assert platforms == ["amazon", "coupang", "lazada", "shopee", "tiktok"]
     amazon = snap.adapter("amazon")
@@ -231,6 +231,9 @@ async def test_adapter_numbers_as_the_console_shows_them(fleet: RealPrometheus) 
     assert [r for r, _ in amazon.sync_failures] == ["platform_5xx", "validation_error"]
     assert [n for _, n in amazon.sync_failures] == pytest.approx([1800, 36])
     assert amazon.last_sample_age_seconds is not None and 0 <= amazon.last_sample_age_seconds < 60
+    # an hour of the 5xx share, a point a minute
+    assert 55 <= len(amazon.error_ratio_history) <= 61
+    assert [v for _, v in amazon.error_ratio_history[-5:]] == pytest.approx([0.1] * 5)
     shopee, lazada, coupang = (snap.adapter(p) for p in ("shopee", "lazada", "coupang"))
     assert shopee is not None and lazada is not None and coupang is not None
     assert shopee.throttled_ratio == pytest.approx(0.6)
@@ -387,7 +390,7 @@ async def test_slow_server_times_out_without_retrying(api: Callable[..., FakeApi
     with pytest.raises(SourceError, match=r"did not answer within 0\.5s$"):
         await fetch(server.url, timeout_seconds=0.5)
     assert time.monotonic() - started < 1.5
-    assert len(server.hits) == 9  # one try per query, all at once
+    assert len(server.hits) == 10  # one try per query, all at once
 
 
 async def test_bad_gateway_is_retried_once(api: Callable[..., FakeApi]) -> None:
@@ -395,7 +398,7 @@ async def test_bad_gateway_is_retried_once(api: Callable[..., FakeApi]) -> None:
     with pytest.raises(SourceError) as err:
         await fetch(server.url)
     assert str(err.value) == f"Prometheus at {server.url} failed (HTTP 503): upstream connect error"
-    assert len(server.hits) == 18
+    assert len(server.hits) == 20  # every query tried twice
 
 
 async def test_bad_query_names_the_query_and_the_reason(api: Callable[..., FakeApi]) -> None:

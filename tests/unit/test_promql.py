@@ -26,12 +26,12 @@ def test_regex_literal_makes_metacharacters_literal() -> None:
 
 def test_one_refresh_costs_the_same_queries_whatever_the_fleet() -> None:
     queries = catalog(("openclaw",))
-    assert len(queries) == 9
+    assert len(queries) == 10
     assert len({q.name for q in queries}) == len(queries)
     text = " ".join(q.promql for q in queries)
     for platform in ("amazon", "shopee", "tiktok"):
         assert platform not in text
-    assert [q.name for q in queries if q.range_seconds] == ["memory"]
+    assert [q.name for q in queries if q.range_seconds] == ["errors_history", "memory"]
 
 
 def test_namespaces_are_a_set() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -19,6 +20,8 @@ class Faults:
     pad_pod_lists: int = 0
     # Seconds added before every answer, like an overloaded API server.
     latency: float = 0.0
+    # Every request routed, by (verb, resource): tests count what a screen costs the server.
+    requests: Counter[tuple[str, str]] = field(default_factory=Counter)
     _drops: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -32,6 +35,7 @@ class Faults:
 
     def is_denied(self, verb: str, resource: str) -> bool:
         with self._lock:
+            self.requests[(verb, resource)] += 1
             return (verb, resource) in self.denied or ("*", resource) in self.denied
 
     def drop_watches(self) -> None:

@@ -134,7 +134,8 @@ def _workload(fleet: Fleet, w: Workload, scenarios: frozenset[str], extra: int, 
     if crashloop:
         d["spec"]["template"] = pod_template(w, CRASHLOOP_IMAGE)
         d["metadata"]["generation"] = 2
-        new_rs = objects.replica_set(d, 3, 1, now - 52 * 60)
+        # the rollout happened 2 minutes before the crash loop began
+        new_rs = objects.replica_set(d, 3, 1, now - 54 * 60)
         state = ContainerState(
             ready=False,
             waiting="CrashLoopBackOff",

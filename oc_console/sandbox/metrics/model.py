@@ -21,6 +21,12 @@ from dataclasses import dataclass
 from .latency import BUCKETS, Profile, quantile
 
 THROTTLED, BACKLOG, FAILING, LEAKING = "shopee", "lazada", "tiktok", "amazon"
+# Scenario `webhook`: tiktok's webhook secret is wrong. Scenario `order`: shopify's inventory
+# feed has not succeeded for two hours, which no console rule looks at (an alert it cannot
+# explain). Scenario `pool`: the sessions the sandbox database leaves idle in transaction.
+SIGNATURE_FAILING, FEED_STALE = "tiktok", "shopify"
+FEED_STALE_SECONDS = 2 * 3600
+POOL_IDLE_IN_TRANSACTION = 120
 HISTORY_SECONDS = 75 * 60  # covers the console's 1 h windows from the first refresh
 BACKLOG_SECONDS = 25 * 60  # how long lazada's queue has been growing when the sandbox starts
 RAMP_SECONDS = 20 * 60  # a leaking container's climb from half its limit to the plateau
@@ -56,6 +62,8 @@ class FleetModel:
         self._pods = pods
         self.order = bool({"order", "all"} & scenarios)
         self.oom = bool({"oom", "all"} & scenarios)
+        self.webhook = bool({"webhook", "all"} & scenarios)
+        self.pool = bool({"pool", "all"} & scenarios)
         self.started_at = started_at
         self.origin = started_at - HISTORY_SECONDS
         self._lock = threading.Lock()
@@ -96,6 +104,16 @@ class FleetModel:
             return 1200 + 1.5 * (t - since), t - since
         return round(3 + 2 * math.sin(t / 97)), 1.5 + math.sin(t / 53)
 
+    def signature_failure_rate(self, platform: str) -> float:
+        return 0.8 if self.webhook and platform == SIGNATURE_FAILING else 0.0
+
+    def feed_last_success(self, platform: str, t: float) -> float:
+        lag = FEED_STALE_SECONDS if self.order and platform == FEED_STALE else 60 + t % 300
+        return t - lag
+
+    def idle_in_transaction(self) -> int:
+        return POOL_IDLE_IN_TRANSACTION if self.pool else 2
+
     def latency(self, platform: str) -> Profile:
         with self._lock:
             if platform not in self._latency:
@@ -135,6 +153,9 @@ class FleetModel:
             out += self._adapter(platform, namespace, t)
         for pod in pods:
             out += self._pod(pod, t)
+        # as postgres_exporter reports the database's sessions
+        session = (("datname", "openclaw"), ("state", "idle in transaction"))
+        out.append(Sample("pg_stat_activity_count", session, float(self.idle_in_transaction())))
         return out
 
     def _adapter(self, platform: str, namespace: str, t: float) -> list[Sample]:
@@ -169,6 +190,18 @@ class FleetModel:
         out += [
             Sample("openclaw_order_sync_failures_total", (*base, ("reason", r)), self.counter(n, t))
             for r, n in sorted(self.failure_rates(platform).items())
+        ]
+        out += [
+            Sample(
+                "openclaw_webhook_signature_failures_total",
+                base,
+                self.counter(self.signature_failure_rate(platform), t),
+            ),
+            Sample(
+                "openclaw_inventory_feed_last_success_timestamp_seconds",
+                base,
+                self.feed_last_success(platform, t),
+            ),
         ]
         return out
 

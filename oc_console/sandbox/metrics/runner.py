@@ -32,6 +32,9 @@ class MetricsSandbox:
         *,
         use_prometheus: bool = True,
     ) -> None:
+        self.model: FleetModel | None = None
+        # (Alertmanager's address, the rules file) for a real Prometheus to evaluate and send
+        self.alerting: tuple[str, Path] | None = None
         self._dir = Path(workdir) / "prometheus"
         self._pods = pods
         self._scenarios = scenarios
@@ -51,7 +54,7 @@ class MetricsSandbox:
         return self._url
 
     def start(self) -> None:
-        model = FleetModel(self._pods, self._scenarios, time.time())
+        self.model = model = FleetModel(self._pods, self._scenarios, time.time())
         prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
         if not self._use_prometheus:
             reason = "a real Prometheus was not asked for"
@@ -85,8 +88,8 @@ class MetricsSandbox:
         history = write_history(model, self._dir / "history.om", model.started_at, target)
         backfill(promtool, history, tsdb)
         config = self._dir / "prometheus.yml"
-        config.write_text(_scrape_config(self._exporter.address), encoding="utf-8")
-        port = _free_port()
+        config.write_text(_scrape_config(self._exporter.address, self.alerting), encoding="utf-8")
+        port = free_port()
         self._log = (self._dir / "prometheus.log").open("wb")
         self._process = subprocess.Popen(
             [
@@ -97,6 +100,8 @@ class MetricsSandbox:
                 # Retention counts back from the newest block; 30 days keeps every backfilled one.
                 "--storage.tsdb.retention.time=30d",
                 "--log.level=warn",
+                # Send firing alerts every second, not every minute: a drill is watched live.
+                "--rules.alert.resend-delay=1s",
             ],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -136,22 +141,32 @@ class MetricsSandbox:
             self._exporter = None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
-def _scrape_config(target: str) -> str:
+def _scrape_config(target: str, alerting: tuple[str, Path] | None = None) -> str:
     # honor_labels keeps the exporter's namespace/pod/container labels, as for
     # kube-state-metrics; the timeout may not exceed the 1 s interval.
-    return f"""global:
+    text = f"""global:
   scrape_interval: 1s
   scrape_timeout: 1s
+  evaluation_interval: 1s
 scrape_configs:
   - job_name: {JOB}
     honor_labels: true
     static_configs:
       - targets: ["{target}"]
 """
+    if alerting is not None:
+        address, rules = alerting
+        text += f"""rule_files: ["{rules}"]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ["{address}"]
+"""
+    return text

@@ -139,10 +139,17 @@ def _instant(model: FleetModel, pods: list[SandboxPod], query: Query, t: float) 
 def _matrix(
     model: FleetModel, pods: list[SandboxPod], query: Query, span: tuple[float, float, float]
 ) -> list[dict[str, object]]:
-    if query.name != "memory":  # the catalog's only range query
-        raise KeyError(query.name)
     start, end, step = span
     times = [start + i * step for i in range(int((end - start) // step) + 1)]
+    if query.name == "errors_history":
+        out: list[dict[str, object]] = []
+        for p in sorted(model.platforms(pods)):
+            rates = model.status_rates(p)
+            share = sum(r for s, r in rates.items() if s.startswith("5")) / sum(rates.values())
+            out.append({"metric": {"platform": p}, "values": [[t, repr(share)] for t in times]})
+        return out
+    if query.name != "memory":
+        raise KeyError(query.name)
     return [
         {"metric": _ids(p), "values": [[t, repr(model.memory(p, t))] for t in times]} for p in pods
     ]

@@ -328,6 +328,7 @@ def parse_hpa(obj: Obj) -> tuple[str, str, HpaStatus] | None:
             max_replicas=_int(spec.get("maxReplicas")),
             current_replicas=current if isinstance(current, int) else None,
             desired_replicas=desired if isinstance(desired, int) else None,
+            last_scale=parse_time(status.get("lastScaleTime")),
         ),
     )
 

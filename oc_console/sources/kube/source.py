@@ -61,6 +61,14 @@ def _deployment(obj: dict[str, Any], matcher: parse.AdapterMatcher) -> AdapterHe
     return replace(adapter, owner=owner_refs(obj.get("metadata") or {}), spec=workload_spec(obj))
 
 
+def _replicaset(obj: dict[str, Any]) -> object | None:
+    row = parse.parse_replicaset(obj)
+    if row is None:
+        return None
+    namespace, owner, revision = row
+    return namespace, owner, replace(revision, spec=workload_spec(obj))
+
+
 def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
     matcher = parse.AdapterMatcher(cfg.adapter_label, cfg.adapter_pattern)
     core = "/api/v1/namespaces/{namespace}"
@@ -76,7 +84,7 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
         KindSpec(
             "replicasets",
             f"{apps}/replicasets",
-            parse.parse_replicaset,
+            _replicaset,
             required=False,
             label_selector=cfg.adapter_label,
         ),

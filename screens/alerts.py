@@ -1,0 +1,204 @@
+"""Alerts: everything Alertmanager holds, firing first (worst, then longest), then silenced and
+inhibited ones, each with the finding that explains it; and the silences, so `x` can silence
+the highlighted alert and `X` expire the silence that holds it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from oc_console.domain.alerts import AlertMatch, Silence
+from oc_console.domain.durations import human_duration
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.runbook.actions.base import ActionStop
+from oc_console.runbook.actions.silence import (
+    AddSilence,
+    ExpireSilence,
+    parse_duration,
+    parse_matcher,
+    silence_for,
+)
+from oc_console.sanitize import clean
+from screens.actions import perform_built
+from screens.base import ConsoleScreen
+from screens.confirm import ValuePrompt
+from screens.widgets.quiet_static import QuietStatic
+from screens.widgets.row_table import Column, Row, RowTable
+
+ALERT_COLUMNS = (
+    Column("SEV", 5),
+    Column("ALERT", 22),
+    Column("WHERE", 16),
+    Column("FOR", 7, right=True),
+    Column("STATE", 10),
+    Column("EXPLAINED BY", 20),
+)
+SILENCE_COLUMNS = (
+    Column("ENDS IN", 8, right=True),
+    Column("MATCHERS", 30),
+    Column("BY", 12),
+    Column("COMMENT", 20),
+)
+
+
+def _minutes(seconds: float) -> str:
+    return "<1m" if 0 <= seconds < 60 else human_duration(abs(seconds) // 60 * 60)
+
+
+def alert_row(m: AlertMatch, now: datetime) -> Row:
+    a = m.alert
+    state = "firing" if a.firing else ("silenced" if a.silenced_by else a.state)
+    explained = f"{m.finding.id} {m.finding.subject}" if m.finding else "unexplained"
+    style = ""
+    if a.firing:
+        style = "bold red" if a.rank[0] == 0 else "yellow"
+    elif not a.firing:
+        style = "dim"
+    return Row(
+        key=a.fingerprint,
+        cells=(
+            a.severity.upper()[:4],
+            a.alertname,
+            m.alert.where,
+            _minutes((now - a.starts_at).total_seconds()),
+            state,
+            explained,
+        ),
+        style=style,
+    )
+
+
+def silence_row(s: Silence, now: datetime) -> Row:
+    left = (s.ends_at - now).total_seconds()
+    return Row(
+        key=s.id,
+        cells=(
+            _minutes(left) if s.state != "expired" else "expired",
+            ", ".join(str(m) for m in s.matchers),
+            s.created_by,
+            s.comment,
+        ),
+        style="dim" if s.state == "expired" else "",
+    )
+
+
+def alert_detail(m: AlertMatch | None) -> Text:
+    if m is None:
+        return Text("No alert selected.")
+    a = m.alert
+    text = Text()
+    text.append(clean(a.alertname), "bold")
+    if a.summary:
+        text.append(f": {clean(a.summary)}")
+    text.append("\n" + clean(", ".join(f"{k}={v}" for k, v in a.labels)), "dim")
+    if m.finding is not None:
+        text.append("\nexplained by: ", "bold")
+        text.append(clean(m.finding.summary))
+        if m.finding.runbook:
+            text.append(f" (runbook {m.finding.runbook})", "dim")
+    else:
+        text.append("\nunexplained: ", "bold yellow")
+        text.append("no finding the console makes explains it; look where it cannot see.")
+    return text
+
+
+async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
+    """`x`: matchers from the alert's labels (editable), 2 h, a comment that says why."""
+    app = screen.console_app
+    proposed = ", ".join(str(x) for x in silence_for(m.alert.labels))
+    matchers = await app.push_screen_wait(ValuePrompt("silence alerts matching:", proposed))
+    if not matchers:
+        return
+    duration = await app.push_screen_wait(ValuePrompt("for how long (2h, 90m, 1d):", "2h"))
+    if not duration:
+        return
+    comment = await app.push_screen_wait(ValuePrompt("why (required):", ""))
+    if not comment:
+        screen.notify("a silence needs a comment; nothing done", severity="warning")
+        return
+    try:
+        action = AddSilence(
+            tuple(parse_matcher(part.strip()) for part in matchers.split(",") if part.strip()),
+            duration=parse_duration(duration),
+            comment=comment,
+        )
+    except ActionStop as exc:
+        screen.notify(clean(str(exc)), severity="warning")
+        return
+    await perform_built(screen, action)
+
+
+class AlertsScreen(ConsoleScreen):
+    BINDINGS = [
+        Binding("x", "silence", "silence", id="alerts.silence"),
+        Binding("X", "expire_silence", "expire silence", id="alerts.expire"),
+    ]
+    DEFAULT_CSS = """
+    #alerts { height: 2fr; border: round $primary; }
+    #alert-detail { height: auto; max-height: 5; padding: 0 1; }
+    #silences { height: 1fr; border: round $primary; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        yield RowTable(ALERT_COLUMNS, empty="Alertmanager holds no alerts", id="alerts")
+        yield QuietStatic(id="alert-detail")
+        yield RowTable(SILENCE_COLUMNS, empty="no silences", id="silences")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#alerts").border_title = "Alerts (firing first)"
+        self.query_one("#silences").border_title = "Silences"
+        self.query_one("#alerts", RowTable).focus()
+
+    def selected(self) -> AlertMatch | None:
+        snap = self.console_app.snapshot
+        row = self.query_one("#alerts", RowTable).current
+        if snap is None or row is None:
+            return None
+        return next((m for m in snap.pages if m.alert.fingerprint == row.key), None)
+
+    def show(self, snap: ConsoleSnapshot) -> None:
+        now = snap.generated_at
+        table = self.query_one("#alerts", RowTable)
+        health = snap.source("alertmanager")
+        if snap.alerts is None:
+            table.empty = (
+                "Alertmanager is not configured (--alertmanager URL)"
+                if health is None or not health.configured
+                else f"cannot read Alertmanager: {clean(health.error or health.status)}"
+            )
+        pages = sorted(snap.pages, key=lambda m: (not m.alert.firing, m.alert.rank))
+        table.set_rows([alert_row(m, now) for m in pages])
+        silences = snap.alerts.silences if snap.alerts else ()
+        order = {"active": 0, "pending": 1, "expired": 2}
+        ranked = sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))
+        self.query_one("#silences", RowTable).set_rows([silence_row(s, now) for s in ranked])
+        self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))
+
+    def action_silence(self) -> None:
+        m = self.selected()
+        if m is None:
+            self.notify("select an alert to silence first", severity="warning")
+            return
+        self.run_worker(silence_alert(self, m), group="action", exclusive=True,
+                        exit_on_error=False)  # fmt: skip
+
+    def action_expire_silence(self) -> None:
+        """The silence highlighted in the Silences table, else the one holding the alert."""
+        silences = self.query_one("#silences", RowTable)
+        row = silences.current if self.focused is silences else None
+        m = self.selected()
+        silence_id = row.key if row else (m.alert.silenced_by[0] if m and m.alert.silenced_by
+                                          else None)  # fmt: skip
+        if silence_id is None:
+            self.notify("select a silence (tab) or a silenced alert first", severity="warning")
+            return
+        self.run_worker(perform_built(self, ExpireSilence(silence_id)), group="action",
+                        exclusive=True, exit_on_error=False)  # fmt: skip
+
+    def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:
+        if event.table.id == "alerts":
+            self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))

@@ -1,0 +1,112 @@
+"""The Pages strip that leads the Overview: what Alertmanager is paging for, worst first, how
+long each has fired, and whether a finding explains it. An unexplained page is shown as loudly as
+a finding: the console cannot see what Alertmanager sees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from oc_console.domain.alerts import AlertMatch
+from oc_console.domain.durations import human_duration
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
+from screens.format import SEVERITY_STYLE
+from screens.widgets.quiet_static import QuietStatic
+
+MAX_LINES = 4
+SHORT_LINES = 2  # on a short terminal the strip never pushes the findings off the screen
+
+
+def _age(seconds: float) -> str:
+    # minutes are enough: a per-second age would repaint an idle console every second
+    return "<1m" if seconds < 60 else human_duration(seconds // 60 * 60)
+
+
+def grouped(firing: tuple[AlertMatch, ...]) -> list[tuple[AlertMatch, int]]:
+    """One line per alert name and explaining finding (three OOMKilled pods of one adapter are
+    one page), worst first; the first match of a group is its longest firing."""
+    groups: dict[tuple[str, str], list[AlertMatch]] = {}
+    for m in firing:
+        key = (
+            m.alert.alertname,
+            f"{m.finding.id}:{m.finding.subject}" if m.finding else m.alert.where,
+        )
+        groups.setdefault(key, []).append(m)
+    out = [(min(ms, key=lambda m: m.alert.starts_at), len(ms)) for ms in groups.values()]
+    return sorted(out, key=lambda g: g[0].alert.rank[0])
+
+
+def page_line(m: AlertMatch, count: int, now: datetime) -> Text:
+    a = m.alert
+    text = Text()
+    text.append(f"{a.severity.upper()[:4]:<4} ", "bold red" if a.rank[0] == 0 else "yellow")
+    text.append(clean(a.alertname), "bold")
+    if count > 1:
+        text.append(f" x{count}")
+    where = m.finding.subject.rpartition("/")[2] if m.finding and count > 1 else a.where
+    if where:
+        text.append(f" {clean(where)}")
+    text.append(f" {_age((now - a.starts_at).total_seconds())} ", "dim")
+    if m.finding is not None:
+        text.append("explained by: ", "dim")
+        text.append(clean(m.finding.summary), SEVERITY_STYLE[m.finding.severity])
+    else:
+        text.append("unexplained", "bold reverse yellow")
+    return text
+
+
+def _shown(groups: list[tuple[AlertMatch, int]], room: int) -> list[tuple[AlertMatch, int]]:
+    """The worst `room` groups, but an unexplained page is never the one left off."""
+    shown = groups[:room]
+    hidden = [g for g in groups[room:] if g[0].finding is None]
+    for g in hidden:
+        explained = [i for i, s in enumerate(shown) if s[0].finding is not None]
+        if not explained:
+            break
+        shown[explained[-1]] = g
+    return sorted(shown, key=lambda g: g[0].alert.rank[0])
+
+
+def pages_text(snap: ConsoleSnapshot, max_lines: int = MAX_LINES) -> Text | None:
+    """None when Alertmanager is not configured; the strip then takes no room."""
+    health = snap.source("alertmanager")
+    if health is None or not health.configured:
+        return None
+    firing = snap.firing
+    text = Text("Pages ", "bold")
+    if snap.alerts is None:
+        text.append(
+            f"alertmanager {health.status}: {clean(health.error or 'not read yet')}", "yellow"
+        )
+        return text
+    if not firing:
+        silenced = sum(1 for m in snap.pages if not m.alert.firing)
+        text.append("nothing firing", "green")
+        if silenced:
+            text.append(f" ({silenced} silenced or inhibited)", "dim")
+        return text
+    unexplained = sum(1 for m in firing if m.finding is None)
+    text.append(f"{len(firing)} firing", "bold red")
+    if unexplained:
+        text.append(f", {unexplained} unexplained", "bold yellow")
+    groups = grouped(firing)
+    if len(groups) > max_lines:
+        text.append(f"  ({len(groups) - max_lines} more on :alerts)", "dim")
+    for m, count in _shown(groups, max_lines):
+        text.append("\n")
+        text.append_text(page_line(m, count, snap.generated_at))
+    return text
+
+
+class PagesStrip(QuietStatic):
+    DEFAULT_CSS = """
+    PagesStrip { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def show(self, snap: ConsoleSnapshot, *, short: bool = False) -> None:
+        text = pages_text(snap, SHORT_LINES if short else MAX_LINES)
+        self.display = text is not None
+        if text is not None:
+            self.show_text(text)

@@ -1,0 +1,105 @@
+"""Changes from the watch cache, and the "changed before it broke" rule with its window edges."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from oc_console.analysis.changes import (
+    CHANGED_BEFORE_WINDOW,
+    breakage_start,
+    changed_before_it_broke,
+    fleet_changes,
+    short_image,
+    template_changes,
+)
+from oc_console.domain.changes import ROLLOUT
+from oc_console.domain.kube import FleetSnapshot
+from oc_console.domain.releases import ContainerSpec, WorkloadSpec
+from tests.unit.test_kube_analysis import fleet
+
+
+def crashing(snap: FleetSnapshot) -> str:
+    return next(
+        a.key for a in snap.adapters
+        if any(c.crashloop for p in snap.pods_of(a) for c in p.containers)
+    )  # fmt: skip
+
+
+def with_rollout_before_breakage(snap: FleetSnapshot, lead: timedelta) -> FleetSnapshot:
+    """The crash-looping adapter's newest revision created `lead` before its crash loop."""
+    key = crashing(snap)
+    adapter = next(a for a in snap.adapters if a.key == key)
+    began = breakage_start(snap, adapter)
+    assert began is not None
+    newest = max(adapter.revisions, key=lambda r: r.revision)
+    revisions = tuple(
+        replace(r, created=began[1] - lead) if r is newest else r for r in adapter.revisions
+    )
+    adapters = tuple(replace(a, revisions=revisions) if a.key == key else a for a in snap.adapters)
+    return replace(snap, adapters=adapters)
+
+
+@pytest.mark.parametrize(
+    ("lead", "named"),
+    [
+        (timedelta(minutes=2), True),
+        (timedelta(0), True),  # the same moment: still before, not after
+        (CHANGED_BEFORE_WINDOW, True),  # the window's edge is inside
+        (CHANGED_BEFORE_WINDOW + timedelta(seconds=1), False),
+        (-timedelta(seconds=1), False),  # a change after it broke did not break it
+    ],
+)
+def test_a_rollout_within_the_window_before_a_crash_loop_is_named(
+    lead: timedelta, named: bool
+) -> None:
+    snap = with_rollout_before_breakage(fleet(), lead)
+    found = changed_before_it_broke(snap, fleet_changes(snap))
+    assert bool(found) == named
+    if named:
+        (f,) = found
+        assert f.subject == crashing(snap) and f.runbook == "adapter-crashloop"
+        assert f.summary.startswith("Rollout to revision") and "before the crash loop" in f.summary
+
+
+def test_a_change_to_another_adapter_is_not_blamed() -> None:
+    snap = with_rollout_before_breakage(fleet(), timedelta(minutes=2))
+    key = crashing(snap)
+    moved = [replace(c, subject="openclaw/someone-else") if c.subject == key else c
+             for c in fleet_changes(snap)]  # fmt: skip
+    assert changed_before_it_broke(snap, moved) == []
+
+
+def test_changes_are_newest_first_and_since_cuts_them() -> None:
+    snap = fleet()
+    changes = fleet_changes(snap)
+    assert changes == sorted(changes, key=lambda c: c.at, reverse=True)
+    assert any(c.kind == ROLLOUT for c in changes)
+    cut = changes[len(changes) // 2].at
+    assert all(c.at >= cut for c in fleet_changes(snap, since=cut))
+
+
+def test_template_changes_name_image_resources_and_env() -> None:
+    old = WorkloadSpec(
+        "a",
+        "ns",
+        2,
+        (ContainerSpec("adapter", "r/a:1", (("limits.memory", 512 * 2**20),), ("A", "B")),),
+    )
+    new = WorkloadSpec(
+        "a", "ns", 2, (ContainerSpec("adapter", "r/a:2", (("limits.memory", 2**30),), ("A", "C")),)
+    )
+    assert template_changes(old, new) == (
+        "image of adapter: r/a:1 -> r/a:2",
+        "limits.memory of adapter: 512Mi -> 1Gi",
+        "env C of adapter: unset -> set",
+        "env B of adapter: set -> unset",
+    )
+    assert template_changes(None, new) == ()
+
+
+def test_short_image() -> None:
+    assert short_image("registry.openclaw.io/adapter-shopee:2.15.0") == "adapter-shopee:2.15.0"
+    assert short_image("r/x@sha256:" + "a" * 64) == "x@aaaaaaaaaaaa"
