@@ -20,6 +20,7 @@ from screens.events import EventsScreen
 from screens.help import HelpScreen
 from screens.orders import OrdersScreen
 from screens.overview import OverviewScreen
+from screens.releases import ReleasesScreen
 
 SCREEN_NAMES = {
     "overview": "overview",
@@ -35,6 +36,9 @@ SCREEN_NAMES = {
     "cert": "certificates",
     "certificates": "certificates",
     "orders": "orders",
+    "releases": "releases",
+    "release": "releases",
+    "helm": "releases",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -49,6 +53,7 @@ class ConsoleApp(App[None]):
         "events": EventsScreen,
         "certificates": CertificatesScreen,
         "orders": OrdersScreen,
+        "releases": ReleasesScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -64,6 +69,7 @@ class ConsoleApp(App[None]):
         # off the footer, whose 80 columns are taken; `?` and the palette list them
         Binding("6", "switch_mode('orders')", "orders", show=False, id="app.orders"),
         Binding("o", "order_prompt", "order lookup", show=False, id="app.order"),
+        Binding("7", "switch_mode('releases')", "releases", id="app.releases"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -179,6 +185,7 @@ class ConsoleApp(App[None]):
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
             ("Orders", "orders", "Orders that failed or are stuck, by platform and error"),
+            ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
+from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
@@ -155,6 +156,7 @@ class Console:
             findings += pool_findings(self.postgres.value, self.thresholds)
         if fleet is not None:
             findings += kube_findings(fleet, now)
+            findings += release_findings(fleet, now)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(metrics, expected_platforms=platforms)
