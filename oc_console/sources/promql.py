@@ -152,9 +152,9 @@ def catalog(
         # error rate began.
         Query(
             "errors_history",
-            f"sum by (platform) (rate(openclaw_adapter_requests_total{server_errors}"
+            f"sum by (platform) (rate({n.requests_total}{server_errors}"
             f"[{RATE_WINDOW}])) / sum by (platform) "
-            f"(rate(openclaw_adapter_requests_total{adapter}[{RATE_WINDOW}]))",
+            f"(rate({n.requests_total}{adapter}[{RATE_WINDOW}]))",
             range_seconds=HISTORY_SECONDS,
             step_seconds=HISTORY_STEP_SECONDS,
         ),

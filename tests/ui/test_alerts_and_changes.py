@@ -114,4 +114,4 @@ async def test_changes_at_80x24_cost_no_list_call(fleet_sandbox: Sandbox) -> Non
         assert "│" in rollout.cells[0]  # on the axis, within the last hour
         assert any(r.cells[2] == "5xx" and r.cells[3] == "tiktok" for r in table.rows)
         findings = {f.id: f for f in app.snapshot.findings}  # type: ignore[union-attr]
-        assert "2m00s before the crash loop began" in findings["changed-before-it-broke"].summary
+        assert "2m before the crash loop began" in findings["changed-before-it-broke"].summary

@@ -55,7 +55,7 @@ def test_an_unmapped_alert_is_unexplained_not_guessed_from_labels() -> None:
     assert matches[0].finding is None
     (warning,) = unexplained_findings(matches, NOW)
     assert warning.id == "alert-unexplained" and warning.severity == Severity.WARNING
-    assert "InventoryFeedStale" in warning.summary and "firing 10m00s" in warning.summary
+    assert "InventoryFeedStale" in warning.summary and "firing 10m)" in warning.summary
     assert warning.pages == ("InventoryFeedStale",)
 
 

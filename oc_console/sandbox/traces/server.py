@@ -260,9 +260,13 @@ class TraceSandbox:
         )
         self._thread.start()
         # spawn, not fork: this process runs threads (a forked child could inherit a held lock)
-        # niced: on a small machine the console starting beside it comes first
-        self._builder = multiprocessing.get_context("spawn").Pool(1, os.nice, (19,))
-        self._pending = self._builder.apply_async(big_case, (self._now,))
+        try:
+            # niced: on a small machine the console starting beside it comes first
+            self._builder = multiprocessing.get_context("spawn").Pool(1, os.nice, (19,))
+            self._pending = self._builder.apply_async(big_case, (self._now,))
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
