@@ -48,12 +48,15 @@ async def confirm_and_run(screen: ConsoleScreen, kind: str, prepared: Plan | Res
         screen.notify(clean(prepared.message), title=f"{kind} {prepared.status}",
                       severity="warning", timeout=12)  # fmt: skip
         return prepared
-    yes = await app.push_screen_wait(ConfirmScreen(prepared))
+    answer = await app.push_screen_wait(ConfirmScreen(prepared))
 
     def progress(line: str) -> None:
         screen.notify(clean(line), timeout=4)
 
-    result = await service.run_action(prepared, confirmed=yes, progress=progress)
+    typed = answer if isinstance(answer, str) else ""
+    result = await service.run_action(
+        prepared, confirmed=answer is not False, typed=typed, progress=progress
+    )
     screen.notify(clean(result.message), title=f"{kind} {result.status}",
                   severity="information" if result.ok else "error", timeout=15)  # fmt: skip
     app.refresh_data()

@@ -33,12 +33,16 @@ def confirmation_text(plan: Plan, count: int = 1) -> Text:
     return text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(ModalScreen[bool | str]):
+    """Answers False (no), True (yes), or, when the preview asks for a name (an auto-syncing
+    Argo CD app that would revert the action), the text typed: `y` alone is not enough."""
+
     # the preview scrolls within half the screen, so the question and keys fit at 80x24
     DEFAULT_CSS = "ConfirmScreen {" + _BOX + "} #preview { height: auto; max-height: 50vh; }"
     BINDINGS = [
         Binding("y", "answer(True)", "yes, do it", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "no", id="confirm.no"),
+        Binding("n", "answer(False)", "no", id="confirm.no"),
+        Binding("escape", "decline", "no", id="confirm.escape"),
     ]
 
     def __init__(self, plan: Plan, count: int = 1) -> None:

@@ -118,9 +118,9 @@ class RunbookScreen(ConsoleScreen):
             def progress(line: str, i: int = i, view: StepView = view) -> None:
                 view.update(Text(f"{i + 1}. {clean(run.title(i))}  …{clean(line)}", "bold"))
 
-            async def confirm(plan: Plan, count: int, view: StepView = view) -> bool:
+            async def confirm(plan: Plan, count: int, view: StepView = view) -> bool | str:
                 view.update(Text(f"preview: {clean(plan.preview.summary)}", "bold"))
-                return bool(await self.app.push_screen_wait(ConfirmScreen(plan, count)))
+                return await self.app.push_screen_wait(ConfirmScreen(plan, count))
 
             outcome = await run.run_step(i, confirm, progress)
             self.outcomes.append(outcome)

@@ -123,16 +123,11 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
         engine = await console.engine()
         run = RunbookRun(book, values, CheckContext(console, engine.env), engine)
 
-        async def confirm(plan: Plan, count: int) -> bool:
+        async def confirm(plan: Plan, count: int) -> bool | str:
             out.print(Text(plan.preview.summary))
             out.print(Text(clean(plan.preview.detail, newlines=True), style="dim"))
             more = f" (and {count - 1} more like it)" if count > 1 else ""
-            question = f"{plan.confirmation}{more}"
-            if yes:
-                out.print(Text(f"{question} yes (--yes)"))
-                return True
-            answer = await asyncio.to_thread(input, f"{question} [y/N] ")
-            return answer.strip().lower() in ("y", "yes")
+            return await ask(out, f"{plan.confirmation}{more}", plan.preview.confirm_with, yes=yes)
 
         def progress(line: str) -> None:
             out.print(Text("    " + clean(line)))
@@ -146,6 +141,21 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
         return 0
     finally:
         await console.close()
+
+
+async def ask(out: RichConsole, question: str, name: str | None, *, yes: bool) -> bool | str:
+    """The operator's answer on the terminal. `--yes` answers yes, but never types a name the
+    preview asks for: an action that an Argo CD app would revert needs a person."""
+    if name:
+        if yes or not sys.stdin.isatty():
+            out.print(Text(f"{question} not confirmed: type {name} on a terminal to confirm"))
+            return ""
+        return await asyncio.to_thread(input, f"{question} Type {name} to confirm: ")
+    if yes:
+        out.print(Text(f"{question} yes (--yes)"))
+        return True
+    answer = await asyncio.to_thread(input, f"{question} [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def parse_since(text: str | None) -> timedelta | None:

@@ -161,13 +161,20 @@ class Engine:
         note = await self._single(action, "dry-run", preview, preview=preview.detail)
         return Result("dry-run", f"dry run: {preview.summary}{note}", preview=preview)
 
-    async def run(self, plan: Plan, *, confirmed: bool, progress: Progress | None = None) -> Result:
+    async def run(
+        self, plan: Plan, *, confirmed: bool, typed: str = "", progress: Progress | None = None
+    ) -> Result:
+        """`typed` is what the operator typed to confirm, when the preview asks for a name."""
         action, preview = plan.action, plan.preview
         say = progress or (lambda _: None)
         if not confirmed:
             return await self._stopped(
                 action, Refused("declined", "declined at confirmation"), preview
             )
+        if preview.confirm_with and preview.confirm_with not in typed:
+            unnamed = Refused("declined", f"not confirmed by naming {preview.confirm_with}, "
+                              "which would revert it")  # fmt: skip
+            return await self._stopped(action, unnamed, preview)
         try:
             now = await action.current_version(self.env)
         except ActionStop as stop:
@@ -238,9 +245,9 @@ class Engine:
             return str(exc)
         return ""
 
-    async def act(self, action: Action, *, confirmed: bool, progress: Progress | None = None
-                  ) -> Result:  # fmt: skip
+    async def act(self, action: Action, *, confirmed: bool, typed: str = "",
+                  progress: Progress | None = None) -> Result:  # fmt: skip
         prepared = await self.prepare(action)
         if isinstance(prepared, Result):
             return prepared
-        return await self.run(prepared, confirmed=confirmed, progress=progress)
+        return await self.run(prepared, confirmed=confirmed, typed=typed, progress=progress)

@@ -19,7 +19,9 @@ from oc_console.runbook.schema import ActionStep, CheckStep, NoteStep, Runbook, 
 from oc_console.runbook.templating import ParamError, check_value, substitute
 
 # asked once per action step: the first plan, and how many targets the step acts on
-Confirm = Callable[[Plan, int], Awaitable[bool]]
+# The operator's answer: False (no), True (yes), or the text typed when the preview asks for
+# a name (an auto-syncing Argo CD app), which is a yes only if it names it.
+Confirm = Callable[[Plan, int], Awaitable[bool | str]]
 STOPPING = frozenset({"refused", "failed", "timeout"})
 
 
@@ -139,9 +141,13 @@ class RunbookRun:
         plans = [p for p in prepared if isinstance(p, Plan)]
         results = [p for p in prepared if isinstance(p, Result)]
         if plans:
-            yes = await confirm(plans[0], len(plans))
+            answer = await confirm(plans[0], len(plans))
+            typed = answer if isinstance(answer, str) else ""
             for plan in plans:
-                results.append(await self.engine.run(plan, confirmed=yes, progress=progress))
+                done = await self.engine.run(
+                    plan, confirmed=answer is not False, typed=typed, progress=progress
+                )
+                results.append(done)
         return _summarise(index, title, results, "done")
 
 

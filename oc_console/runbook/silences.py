@@ -21,7 +21,7 @@ from oc_console.runbook.actions.silence import (
     parse_duration,
     parse_matcher,
 )
-from oc_console.runbook.commands import out_console
+from oc_console.runbook.commands import ask, out_console
 from oc_console.runbook.engine import Result
 from oc_console.sanitize import clean
 
@@ -78,14 +78,8 @@ def _act(config: Config, action: Action, *, yes: bool) -> int:
             if isinstance(prepared, Result):
                 return prepared
             out.print(Text(clean(prepared.preview.detail, newlines=True), style="dim"))
-            question = prepared.confirmation
-            if yes:
-                out.print(Text(f"{question} yes (--yes)"))
-                confirmed = True
-            else:
-                answer = await asyncio.to_thread(input, f"{question} [y/N] ")
-                confirmed = answer.strip().lower() in ("y", "yes")
-            return await console.run_action(prepared, confirmed=confirmed)
+            answer = await ask(out, prepared.confirmation, None, yes=yes)
+            return await console.run_action(prepared, confirmed=answer is not False)
         finally:
             await console.close()
 

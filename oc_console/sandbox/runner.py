@@ -96,8 +96,8 @@ class Sandbox:
             self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
             self._started.append(self.openclaw.start())
             # the failed order's trace runs on the pod, and at the time, its logs show
-            ctx = self.kube._ctx
-            self.traces = TraceSandbox(ctx.order_pod or "openclaw-adapter-amazon-0", ctx.order_at)
+            pod, at = self.kube.failed_order
+            self.traces = TraceSandbox(pod or "openclaw-adapter-amazon-0", at)
             self.traces.start()
             self._started.append(self.traces)
         except BaseException:

@@ -461,6 +461,10 @@ class Console:
         """Built on first use: it connects to the cluster and asks who we are."""
         if self._engine is None:
             env = await open_env(self.config, self.context_label)
+            env.fleet = lambda: self.kube.value  # who owns a Deployment, for the undo preview
+            if self.kube.configured and self.kube.value is None:
+                await self._import_clients()
+                await self.kube.tick(force=True)
             self._engine = Engine(env, self.audit, read_only=self.config.read_only)
         return self._engine
 
@@ -481,9 +485,10 @@ class Console:
         return await engine.prepare(action)
 
     async def run_action(
-        self, plan: Plan, *, confirmed: bool, progress: Progress | None = None
+        self, plan: Plan, *, confirmed: bool, typed: str = "", progress: Progress | None = None
     ) -> Result:
-        return await (await self.engine()).run(plan, confirmed=confirmed, progress=progress)
+        engine = await self.engine()
+        return await engine.run(plan, confirmed=confirmed, typed=typed, progress=progress)
 
     def runbooks(self) -> dict[str, Runbook]:
         """The shipped runbooks by id, loaded once (a broken file raises RunbookError)."""

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import yaml
 
 from oc_console.config import Config
+from oc_console.domain.kube import FleetSnapshot
 from oc_console.runbook.identity import Operator
 from oc_console.runbook.kubeapi import KubeApi, KubeCallError
 
@@ -74,6 +75,9 @@ class Preview:
     detail: str  # the server dry-run diff, the exact SQL, or the HTTP request (token redacted)
     version: str  # what execute must still find (resourceVersion, the session's identity)
     facts: dict[str, str] = field(default_factory=dict)  # recorded in the audit target
+    # a name the operator must type to confirm (an auto-syncing Argo CD app that would revert
+    # the action): a plain "yes" is not enough
+    confirm_with: str | None = None
 
 
 @dataclass
@@ -84,6 +88,8 @@ class ActionEnv:
     operator: Operator
     context: str
     kube: KubeApi | None = None
+    # the watch cache's latest view (Helm history, Argo CD apps), for who owns a Deployment
+    fleet: Callable[[], FleetSnapshot | None] = lambda: None
     rollout_timeout: float = 60.0
     poll_interval: float = 0.25
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from oc_console.analysis.ownership import rollback_ownership
+from oc_console.domain.releases import RollbackOwnership
 from oc_console.runbook.actions import rollout
 from oc_console.runbook.actions.base import (
     Action,
@@ -130,17 +132,34 @@ class Undo(Action):
         )  # fmt: skip
         return obj
 
+    def _ownership(self, env: ActionEnv, to_revision: int) -> RollbackOwnership | None:
+        fleet = env.fleet()
+        key = f"{self.target.namespace}/{self.target.name}"
+        adapter = next((a for a in fleet.adapters if a.key == key), None) if fleet else None
+        if fleet is None or adapter is None:
+            return None
+        return rollback_ownership(fleet, adapter, to_revision)
+
     async def preview(self, env: ActionEnv) -> Preview:
         d, rs = await self._plan(env)
         self._ops = undo_patch(d, rs)
         merged = await self._send(env, self._ops, dry=True)
         name = f"{self.target.namespace}/{self.target.name}"
+        facts = {"to_revision": str(_revision(rs))}
+        owner = self._ownership(env, _revision(rs))
+        notes = ["owner: not known (the console has not read this Deployment's owners)"]
+        if owner is not None:
+            facts.update({k: str(v) for k, v in owner.audit_fields().items() if v is not None})
+            notes = [f"owner: {owner.summary}", *(f"WARNING: {w}" for w in owner.warnings)]
+            if owner.helm_command:
+                notes.append(f"to make Helm agree afterwards: {owner.helm_command}")
         return Preview(
             summary=f"roll deployment {name} back from revision {_revision(d)} "
             f"to revision {_revision(rs)} (ReplicaSet {rs['metadata']['name']})",
-            detail=yaml_diff(without_noise(d), without_noise(merged), name),
+            detail="\n".join([*notes, yaml_diff(without_noise(d), without_noise(merged), name)]),
             version=str(d["metadata"]["resourceVersion"]),
-            facts={"to_revision": str(_revision(rs))},
+            facts=facts,
+            confirm_with=owner.confirm_with if owner else None,
         )
 
     async def execute(self, env: ActionEnv, preview: Preview) -> str:

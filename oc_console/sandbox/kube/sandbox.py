@@ -69,6 +69,11 @@ class KubeSandbox:
     def token(self) -> str:
         return self._ctx.token
 
+    @property
+    def failed_order(self) -> tuple[str, float]:
+        """The pod that handled the `order` scenario's failed order, and when (unix seconds)."""
+        return self._ctx.order_pod, self._ctx.order_at
+
     def start(self) -> KubeSandbox:
         if self._started:
             return self
