@@ -50,6 +50,24 @@ def target_revision(adapter: AdapterHealth, to_revision: int | None) -> Revision
     return older[0] if older else None  # revisions are newest first
 
 
+def last_good_revision(fleet: FleetSnapshot, adapter: AdapterHealth) -> Revision | None:
+    """The newest older ReplicaSet revision that runs what Helm's last good release rendered:
+    where a crash-looping release should go back to, rather than blindly to the previous one
+    (which may be another failed attempt)."""
+    good = last_good(adapter_history(fleet, adapter))
+    rendered = good.workload(adapter.namespace, adapter.name) if good else None
+    if rendered is None:
+        return None
+    return next(
+        (
+            r
+            for r in adapter.revisions  # newest first
+            if r.revision != adapter.revision and r.images == rendered.images
+        ),
+        None,
+    )
+
+
 def helm_revision_of(
     rs: Revision, adapter: AdapterHealth, history: tuple[HelmRevision, ...]
 ) -> HelmRevision | None:

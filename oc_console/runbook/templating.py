@@ -23,7 +23,7 @@ SHAPES: dict[str, tuple[str, str]] = {
     "pid": (r"[1-9][0-9]{0,9}", "a backend pid"),
     "application_name": (r"[A-Za-z0-9][A-Za-z0-9._@:/-]{0,62}", "an application_name"),
     "replicas": (r"[0-9]{1,3}", "a number of replicas"),
-    "to_revision": (r"[0-9]{1,9}", "a revision number"),
+    "to_revision": (r"[0-9]{1,9}|last-good", "a revision number or last-good"),
     "minutes": (r"[0-9]{1,4}", "a number of minutes"),
 }
 DEFAULT_SHAPE = (r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", "letters, digits, '.', '_', ':' or '-'")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from oc_console.analysis.ownership import rollback_ownership
+from oc_console.analysis.ownership import last_good_revision, rollback_ownership
 from oc_console.domain.releases import RollbackOwnership
 from oc_console.runbook.actions import rollout
 from oc_console.runbook.actions.base import (
@@ -26,6 +26,7 @@ from oc_console.runbook.actions.base import (
 from oc_console.runbook.kubeapi import JSON_PATCH
 
 REVISION = "deployment.kubernetes.io/revision"
+LAST_GOOD = "last-good"  # to_revision: what the last good Helm release rendered
 HASH_LABEL = "pod-template-hash"
 # kubectl's annotationsToSkip: never copied from a ReplicaSet back onto the Deployment
 SKIPPED = frozenset(
@@ -109,13 +110,25 @@ class Undo(Action):
             query={"labelSelector": selector}, verb="list", resource="replicasets.apps",
             namespace=self.target.namespace,
         )  # fmt: skip
-        rs = choose(d, list(listed.get("items") or ()), int(self.params.get("to_revision") or 0))
+        rs = choose(d, list(listed.get("items") or ()), self._to_revision(env))
         if _without_hash(rs["spec"]["template"]) == _without_hash(d["spec"]["template"]):
             raise Refused(
                 "precondition",
                 f"skipped rollback: the current template already matches revision {_revision(rs)}",
             )
         return d, rs
+
+    def _to_revision(self, env: ActionEnv) -> int:
+        """`--to-revision N`; `last-good`: the revision Helm's last good release rendered
+        (kubectl's previous revision when the release history does not say)."""
+        wanted = str(self.params.get("to_revision") or "")
+        if wanted != LAST_GOOD:
+            return int(wanted or 0)
+        fleet = env.fleet()
+        key = f"{self.target.namespace}/{self.target.name}"
+        adapter = next((a for a in fleet.adapters if a.key == key), None) if fleet else None
+        good = last_good_revision(fleet, adapter) if fleet and adapter else None
+        return good.revision if good else 0
 
     async def check(self, env: ActionEnv) -> None:
         await self._plan(env)
