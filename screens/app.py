@@ -189,7 +189,6 @@ class ConsoleApp(App[None]):
         if isinstance(screen, ConsoleScreen):
             prompt = screen.query_one(Prompt)
             prompt.open("command", "order ", return_focus=screen.focused)
-            prompt.cursor_position = len(prompt.value)
 
     def open_order(self, text: str) -> None:
         """The timeline of an order, or one line saying why the ID is refused."""

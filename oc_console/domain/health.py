@@ -19,14 +19,9 @@ class SourceHealth:
     # Why this source's credentials or data cross the network unprotected (plain http://
     # with credentials, a remote PostgreSQL without a verified certificate), else None.
     insecure: str | None = None
-    # Set by the user, but no source in this version reads it yet (traces, the OpenClaw API):
-    # neither "not configured" (it is) nor down (nothing tried).
-    unsupported: bool = False
 
     @property
     def status(self) -> str:
-        if self.unsupported:
-            return "not supported yet"
         if not self.configured:
             return "not configured"
         if self.ok:

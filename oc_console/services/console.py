@@ -369,7 +369,8 @@ class Console:
                 alert_findings={**DEFAULT_ALERT_FINDINGS, **cfg.findings},
                 label_renames=cfg.labels,
             )
-            findings = annotate(findings, pages) + unexplained_findings(pages, now)
+            # what the console cannot see leads the warnings: it may be the real cause
+            findings = unexplained_findings(pages, now) + annotate(findings, pages)
             self.alertmanager.detail = "stand-in" if alerts.stand_in else None
         context = self.context_label or (fleet.context if fleet else None) or "-"
         return ConsoleSnapshot(

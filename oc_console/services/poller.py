@@ -50,7 +50,6 @@ class Poller(Generic[T]):
         every: float = 0.0,
         deadline: float | None = None,
         insecure: str | None = None,
-        unsupported: bool = False,
         clock: Callable[[], datetime] = utc_now,
         monotonic: Callable[[], float] | None = None,
     ) -> None:
@@ -60,7 +59,6 @@ class Poller(Generic[T]):
         self.every = every  # seconds between reads at most; 0: every tick
         self.deadline = deadline  # seconds one whole fetch may take; None: the source's own
         self.insecure = insecure  # why its credentials or data travel unprotected, if they do
-        self.unsupported = unsupported and source is None  # set, but nothing reads it yet
         self._last_read = float("-inf")
         self.value: T | None = None
         self.fetched_at: datetime | None = None
@@ -157,7 +155,6 @@ class Poller(Generic[T]):
             insecure=(getattr(self.source, "insecure", None) or self.insecure)
             if self.configured
             else None,
-            unsupported=self.unsupported,
         )
 
     async def close(self) -> None:

@@ -59,6 +59,7 @@ def test_check_json_against_the_sandbox(sandbox_env: tuple[dict[str, str], objec
     doc = json.loads(done.stdout)
     assert {k: v["ok"] for k, v in doc["sources"].items()} == {
         "postgres": True, "kubernetes": True, "prometheus": True, "traces": False,
+        "alertmanager": False,
     }  # fmt: skip
     assert doc["sources"]["traces"]["status"] == "not configured"
     ids = {f["id"] for f in doc["findings"]}
@@ -94,18 +95,15 @@ def test_check_waits_for_the_log_sample_and_hides_query_text(
     assert any("SELECT" in s["query"] for s in shown["database"]["idle_in_transaction"])
 
 
-def test_traces_and_openclaw_api_are_not_supported_yet(
+def test_a_configured_trace_backend_that_is_down_says_so(
     sandbox_env: tuple[dict[str, str], object],
 ) -> None:
     env, _ = sandbox_env
-    extra = ("--traces", "http://127.0.0.1:1", "--openclaw-api", "http://127.0.0.1:2")
-    done = run("check", "--json", *extra, env=env)
-    sources = json.loads(done.stdout)["sources"]
-    assert sources["traces"]["status"] == "not supported yet"
-    assert sources["openclaw-api"]["status"] == "not supported yet"
-    assert done.returncode == 2  # the sandbox's critical findings; nothing unknown added
-    text = run("check", *extra, env={**env, "NO_COLOR": "1"}).stdout
-    assert "not supported yet" in text and "not configured" not in text.split("traces")[1][:40]
+    done = run("check", "--json", "--traces", "http://127.0.0.1:1", env=env)
+    traces = json.loads(done.stdout)["sources"]["traces"]
+    assert traces["configured"] and not traces["ok"] and traces["status"] == "down"
+    assert "127.0.0.1:1" in traces["error"] and "\n" not in traces["error"]
+    assert done.returncode == 2  # the sandbox's critical findings win over an unread source
 
 
 def test_markup_in_an_error_is_printed_as_text(tmp_path: Path) -> None:

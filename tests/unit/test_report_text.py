@@ -76,12 +76,6 @@ def test_insecure_is_shown() -> None:
     assert check_json(snap(health))["sources"]["prometheus"]["insecure"] == "credentials over http"
 
 
-def test_not_supported_yet_is_not_not_configured() -> None:
-    traces = SourceHealth("traces", False, False, None, None, unsupported=True)
-    assert traces.status == "not supported yet"
-    assert "not supported yet" in render(snap(traces))
-
-
 def test_summary_counts_adapters_that_are_not_healthy() -> None:
     fl = fleet()
     amazon = next(a for a in fl.adapters if a.platform == "amazon")
