@@ -257,3 +257,17 @@ async def test_no_color_starts_and_marks_the_selected_row(
         body = lines(findings_table(app))
         assert body[1].startswith("▶CRIT") and body[2].startswith(" WARN")
         app.save_screenshot(filename="no-color.svg", path=str(tmp_path))  # paints every line
+
+
+async def test_the_column_sorted_by_stays_on_an_80_column_screen() -> None:
+    app = app_with(CRASHLOOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        adapters = app.screen.query_one("#adapters", RowTable)
+        assert "429" not in adapters.render_line(0).text  # dropped at 80 columns...
+        await pilot.press("S", "S", "S", "S")  # ...until the table is sorted by it
+        await pilot.pause()
+        assert "sorted by 429s" in adapters.title_text
+        assert "429" in adapters.render_line(0).text
+        assert "PLATFORM" in adapters.render_line(0).text
