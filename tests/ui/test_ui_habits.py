@@ -135,7 +135,7 @@ async def test_why_panel_takes_up_to_half_the_screen_scrolls_and_keeps_whole_lin
         assert 5 < why.region.height <= 12
         assert why.max_scroll_y > 0  # longer than its room: it scrolls
         shown = str(app.screen.query_one("#finding-detail").render())
-        assert CRD_ERROR in shown.replace("\n", " ")  # the whole line, wrapped, not cut
+        assert CRD_ERROR in " ".join(shown.split())  # the whole line, wrapped, not cut
         assert "runbook: adapter-crashloop" in shown
     tall = app_with(CRASHLOOP)
     async with tall.run_test(size=(120, 40)) as pilot:
