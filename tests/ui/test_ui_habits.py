@@ -271,3 +271,34 @@ async def test_the_column_sorted_by_stays_on_an_80_column_screen() -> None:
         assert "sorted by 429s" in adapters.title_text
         assert "429" in adapters.render_line(0).text
         assert "PLATFORM" in adapters.render_line(0).text
+
+
+async def test_log_lines_wrap_on_w_and_the_selected_one_reads_whole() -> None:
+    from oc_console.domain.kube import LogLine
+    from screens.logs import LogScreen
+
+    long = "order sync failed after 3 attempts: " + "429 Too Many Requests; " * 8 + "parked"
+
+    class Logs(ShownConsole):
+        async def log_tail(
+            self, namespace: str, pod: str, container: str, *, previous: bool = False,
+            tail: int = 500,
+        ) -> tuple[LogLine, ...]:  # fmt: skip
+            return (LogLine("2026-11-21T03:11:00.000Z", "info", "started"),
+                    LogLine("2026-11-21T03:12:00.000Z", "error", long))  # fmt: skip
+
+    app = make_app(Logs(snapshot(CRASHLOOP)), poll_sources=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(LogScreen("openclaw", "pod-1", "adapter", previous=True))
+        table = app.screen.query_one("#log", RowTable)
+        while len(table.rows) < 2:
+            await pilot.pause(0.05)
+        await pilot.press("down")
+        await pilot.pause()
+        assert long in " ".join(str(app.screen.query_one("#log-line").render()).split())
+        assert "…" in table.render_line(2).text and table.virtual_size.height == 3
+        await pilot.press("w")
+        await pilot.pause()
+        assert table.virtual_size.height > 4  # the long line takes several lines
+        shown = "".join("".join(table.render_line(y).text.split()) for y in range(1, 12))
+        assert "".join(long.split()) in shown  # every piece, in order
