@@ -1,5 +1,5 @@
 """`?`: every key the current screen answers to, read from the bindings themselves, grouped
-(this screen, moving in a table, everywhere) and named as they are typed."""
+(everywhere, this screen, moving in a table) and named as they are typed."""
 
 from __future__ import annotations
 
@@ -50,10 +50,13 @@ def key_groups(screen: Screen[Any]) -> dict[str, Group]:
         seen.add(name)
         keys.setdefault(b.id, []).append(name)
         about[b.id] = (_group(b), b.description)
-    groups: dict[str, Group] = {HERE: [], TABLE: [], GLOBAL: []}
-    for binding_id, names in keys.items():
+    groups: dict[str, Group] = {GLOBAL: [], HERE: [], TABLE: []}
+    # everywhere-keys in the order they are worth learning; the rest as declared
+    first = {"app.help": 0, "screen.command": 1, "screen.filter": 2, "screen.clear": 3}
+    ordered = sorted(keys, key=lambda i: first.get(i, len(first)))
+    for binding_id in ordered:
         group, description = about[binding_id]
-        groups[group].append((" ".join(names), description))
+        groups[group].append((" ".join(keys[binding_id]), description))
     return groups
 
 

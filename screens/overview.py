@@ -3,6 +3,7 @@ pool and the certificates closest to expiry at a glance."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 from rich.text import Text
@@ -51,9 +52,24 @@ def finding_rows(findings: list[Finding], namespaces: tuple[str, ...] = ()) -> l
     ]
 
 
-def finding_detail(finding: Finding | None) -> Text:
+def _hanging(line: str, width: int) -> list[str]:
+    """An evidence line as a bullet whose wrapped lines start under its text, not under the
+    bullet: a quoted log tail stays readable as lines."""
+    indent = len(line) - len(line.lstrip(" "))
+    lead = f"  {' ' * indent}• "
+    body = clean(line.lstrip(" "))
+    if width <= len(lead) + 10:
+        return [lead + body]
+    parts = textwrap.wrap(
+        body, width - len(lead), break_long_words=True, break_on_hyphens=False
+    ) or [""]
+    return [lead + parts[0], *(" " * len(lead) + part for part in parts[1:])]
+
+
+def finding_detail(finding: Finding | None, width: int = 0) -> Text:
     """The selected finding in full: its sentence, every line of evidence (a crash loop's
-    previous log tail among them) wrapped rather than cut, and its runbook."""
+    previous log tail among them) wrapped rather than cut, and its runbook. `width` is the
+    panel's, for the evidence's hanging indent (0: let the panel wrap)."""
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
     text = Text()
@@ -63,9 +79,7 @@ def finding_detail(finding: Finding | None) -> Text:
     text.append(clean(finding.subject), "bold")
     text.append(f"\n{clean(finding.summary)}\n", SEVERITY_STYLE[finding.severity])
     for line in finding.evidence:
-        # evidence quotes log lines: keep their indent, show their control characters
-        indent = len(line) - len(line.lstrip(" "))
-        text.append(f"  {' ' * indent}• {clean(line.lstrip(' '))}\n")
+        text.append("\n".join(_hanging(line, width)) + "\n")
     if finding.runbook:
         text.append(f"runbook: {clean(finding.runbook)}", "bold")
     return text
@@ -151,13 +165,17 @@ class OverviewScreen(ConsoleScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.height < SHORT_HEIGHT, "-short")
+        self.call_after_refresh(self._show_detail)  # the evidence wraps to the new width
 
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
         finding = self._findings.get(current.key) if current else None
         if finding is not None and finding.runbook is None:
             finding = replace(finding, runbook=self._linked_runbook(finding))
-        self.query_one("#finding-detail", QuietStatic).show_text(finding_detail(finding))
+        detail = self.query_one("#finding-detail", QuietStatic)
+        # the scrollbar's room is kept, so a long Why does not rewrap when it appears
+        width = self.query_one("#why").size.width - 2
+        detail.show_text(finding_detail(finding, width))
 
     def _linked_runbook(self, finding: Finding) -> str | None:
         """A rule without its own runbook id still leads to the runbook that applies to it."""

@@ -30,7 +30,7 @@ SEPARATOR = "  "
 
 def key_name(app_key_display: str) -> str:
     """`?`, `:`, `/`, `esc`, `^p`: what the user types."""
-    return {"escape": "esc", "␛": "esc"}.get(app_key_display, app_key_display)
+    return {"escape": "esc", "␛": "esc", "⏎": "enter"}.get(app_key_display, app_key_display)
 
 
 def entries(screen: Screen[object]) -> list[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from bench.terminal import Terminal
 from tests.ui.hostile_app import HOSTILE
@@ -45,10 +46,11 @@ def test_control_sequences_in_backend_text_never_reach_the_terminal() -> None:
             if key:
                 os.write(term.master, key)
             before = len(out)
+            deadline = time.monotonic() + 30
             while wait_for not in out[before:]:
-                chunk = term.read_for(0.2)
-                assert chunk or term.proc.poll() is None, out.decode(errors="replace")[-2000:]
-                out += chunk
+                assert time.monotonic() < deadline, f"{wait_for!r} never shown"
+                assert term.proc.poll() is None, out.decode(errors="replace")[-2000:]
+                out += term.read_for(0.2)
             out += term.read_for(0.5)
         os.write(term.master, b"\x1bq")
         out += term.read_for(1.0)

@@ -118,3 +118,14 @@ async def test_log_title_keeps_the_container_in_brackets() -> None:
         table = app.screen.query_one("#log", RowTable)
         assert "pod-1 [adapter]" in table.title_text
         assert "pod-1 [adapter]" in app.export_screenshot().replace("&#160;", " ")
+
+
+def test_every_adapter_sort_keeps_its_column_on_an_80_column_screen() -> None:
+    from screens.adapter_rows import ADAPTER_COLUMNS, SORTS
+
+    inner = 80 - 2 - 2  # borders and the scrollbar
+    default = shown_columns(ADAPTER_COLUMNS, inner)
+    assert len(default) < len(ADAPTER_COLUMNS)  # something must go at 80 columns
+    assert [ADAPTER_COLUMNS[i].title for i in default][:3] == ["PLATFORM", "READY", "STATUS"]
+    for name, column in SORTS:
+        assert column in shown_columns(ADAPTER_COLUMNS, inner, keep=(column,)), name

@@ -135,7 +135,7 @@ async def test_why_panel_takes_up_to_half_the_screen_scrolls_and_keeps_whole_lin
         assert 5 < why.region.height <= 12
         assert why.max_scroll_y > 0  # longer than its room: it scrolls
         shown = str(app.screen.query_one("#finding-detail").render())
-        assert CRD_ERROR in shown.replace("\n", " ")  # the whole line, wrapped, not cut
+        assert CRD_ERROR in " ".join(shown.split())  # the whole line, wrapped, not cut
         assert "runbook: adapter-crashloop" in shown
     tall = app_with(CRASHLOOP)
     async with tall.run_test(size=(120, 40)) as pilot:
@@ -257,3 +257,48 @@ async def test_no_color_starts_and_marks_the_selected_row(
         body = lines(findings_table(app))
         assert body[1].startswith("▶CRIT") and body[2].startswith(" WARN")
         app.save_screenshot(filename="no-color.svg", path=str(tmp_path))  # paints every line
+
+
+async def test_the_column_sorted_by_stays_on_an_80_column_screen() -> None:
+    app = app_with(CRASHLOOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        adapters = app.screen.query_one("#adapters", RowTable)
+        assert "429" not in adapters.render_line(0).text  # dropped at 80 columns...
+        await pilot.press("S", "S", "S", "S")  # ...until the table is sorted by it
+        await pilot.pause()
+        assert "sorted by 429s" in adapters.title_text
+        assert "429" in adapters.render_line(0).text
+        assert "PLATFORM" in adapters.render_line(0).text
+
+
+async def test_log_lines_wrap_on_w_and_the_selected_one_reads_whole() -> None:
+    from oc_console.domain.kube import LogLine
+    from screens.logs import LogScreen
+
+    long = "order sync failed after 3 attempts: " + "429 Too Many Requests; " * 8 + "parked"
+
+    class Logs(ShownConsole):
+        async def log_tail(
+            self, namespace: str, pod: str, container: str, *, previous: bool = False,
+            tail: int = 500,
+        ) -> tuple[LogLine, ...]:  # fmt: skip
+            return (LogLine("2026-11-21T03:11:00.000Z", "info", "started"),
+                    LogLine("2026-11-21T03:12:00.000Z", "error", long))  # fmt: skip
+
+    app = make_app(Logs(snapshot(CRASHLOOP)), poll_sources=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(LogScreen("openclaw", "pod-1", "adapter", previous=True))
+        table = app.screen.query_one("#log", RowTable)
+        while len(table.rows) < 2:
+            await pilot.pause(0.05)
+        await pilot.press("down")
+        await pilot.pause()
+        assert long in " ".join(str(app.screen.query_one("#log-line").render()).split())
+        assert "…" in table.render_line(2).text and table.virtual_size.height == 3
+        await pilot.press("w")
+        await pilot.pause()
+        assert table.virtual_size.height > 4  # the long line takes several lines
+        shown = "".join("".join(table.render_line(y).text.split()) for y in range(1, 12))
+        assert "".join(long.split()) in shown  # every piece, in order
