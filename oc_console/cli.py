@@ -53,7 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, suppress=True)
         return p
 
-    scenario_help = "oom,crashloop,pool,cert,order,webhook | all | none (default all)"
+    scenario_help = (
+        "oom,crashloop,pool,cert,order,webhook,hostile | all | none "
+        "(default all: every incident; hostile only when named)"
+    )
     demo = command("demo", "the console on the built-in sandbox")
     demo.add_argument("--scenario", default="all", help=scenario_help)
     sandbox = command("sandbox", "run the sandbox in the foreground until Ctrl+C")

@@ -20,6 +20,7 @@ from screens.database import DatabaseScreen
 from screens.events import EventsScreen
 from screens.help import HelpScreen
 from screens.overview import OverviewScreen
+from screens.releases import ReleasesScreen
 
 SCREEN_NAMES = {
     "overview": "overview",
@@ -34,6 +35,9 @@ SCREEN_NAMES = {
     "certs": "certificates",
     "cert": "certificates",
     "certificates": "certificates",
+    "releases": "releases",
+    "release": "releases",
+    "helm": "releases",
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
@@ -47,6 +51,7 @@ class ConsoleApp(App[None]):
         "adapters": AdaptersScreen,
         "events": EventsScreen,
         "certificates": CertificatesScreen,
+        "releases": ReleasesScreen,
     }
     DEFAULT_MODE = "overview"
     BINDINGS = [
@@ -59,6 +64,7 @@ class ConsoleApp(App[None]):
         Binding("3", "switch_mode('adapters')", "adapters", id="app.adapters"),
         Binding("4", "switch_mode('events')", "events", id="app.events"),
         Binding("5", "switch_mode('certificates')", "certs", id="app.certificates"),
+        Binding("7", "switch_mode('releases')", "releases", id="app.releases"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
     ]
 
@@ -163,6 +169,7 @@ class ConsoleApp(App[None]):
             ("Adapters", "adapters", "One row per platform: replicas, restarts, signals"),
             ("Events", "events", "OOM and warning events first"),
             ("Certificates", "certificates", "Soonest expiry first"),
+            ("Releases", "releases", "Helm revisions, drift, digest pinning, Argo CD"),
         ):
             yield SystemCommand(title, help_text, partial(self.switch_mode, mode))
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)

@@ -158,6 +158,8 @@ class OverviewScreen(ConsoleScreen):
             self.app.switch_mode(DRILL[finding.subject])
         elif finding.id.startswith("cert-"):
             self.app.switch_mode("certificates")
+        elif finding.id.startswith(("release", "argocd-", "crd-")):
+            self.app.switch_mode("releases")
         elif self.console_app.snapshot and self.console_app.snapshot.fleet:
             keys = {a.key for a in self.console_app.snapshot.fleet.adapters}
             if finding.subject in keys:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from oc_console.domain.releases import ApiGroup, ArgoApp, HelmRevision, OwnerRefs, WorkloadSpec
+
 # cert-manager policy of an OpenClaw deployment: renew at least 14 days before expiry.
 RENEW_BEFORE_POLICY = timedelta(hours=336)
 
@@ -136,6 +138,8 @@ class AdapterHealth:
     created: datetime | None
     hpa: HpaStatus | None = None
     revisions: tuple[Revision, ...] = ()  # newest first
+    owner: OwnerRefs | None = None  # Helm / Argo CD annotations and labels
+    spec: WorkloadSpec | None = None  # the template's containers, for drift against Helm
 
     @property
     def key(self) -> str:
@@ -275,6 +279,10 @@ class FleetSnapshot:
     watches: tuple[WatchStatus, ...] = ()
     generation: int = 0  # bumps on every change the watches saw
     taken_at: datetime | None = None
+    helm: tuple[HelmRevision, ...] = ()  # every release revision in the namespaces
+    argo_apps: tuple[ArgoApp, ...] = ()
+    api_groups: tuple[ApiGroup, ...] | None = None  # None: discovery not read (yet)
+    api_groups_error: str | None = None
     # Built on first use; not an init field, so dataclasses.replace() starts a fresh one.
     _by_platform: dict[str, tuple[PodRow, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -1,4 +1,5 @@
-"""The sandbox's database: a real PostgreSQL with the OpenClaw schema and the `pool` scenario."""
+"""The sandbox's database: a real PostgreSQL with the OpenClaw schema and the sessions of the
+`pool` and `hostile` scenarios."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ POOL_IDLE_SESSIONS = 120
 
 
 class SandboxDatabase:
-    def __init__(self, workdir: Path, *, pool_scenario: bool, max_connections: int = 150) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        pool_scenario: bool,
+        hostile: bool = False,
+        max_connections: int = 150,
+    ) -> None:
         self.pg = EmbeddedPostgres(workdir, max_connections=max_connections)
         self.pool_scenario = pool_scenario
+        self.hostile = hostile
         self._load: subprocess.Popen[str] | None = None
 
     @property
@@ -32,13 +41,27 @@ class SandboxDatabase:
         self.pg.start()
         self.pg.psql(db.ROLES)
         self.pg.psql(db.SCHEMA, database=db.DATABASE)
-        if self.pool_scenario:
-            self.start_pool_load()
+        if self.pool_scenario or self.hostile:
+            self.start_pool_load(
+                POOL_IDLE_SESSIONS if self.pool_scenario else 0,
+                chain=self.pool_scenario,
+                hostile=self.hostile,
+            )
         return self
 
-    def start_pool_load(self, idle: int = POOL_IDLE_SESSIONS) -> None:
+    def start_pool_load(
+        self, idle: int = POOL_IDLE_SESSIONS, *, chain: bool = True, hostile: bool = False
+    ) -> None:
+        flags = [*([] if chain else ["--no-chain"]), *(["--hostile"] if hostile else [])]
         self._load = subprocess.Popen(
-            [sys.executable, "-m", "oc_console.sandbox.pool_load", self.adapter_dsn, str(idle)],
+            [
+                sys.executable,
+                "-m",
+                "oc_console.sandbox.pool_load",
+                self.adapter_dsn,
+                str(idle),
+                *flags,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -49,7 +72,7 @@ class SandboxDatabase:
         if line != "ready":
             err = self._load.stderr.read() if self._load.stderr else ""
             self.stop_pool_load()
-            raise UserError(f"sandbox pool scenario failed to start: {err.strip()[-300:]}")
+            raise UserError(f"sandbox sessions failed to start: {err.strip()[-300:]}")
 
     def stop_pool_load(self) -> None:
         if self._load is not None:

@@ -15,7 +15,10 @@ from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
 from oc_console.sandbox.openclaw_api import OpenClawApi
 
-SCENARIOS = ("oom", "crashloop", "pool", "cert", "order", "webhook")
+# `all` is every incident of the demo. `hostile` (backend text carrying terminal control
+# sequences) is asked for by name only, so the default demo stays clean.
+ALL = ("oom", "crashloop", "pool", "cert", "order", "webhook")
+SCENARIOS = (*ALL, "hostile")
 
 
 class _Part(Protocol):
@@ -23,10 +26,10 @@ class _Part(Protocol):
 
 
 def parse_scenarios(text: str) -> frozenset[str]:
-    """`all`, `none`, or a comma-separated list of SCENARIOS."""
+    """`all`, `none`, or a comma-separated list of SCENARIOS (`all` may be one of them)."""
     names = {n.strip() for n in text.split(",") if n.strip()}
-    if names == {"all"}:
-        return frozenset(SCENARIOS)
+    if "all" in names:
+        names = (names - {"all"}) | set(ALL)
     if names == {"none"}:
         return frozenset()
     unknown = sorted(names - set(SCENARIOS))
@@ -48,7 +51,9 @@ class Sandbox:
         self.scenarios = scenarios
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="oc-sandbox-"))
-        self.database = SandboxDatabase(self.workdir / "db", pool_scenario="pool" in scenarios)
+        self.database = SandboxDatabase(
+            self.workdir / "db", pool_scenario="pool" in scenarios, hostile="hostile" in scenarios
+        )
         # an empty set means "healthy" to the API stand-in, as `none` does to us
         self.kube = KubeSandbox(
             self.workdir / "kube",

@@ -12,6 +12,7 @@ import importlib
 from typing import Any, Protocol
 
 from oc_console.analysis.database import PoolThresholds, pool_findings
+from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import Config
@@ -157,6 +158,7 @@ class Console:
             findings += pool_findings(self.postgres.value, self.thresholds)
         if fleet is not None:
             findings += kube_findings(fleet, now)
+            findings += release_findings(fleet, now)
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(metrics, expected_platforms=platforms)

@@ -43,7 +43,7 @@ def test_typed_lists_validate_for_every_kind(api: client.ApiClient) -> None:
     assert all(p.metadata.owner_references[0].uid for p in pods)
     assert len(core.list_namespaced_event(NS).items) > 0
     assert len(core.list_namespaced_secret(NS).items) >= 3
-    assert len(core.list_namespace().items) == 4
+    assert len(core.list_namespace().items) == 5  # with argocd, where the Application lives
     deployments = apps.list_namespaced_deployment(NS).items
     assert len(deployments) == 9 and all(d.status.observed_generation for d in deployments)
     assert len(apps.list_namespaced_replica_set(NS).items) >= 18

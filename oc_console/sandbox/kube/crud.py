@@ -18,6 +18,27 @@ from .store import Obj, Store, Stored
 _STATUS_GUARDED = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "Certificate", "Pod"}
 
 
+def page(
+    store: Store, res: Resource, namespace: str, query: dict[str, str]
+) -> tuple[list[Stored], Obj]:
+    """The selected objects of one list request, one page of them, and the list's metadata."""
+    items, rv = store.query(res, namespace or None)
+    keep = matcher(query)
+    items = sorted((s for s in items if keep(s)), key=lambda s: (s.namespace, s.name))
+    meta: Obj = {"resourceVersion": str(rv)}
+    limit = int(query.get("limit") or 0)
+    start = _decode_continue(query.get("continue"))
+    if start:
+        items = items[start:]
+    if limit and len(items) > limit:
+        meta["continue"] = base64.urlsafe_b64encode(
+            json.dumps({"rv": rv, "start": start + limit}).encode()
+        ).decode()
+        meta["remainingItemCount"] = len(items) - limit
+        items = items[:limit]
+    return items, meta
+
+
 def list_body(
     store: Store,
     res: Resource,
@@ -25,21 +46,8 @@ def list_body(
     query: dict[str, str],
     padding: list[bytes] | None = None,
 ) -> bytes:
-    items, rv = store.query(res, namespace or None)
-    keep = matcher(query)
-    items = sorted((s for s in items if keep(s)), key=lambda s: (s.namespace, s.name))
-    meta: Obj = {"resourceVersion": str(rv)}
+    items, meta = page(store, res, namespace, query)
     raws = [s.raw for s in items]
-    limit = int(query.get("limit") or 0)
-    start = _decode_continue(query.get("continue"))
-    if start:
-        raws = raws[start:]
-    if limit and len(raws) > limit:
-        meta["continue"] = base64.urlsafe_b64encode(
-            json.dumps({"rv": rv, "start": start + limit}).encode()
-        ).decode()
-        meta["remainingItemCount"] = len(raws) - limit
-        raws = raws[:limit]
     raws.extend(padding or [])
     head = json.dumps({"kind": f"{res.kind}List", "apiVersion": res.api_version, "metadata": meta})
     return head[:-1].encode() + b',"items":[' + b",".join(raws) + b"]}"

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import certs, objects
+from . import certs, objects, releases
 from .extras import app_secrets, hpa, lease
-from .incidents import crashloop_events, oom_events
+from .incidents import crashloop_events, hostile_event, oom_events
 from .naming import NODES, node_ip, pod_ip, safe_suffix
 from .objects import REVISION, ContainerState
 from .resources import (
@@ -27,7 +27,7 @@ from .resources import (
     Resource,
 )
 from .rollout import RsCount, deployment_status
-from .scenarios import CRASHLOOP_IMAGE
+from .scenarios import CRASHLOOP_IMAGE, HOSTILE_PLATFORM
 from .scenarios import NAMESPACE as OPENCLAW
 from .templates import Workload, adapter, deployment, pinned, pod_template
 from .timefmt import parse_rfc3339, rfc3339
@@ -110,6 +110,7 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
         if secret is not None:
             fleet.add(SECRET, secret)
     fleet.add(CLUSTER_ISSUER, certs.cluster_issuer(now))
+    releases.add(fleet, WORKLOADS, scenarios, now)
     return fleet
 
 
@@ -152,6 +153,8 @@ def _workload(fleet: Fleet, w: Workload, scenarios: frozenset[str], extra: int, 
     if w.platform == "amazon" and "oom" in scenarios:
         for pod, (restarts, _) in zip(pods, OOM_PODS, strict=True):
             fleet.add(EVENT, *oom_events(pod, restarts, now))
+    if w.platform == HOSTILE_PLATFORM and "hostile" in scenarios:
+        fleet.add(EVENT, hostile_event(pods[0], now))
     if w.hpa:
         fleet.add(HPA, hpa(d, now))
 

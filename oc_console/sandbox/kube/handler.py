@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import crud, discovery, logs, reviews, watch
+from . import crud, discovery, logs, reviews, tables, watch
 from . import patch as patching
 from .context import Context
 from .errors import ApiError
@@ -147,6 +148,8 @@ class Handler(Responder):
     def _operate(self, route: Route, verb: str, query: dict[str, str]) -> None:
         ctx, res, ns = self.ctx, route.res, route.namespace
         dry_run = query.get("dryRun") == "All"
+        if verb in ("list", "get", "watch") and not route.sub and self._table(route, verb, query):
+            return
         if verb == "watch":
             watch.serve(self, ctx, res, ns, query)
         elif verb == "list":
@@ -174,6 +177,26 @@ class Handler(Responder):
             self.send_bytes(
                 200, encode(crud.write(ctx.store, res, current, body, route.sub, dry_run))
             )
+
+    def _table(self, route: Route, verb: str, query: dict[str, str]) -> bool:
+        """Answer kubectl's Table request (see tables.py); False when none was asked for."""
+        version = tables.requested_version(self.headers.get("Accept", ""))
+        if version is None:
+            return False
+        ctx, res, ns = self.ctx, route.res, route.namespace
+        include = tables.include_of(query)
+        if verb == "watch":
+            watch.serve(self, ctx, res, ns, query, tables.watch_rows(res, version, include))
+        elif verb == "get":
+            obj = ctx.store.require(res, ns, route.name).obj
+            self.send_bytes(200, tables.single(res, obj, version, include))
+        else:
+            items, meta = crud.page(ctx.store, res, ns, query)
+            objects = [s.obj for s in items]
+            if res is POD:
+                objects += [json.loads(raw) for raw in ctx.padding_pods()]
+            self.send_bytes(200, tables.table(res, objects, meta, version, include))
+        return True
 
     def _scale(self, route: Route, verb: str, dry_run: bool) -> None:
         store = self.ctx.store

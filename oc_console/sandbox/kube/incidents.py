@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..hostile import TEXT as HOSTILE_TEXT
 from .objects import event
 
 Obj = dict[str, Any]
@@ -113,3 +114,19 @@ def crashloop_events(deployment: Obj, rs: Obj, pod: Obj, now: float) -> list[Obj
         ),
         *_container_events(pod, 10, now - 70, created + 5),
     ]
+
+
+def hostile_event(pod: Obj, now: float) -> Obj:
+    """An exec probe's output goes into the Event word for word: whoever controls the
+    container's output controls this message."""
+    container = pod["spec"]["containers"][0]["name"]
+    return event(
+        pod,
+        "Unhealthy",
+        f"Readiness probe failed: {HOSTILE_TEXT}",
+        now - 45,
+        warning=True,
+        count=6,
+        first=now - 20 * 60,
+        field_path=f"spec.containers{{{container}}}",
+    )

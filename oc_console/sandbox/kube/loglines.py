@@ -7,6 +7,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from ..hostile import TEXT as HOSTILE_TEXT
 from .scenarios import (
     ORDER_EVENT_ID,
     ORDER_ID,
@@ -18,6 +19,7 @@ from .timefmt import rfc3339_micro
 
 STEP = 1.5  # seconds between two background lines of one container
 WINDOW = 30 * 60.0  # background lines older than this are not kept, like a rotated log
+HOSTILE_EVERY = 8  # scenario `hostile`: one background line in this many
 
 EVENT_PREFIX = {
     "amazon": "amz",
@@ -45,6 +47,7 @@ class LogSource:
     crashing: bool = False
     signature_mismatch: bool = False
     order_anchor: float | None = None  # this container handled the scenario's order
+    hostile: bool = False  # scenario `hostile`: some lines carry terminal control sequences
 
 
 def _json(ts: float, level: str, msg: str, platform: str, **fields: str) -> Line:
@@ -59,7 +62,9 @@ def _json(ts: float, level: str, msg: str, platform: str, **fields: str) -> Line
         "order_id": fields.get("order_id", ""),
         "event_id": fields.get("event_id", ""),
     }
-    return ts, json.dumps(record, separators=(",", ":"))
+    # Like the loggers of Go and most others, escape only what JSON requires: C0 controls
+    # become \u001b and the like, C1 controls and bidi overrides stay raw in the line.
+    return ts, json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
 def _background(src: LogSource, ts: float) -> Line:
@@ -79,6 +84,15 @@ def _background(src: LogSource, ts: float) -> Line:
         "event_id": event_id,
     }
     roll = rng.random()
+    if src.hostile and round(ts / STEP) % HOSTILE_EVERY == 0:
+        return _json(
+            ts,
+            "warn",
+            f"webhook rejected: product title {HOSTILE_TEXT} is not valid for the listing",
+            p,
+            event_type="webhook.rejected",
+            **fields,
+        )
     if src.signature_mismatch and roll < 0.35:
         return _json(
             ts,
@@ -183,6 +197,19 @@ def _crash(src: LogSource, start: float) -> list[Line]:
             "by Helm)",
             p,
             event_type="startup",
+        ),
+        *(
+            [
+                _json(
+                    start + 0.45,
+                    "error",
+                    f"ShopSyncPolicy openclaw/default: invalid display name {HOSTILE_TEXT}",
+                    p,
+                    event_type="startup",
+                )
+            ]
+            if src.hostile
+            else []
         ),
         _json(
             start + 0.5,

@@ -65,6 +65,7 @@ def source(ctx: Context, pod: Obj, container: str, previous: bool) -> LogSource:
         "platform": platform,
         "crashing": crashing,
         "signature_mismatch": platform == "tiktok" and "webhook" in ctx.scenarios,
+        "hostile": "hostile" in ctx.scenarios,
     }
     if previous:
         if not last:

@@ -143,6 +143,23 @@ RESOURCES: tuple[Resource, ...] = (
         subresources=(_status("Certificate"),),
     ),
     Resource(
+        "argoproj.io",
+        "v1alpha1",
+        "applications",
+        "application",
+        "Application",
+        short_names=("app", "apps"),
+        categories=("argo",),
+    ),
+    # An OpenClaw CRD still served at its first, deprecated version.
+    Resource(
+        "connectors.openclaw.io",
+        "v1alpha1",
+        "platformconnectors",
+        "platformconnector",
+        "PlatformConnector",
+    ),
+    Resource(
         "cert-manager.io",
         "v1",
         "clusterissuers",
@@ -169,6 +186,7 @@ HPA = BY_KEY["autoscaling/horizontalpodautoscalers"]
 LEASE = BY_KEY["coordination.k8s.io/leases"]
 CERTIFICATE = BY_KEY["cert-manager.io/certificates"]
 CLUSTER_ISSUER = BY_KEY["cert-manager.io/clusterissuers"]
+APPLICATION = BY_KEY["argoproj.io/applications"]
 
 
 def find(group: str, version: str, plural: str) -> Resource | None:

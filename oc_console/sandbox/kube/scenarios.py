@@ -4,6 +4,9 @@ from __future__ import annotations
 
 # Every scenario of the sandbox; `pool` lives in PostgreSQL and has no Kubernetes part.
 KUBE_SCENARIOS: tuple[str, ...] = ("oom", "crashloop", "cert", "order", "webhook", "pool")
+# Asked for by name only, never by `all`: hostile text in log lines and Event messages.
+OPT_IN: tuple[str, ...] = ("hostile",)
+HOSTILE_PLATFORM = "walmart"  # whose pod gets the hostile Event
 
 NAMESPACE = "openclaw"
 PLATFORMS: tuple[str, ...] = (
@@ -29,9 +32,9 @@ CRASHLOOP_IMAGE = "registry.openclaw.io/adapter-shopee:2.15.0"
 
 def resolve(scenarios: frozenset[str]) -> frozenset[str]:
     """Expand `all` and drop `none`; unknown names are an error the caller reports."""
-    unknown = scenarios - set(KUBE_SCENARIOS) - {"all", "none"}
+    unknown = scenarios - set(KUBE_SCENARIOS) - set(OPT_IN) - {"all", "none"}
     if unknown:
         raise ValueError(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if "all" in scenarios:
-        return frozenset(KUBE_SCENARIOS)
+        return frozenset(KUBE_SCENARIOS) | (scenarios & set(OPT_IN))
     return frozenset(scenarios - {"none"})

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .context import Context
 from .crud import matcher
 from .errors import ApiError
 from .resources import Resource
+from .store import Stored
 
 if TYPE_CHECKING:
     from .server import Responder
@@ -44,8 +46,18 @@ def parse_rv(value: str) -> int | None:
         raise ApiError.bad_request(f"resourceVersion: Invalid value: {value!r}") from None
 
 
-def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict[str, str]) -> None:
+def serve(
+    h: Responder,
+    ctx: Context,
+    res: Resource,
+    namespace: str,
+    query: dict[str, str],
+    render: Callable[[Stored], bytes] | None = None,
+) -> None:
+    """Stream changes; `render` turns each object into what goes on the wire (a Table row for
+    `kubectl get -w`), the stored JSON when None."""
     store, faults = ctx.store, ctx.faults
+    encode = render or (lambda item: item.raw)
     keep = matcher(query)
     rv = parse_rv(query.get("resourceVersion", ""))
     timeout = float(query.get("timeoutSeconds") or 1800)
@@ -61,7 +73,7 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
         # The current state as ADDED events first; a streaming list (client-go's WatchList)
         # then waits for the bookmark that marks the end of that initial state.
         items, rv = store.query(res, namespace or None)
-        added = [_line("ADDED", item.raw) for item in items if keep(item)]
+        added = [_line("ADDED", encode(item)) for item in items if keep(item)]
         if added:
             h.chunk(b"".join(added))
         if initial:
@@ -82,7 +94,7 @@ def serve(h: Responder, ctx: Context, res: Resource, namespace: str, query: dict
             h.chunk(_gone(rv, current))
             break
         out = [
-            _line(c.type, c.item.raw)
+            _line(c.type, encode(c.item))
             for c in changes
             if c.key == res.key
             and (not namespace or c.item.namespace == namespace)

@@ -7,19 +7,22 @@ import subprocess
 from pathlib import Path
 
 from .exposition import Series, render_openmetrics
-from .model import HISTORY_SECONDS, FleetModel
+from .model import HISTORY_SECONDS, FleetModel, Labels
 
 STEP_SECONDS = 15.0
 
 
-def write_history(model: FleetModel, path: Path, end: float) -> Path:
-    """Every series from `end - HISTORY_SECONDS` up to (not including) `end`."""
+def write_history(model: FleetModel, path: Path, end: float, target: Labels = ()) -> Path:
+    """Every series from `end - HISTORY_SECONDS` up to (not including) `end`.
+
+    `target` is what scraping adds to every series (job, instance): with it, the history and
+    the live samples are one series each, and rate() runs across the seam."""
     pods = model.pods()
     points: dict[Series, list[tuple[float, float]]] = {}
     t = end - HISTORY_SECONDS
     while t < end:
         for s in model.samples(t, pods):
-            points.setdefault((s.name, s.labels), []).append((t, s.value))
+            points.setdefault((s.name, (*s.labels, *target)), []).append((t, s.value))
         t += STEP_SECONDS
     with path.open("w", encoding="utf-8") as f:
         f.writelines(render_openmetrics(points))

@@ -7,6 +7,7 @@ which is what makes rate() and increase() over them come out exact.
 Scenario `order` (and `all`): shopee is rate-limited (429 storm), lazada's queue backs up while
 the adapter answers normally, tiktok fails a quarter of its calls with 5xx. Scenario `oom` (and
 `all`): amazon containers whose last termination was OOMKilled climb towards their limit again.
+Request latency (latency.py) differs per platform and moves over time in every scenario.
 """
 
 from __future__ import annotations
@@ -17,26 +18,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .latency import BUCKETS, Profile, quantile
+
 THROTTLED, BACKLOG, FAILING, LEAKING = "shopee", "lazada", "tiktok", "amazon"
 HISTORY_SECONDS = 75 * 60  # covers the console's 1 h windows from the first refresh
 BACKLOG_SECONDS = 25 * 60  # how long lazada's queue has been growing when the sandbox starts
 RAMP_SECONDS = 20 * 60  # a leaking container's climb from half its limit to the plateau
 PLATEAU = 0.96
 BASE_RATES = {"amazon": 8.0, "shopee": 5.0, "tiktok": 4.0, "lazada": 6.0, "shopify": 3.0}
-# Cumulative share of calls at or under each bound: p95 = 0.5 s for every adapter.
-LATENCY = (
-    (0.05, 0.2),
-    (0.1, 0.55),
-    (0.25, 0.85),
-    (0.5, 0.95),
-    (1.0, 0.99),
-    (2.5, 1.0),
-    (10.0, 1.0),
-    (30.0, 1.0),
-    (math.inf, 1.0),
-)
-MEAN_LATENCY_SECONDS = 0.18
-
 Labels = tuple[tuple[str, str], ...]
 
 
@@ -70,6 +59,7 @@ class FleetModel:
         self.started_at = started_at
         self.origin = started_at - HISTORY_SECONDS
         self._lock = threading.Lock()
+        self._latency: dict[str, Profile] = {}
         # A leaking container climbs from when it (re)started; those there at the start
         # have been climbing for a while, one a replacement brings starts fresh.
         self._ramp_start = {
@@ -105,6 +95,17 @@ class FleetModel:
         if self.order and platform == BACKLOG and t >= since:
             return 1200 + 1.5 * (t - since), t - since
         return round(3 + 2 * math.sin(t / 97)), 1.5 + math.sin(t / 53)
+
+    def latency(self, platform: str) -> Profile:
+        with self._lock:
+            if platform not in self._latency:
+                self._latency[platform] = Profile.of(platform)
+            return self._latency[platform]
+
+    def latency_quantile(self, platform: str, q: float, t: float, window: float) -> float:
+        """What histogram_quantile(q, rate(..._bucket[window])) makes of the model at t."""
+        total = sum(self.status_rates(platform).values())
+        return quantile(q, self.latency(platform).buckets(total, t - window, t))
 
     def counter(self, rate: float, t: float) -> float:
         return rate * max(0.0, t - self.origin)
@@ -145,20 +146,22 @@ class FleetModel:
             Sample("openclaw_adapter_requests_total", (*base, ("status", s)), self.counter(r, t))
             for s, r in sorted(rates.items())
         ]
+        profile = self.latency(platform)
+        buckets = profile.buckets(total, self.origin, max(self.origin, t))
         out += [
             Sample(
                 "openclaw_adapter_request_duration_seconds_bucket",
                 (*base, ("le", format_le(le))),
-                self.counter(total * share, t),
+                count,
             )
-            for le, share in LATENCY
+            for le, count in zip(BUCKETS, buckets, strict=True)
         ]
         out += [
             Sample("openclaw_adapter_request_duration_seconds_count", base, self.counter(total, t)),
             Sample(
                 "openclaw_adapter_request_duration_seconds_sum",
                 base,
-                self.counter(total * MEAN_LATENCY_SECONDS, t),
+                profile.total_seconds(total, self.origin, max(self.origin, t)),
             ),
             Sample("openclaw_queue_depth", base, depth),
             Sample("openclaw_queue_oldest_age_seconds", base, age),
@@ -188,16 +191,6 @@ class FleetModel:
 
 def format_le(bound: float) -> str:
     return "+Inf" if math.isinf(bound) else repr(bound)
-
-
-def p95_latency() -> float:
-    """What histogram_quantile(0.95, ...) makes of LATENCY: linear within the bucket."""
-    lower, below = 0.0, 0.0
-    for bound, share in LATENCY:
-        if share >= 0.95:
-            return lower + (bound - lower) * (0.95 - below) / (share - below)
-        lower, below = bound, share
-    return lower
 
 
 def _spread(name: str, modulo: int) -> int:

@@ -20,6 +20,7 @@ from .model import FleetModel, SandboxPod
 from .standin import start_stand_in
 
 READY_TIMEOUT_SECONDS = 20.0
+JOB = "openclaw-sandbox"
 
 
 class MetricsSandbox:
@@ -79,8 +80,10 @@ class MetricsSandbox:
         shutil.rmtree(self._dir, ignore_errors=True)
         tsdb = self._dir / "tsdb"
         tsdb.mkdir(parents=True)
-        backfill(promtool, write_history(model, self._dir / "history.om", model.started_at), tsdb)
         self._exporter = start_exporter(model)
+        target = (("instance", self._exporter.address), ("job", JOB))
+        history = write_history(model, self._dir / "history.om", model.started_at, target)
+        backfill(promtool, history, tsdb)
         config = self._dir / "prometheus.yml"
         config.write_text(_scrape_config(self._exporter.address), encoding="utf-8")
         port = _free_port()
@@ -147,7 +150,7 @@ def _scrape_config(target: str) -> str:
   scrape_interval: 1s
   scrape_timeout: 1s
 scrape_configs:
-  - job_name: openclaw-sandbox
+  - job_name: {JOB}
     honor_labels: true
     static_configs:
       - targets: ["{target}"]

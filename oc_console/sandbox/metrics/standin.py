@@ -10,10 +10,17 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 from oc_console.domain.metrics import STAND_IN_PREFIX
-from oc_console.sources.promql import FAILURE_WINDOW_SECONDS, Query, catalog, platform_of_pod
+from oc_console.sources.promql import (
+    FAILURE_WINDOW_SECONDS,
+    P95,
+    RATE_WINDOW,
+    Query,
+    catalog,
+    platform_of_pod,
+)
 
 from .http import LocalServer, QuietHandler
-from .model import FleetModel, SandboxPod, p95_latency
+from .model import FleetModel, SandboxPod
 
 Point = tuple[dict[str, str], float]
 
@@ -72,6 +79,12 @@ def _known(pods: list[SandboxPod]) -> dict[str, tuple[Query, tuple[str, ...]]]:
     return {q.promql: (q, ns) for ns in choices for q in catalog(ns)}
 
 
+def _seconds(duration: str) -> float:
+    """A PromQL duration of one unit, such as the catalog's `5m`."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    return float(duration[:-1]) * units[duration[-1]]
+
+
 def _error(kind: str, message: str) -> dict[str, object]:
     return {"status": "error", "errorType": kind, "error": message}
 
@@ -90,7 +103,8 @@ def _instant(model: FleetModel, pods: list[SandboxPod], query: Query, t: float) 
                 for s, r in model.status_rates(p).items()
             ]
         case "latency_p95":
-            return [({"platform": p}, p95_latency()) for p in platforms]
+            window = _seconds(RATE_WINDOW)
+            return [({"platform": p}, model.latency_quantile(p, P95, t, window)) for p in platforms]
         case "queue":
             return [
                 ({"__name__": name, "platform": p}, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -23,11 +24,15 @@ from oc_console.domain.kube import (
     PodRow,
     Revision,
 )
+from oc_console.domain.releases import ARGO_KIND, HELM_KIND, HelmRevision
 from oc_console.errors import SourceError
-from oc_console.sources.kube import certs, parse
+from oc_console.sources.kube import argo, certs, parse
 from oc_console.sources.kube.client import KubeClient, connect
+from oc_console.sources.kube.discovery import ApiDiscovery
+from oc_console.sources.kube.helm import HelmDecoder
 from oc_console.sources.kube.logs import LogFollower, LogSampler, read_tail
 from oc_console.sources.kube.watch import KindSpec, WatchCache
+from oc_console.sources.kube.workload import owner_refs, workload_spec
 
 EVENT_KEEP = 1_000  # per namespace, newest first
 # Normal events worth keeping next to every Warning: a container killed (probe failure or
@@ -47,6 +52,14 @@ def _tls_secret(obj: dict[str, Any]) -> object | None:
     return certs.parse_tls_secret(obj) if obj.get("type") == "kubernetes.io/tls" else None
 
 
+def _deployment(obj: dict[str, Any], matcher: parse.AdapterMatcher) -> AdapterHealth | None:
+    """An adapter with its owner annotations and template facts, for the release drift."""
+    adapter = parse.parse_deployment(obj, matcher)
+    if adapter is None:
+        return None
+    return replace(adapter, owner=owner_refs(obj.get("metadata") or {}), spec=workload_spec(obj))
+
+
 def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
     matcher = parse.AdapterMatcher(cfg.adapter_label, cfg.adapter_pattern)
     core = "/api/v1/namespaces/{namespace}"
@@ -56,7 +69,7 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
         KindSpec(
             "deployments",
             f"{apps}/deployments",
-            lambda o: parse.parse_deployment(o, matcher),
+            lambda o: _deployment(o, matcher),
             label_selector=cfg.adapter_label,  # has the label; the regex picks adapters
         ),
         KindSpec(
@@ -89,6 +102,24 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
             field_selector="type=kubernetes.io/tls",
         ),
     ]
+    specs += [
+        # One list of Secrets by label, decoded once per resourceVersion (helm.py).
+        KindSpec(
+            HELM_KIND,
+            f"{core}/secrets",
+            HelmDecoder(),
+            required=False,
+            label_selector="owner=helm",
+        ),
+        KindSpec(
+            ARGO_KIND,
+            "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications",
+            argo.parse_application,
+            required=False,
+            absent_on=(404,),  # the CRD is not served: Argo CD is not installed
+            namespaces=tuple(dict.fromkeys((argo.ARGOCD_NAMESPACE, *cfg.namespaces))),
+        ),
+    ]
     if NODE_EVENTS_NAMESPACE not in cfg.namespaces:
         specs.append(
             KindSpec(
@@ -104,7 +135,12 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
     return specs
 
 
-def assemble(cache: WatchCache, context: str, namespaces: tuple[str, ...]) -> FleetSnapshot:
+def assemble(
+    cache: WatchCache,
+    context: str,
+    namespaces: tuple[str, ...],
+    discovery: ApiDiscovery | None = None,
+) -> FleetSnapshot:
     """Join the cache's rows into one snapshot: adapters with their HPA and revisions, and
     Certificates with their Secrets."""
     generation = cache.generation
@@ -128,6 +164,8 @@ def assemble(cache: WatchCache, context: str, namespaces: tuple[str, ...]) -> Fl
     events: list[EventRow] = cache.rows("events")
     events.sort(key=lambda e: e.last_seen or _EPOCH, reverse=True)
     secrets = {(ns, name): (facts, err) for ns, name, facts, err in cache.rows("secrets")}
+    helm: list[HelmRevision] = cache.rows(HELM_KIND)
+    helm.sort(key=lambda r: (r.namespace, r.release, -r.revision))
     return FleetSnapshot(
         context=context,
         namespaces=namespaces,
@@ -138,6 +176,10 @@ def assemble(cache: WatchCache, context: str, namespaces: tuple[str, ...]) -> Fl
         watches=cache.statuses(),
         generation=generation,
         taken_at=datetime.now(UTC),
+        helm=tuple(helm),
+        argo_apps=tuple(sorted(cache.rows(ARGO_KIND), key=lambda a: (a.namespace, a.name))),
+        api_groups=discovery.groups if discovery else None,
+        api_groups_error=discovery.error if discovery else None,
     )
 
 
@@ -159,6 +201,7 @@ class KubeSource:
         self._client: KubeClient | None = None
         self._cache: WatchCache | None = None
         self._sampler: LogSampler | None = None
+        self._discovery: ApiDiscovery | None = None
         self._last: FleetSnapshot | None = None
         self._start_lock = threading.Lock()
 
@@ -192,7 +235,7 @@ class KubeSource:
         cache, client = self._cache, self._client
         if cache is None or client is None:
             raise SourceError("the Kubernetes source is not started")
-        snap = assemble(cache, client.context, self.config.namespaces)
+        snap = assemble(cache, client.context, self.config.namespaces, self._discovery)
         if self._sampler is not None:
             snap = replace(snap, logs=self._sampler.tails())
         return snap
@@ -257,17 +300,25 @@ class KubeSource:
                 timeout=self.config.timeout_seconds,
             )
             sampler.start()
+            discovery = ApiDiscovery(client, self.config.timeout_seconds, cache.bump)
+            discovery.start()
             self._client, self._cache, self._sampler = client, cache, sampler
+            self._discovery = discovery
+        deadline = time.monotonic() + self.config.timeout_seconds
         cache.wait_settled(self.config.timeout_seconds)
+        discovery.wait_answered(max(0.0, deadline - time.monotonic()))
 
     def stop(self) -> None:
         """Stop every thread and close the connections (blocking; joins the threads)."""
         with self._start_lock:
             sampler, cache, client = self._sampler, self._cache, self._client
-            self._sampler = self._cache = self._client = None
+            discovery = self._discovery
+            self._sampler = self._cache = self._client = self._discovery = None
             self._last = None
         if sampler is not None:
             sampler.stop()
+        if discovery is not None:
+            discovery.stop()
         if cache is not None:
             cache.stop()
         if client is not None:

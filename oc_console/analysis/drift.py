@@ -1,0 +1,385 @@
+"""Config drift: each adapter's live Deployment against the Helm revision that deployed it,
+the release history's own alarms (failed twice in a row, stuck pending), Argo CD auto-sync
+against the policy, and OpenClaw CRDs still served at v1alpha1.
+
+Digest pinning is already a finding of its own (`image-not-pinned`, analysis/kube.py); the
+Releases screen reads it from there rather than deciding it again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.kube import AdapterHealth, FleetSnapshot
+from oc_console.domain.releases import (
+    ARGO_KIND,
+    HELM_DEPLOYED,
+    HELM_FAILED,
+    HELM_KIND,
+    HELM_SUPERSEDED,
+    AdapterRelease,
+    ArgoApp,
+    ContainerSpec,
+    DriftItem,
+    HelmRevision,
+    WorkloadSpec,
+)
+
+FAILED_IN_A_ROW = 2  # one failed upgrade can be a flake; two in a row is a broken chart
+# Helm's default --timeout is 5m: a pending-* status three times that old has no helm process
+# behind it any more, and every later `helm upgrade` refuses ("another operation is in progress").
+PENDING_STUCK = timedelta(minutes=15)
+DEPRECATED_VERSION = "v1alpha1"
+OPENCLAW_GROUP_MARK = "openclaw"
+MAX_EVIDENCE = 8
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%SZ") if moment else "an unknown time"
+
+
+def stream_problem(fleet: FleetSnapshot, kind: str) -> str | None:
+    """The error of a stream of this kind, so "cannot see" is never shown as "none"."""
+    return next((w.error for w in fleet.watches if w.kind == kind and w.error), None)
+
+
+def adapter_history(fleet: FleetSnapshot, adapter: AdapterHealth) -> tuple[HelmRevision, ...]:
+    """The revisions of the Helm release that owns the adapter, newest first."""
+    owner = adapter.owner
+    if owner is None or owner.helm_release is None:
+        return ()
+    namespace = owner.helm_namespace or adapter.namespace
+    found = [r for r in fleet.helm if r.release == owner.helm_release and r.namespace == namespace]
+    return tuple(sorted(found, key=lambda r: -r.revision))
+
+
+def deployed(history: tuple[HelmRevision, ...]) -> HelmRevision | None:
+    return next((r for r in history if r.status == HELM_DEPLOYED), None)
+
+
+def last_good(history: tuple[HelmRevision, ...]) -> HelmRevision | None:
+    """The newest revision that deployed successfully: where a rollback should go."""
+    return next(
+        (r for r in history if r.status in (HELM_DEPLOYED, HELM_SUPERSEDED) and not r.error),
+        None,
+    )
+
+
+def argo_app_of(fleet: FleetSnapshot, adapter: AdapterHealth) -> ArgoApp | None:
+    """The Argo CD Application managing the Deployment: by its tracking annotation, by the
+    app's resource list, or by the instance label (Argo CD's default label tracking) when
+    Helm's own annotations are absent (Helm sets that label to the release name)."""
+    owner = adapter.owner
+    if owner is not None and owner.argocd_app:
+        named = [a for a in fleet.argo_apps if a.name == owner.argocd_app]
+        if named:
+            return named[0]
+    for app in fleet.argo_apps:
+        if app.manages("Deployment", adapter.namespace, adapter.name):
+            return app
+    if owner is not None and owner.instance and owner.helm_release is None:
+        return next((a for a in fleet.argo_apps if a.name == owner.instance), None)
+    return None
+
+
+# --- drift --------------------------------------------------------------------------------
+def _amount(key: str, value: int | None) -> str:
+    if value is None:
+        return "unset"
+    if key.endswith(".cpu"):
+        return f"{value}m"
+    if value % 2**30 == 0:
+        return f"{value // 2**30}Gi"
+    if value % 2**20 == 0:
+        return f"{value // 2**20}Mi"
+    return str(value)
+
+
+def _container_drift(
+    helm: ContainerSpec, live: ContainerSpec, since: datetime | None
+) -> list[DriftItem]:
+    items = []
+    if helm.image != live.image:
+        items.append(DriftItem("image", live.name, helm.image, live.image, since))
+    rendered, running = dict(helm.resources), dict(live.resources)
+    for key in sorted(rendered.keys() | running.keys()):
+        if rendered.get(key) != running.get(key):
+            items.append(
+                DriftItem(
+                    key,
+                    live.name,
+                    _amount(key, rendered.get(key)),
+                    _amount(key, running.get(key)),
+                    since,
+                )
+            )
+    for name in sorted(set(live.env) - set(helm.env)):
+        items.append(DriftItem(f"env {name}", live.name, "unset", "set", since))
+    for name in sorted(set(helm.env) - set(live.env)):
+        items.append(DriftItem(f"env {name}", live.name, "set", "unset", since))
+    return items
+
+
+def workload_drift(
+    rendered: WorkloadSpec, live: WorkloadSpec, since: datetime | None, *, autoscaled: bool
+) -> tuple[DriftItem, ...]:
+    """Every difference in images, resources, env var names and replicas. Replicas count only
+    when the manifest sets them and no autoscaler owns them."""
+    items: list[DriftItem] = []
+    if rendered.replicas is not None and not autoscaled and rendered.replicas != live.replicas:
+        items.append(DriftItem("replicas", None, str(rendered.replicas), str(live.replicas), None))
+    helm_by_name = {c.name: c for c in rendered.containers}
+    live_by_name = {c.name: c for c in live.containers}
+    for name, c in live_by_name.items():
+        if name in helm_by_name:
+            items += _container_drift(helm_by_name[name], c, since)
+        else:
+            items.append(DriftItem("container", name, "absent", c.image, since))
+    for name, c in helm_by_name.items():
+        if name not in live_by_name:
+            items.append(DriftItem("container", name, c.image, "absent", since))
+    return tuple(items)
+
+
+def _template_changed(adapter: AdapterHealth) -> datetime | None:
+    """When the live pod template last changed: its newest ReplicaSet's creation."""
+    return adapter.revisions[0].created if adapter.revisions else None
+
+
+def adapter_release(fleet: FleetSnapshot, adapter: AdapterHealth) -> AdapterRelease:
+    history = adapter_history(fleet, adapter)
+    live_rev = deployed(history)
+    drift: tuple[DriftItem, ...] = ()
+    rendered = live_rev.workload(adapter.namespace, adapter.name) if live_rev else None
+    if rendered is not None and adapter.spec is not None:
+        drift = workload_drift(
+            rendered, adapter.spec, _template_changed(adapter), autoscaled=adapter.hpa is not None
+        )
+    argo = argo_app_of(fleet, adapter)
+    return AdapterRelease(
+        key=adapter.key,
+        platform=adapter.platform,
+        release=adapter.owner.helm_release if adapter.owner else None,
+        history=history,
+        deployed=live_rev,
+        drift=drift,
+        argo=argo,
+        pinned=not adapter.unpinned_images,
+        note=_note(fleet, adapter, history, argo),
+    )
+
+
+def _note(
+    fleet: FleetSnapshot,
+    adapter: AdapterHealth,
+    history: tuple[HelmRevision, ...],
+    argo: ArgoApp | None,
+) -> str | None:
+    release = adapter.owner.helm_release if adapter.owner else None
+    problem = stream_problem(fleet, HELM_KIND)
+    if release is not None and problem:
+        return f"cannot see Helm releases: {problem}"
+    if release is not None and not history:
+        return f"no revision of Helm release {release} found"
+    if release is not None and deployed(history) is None:
+        return f"no deployed revision of Helm release {release}"
+    if release is None and argo is None:
+        argo_problem = stream_problem(fleet, ARGO_KIND)
+        if argo_problem:
+            return f"not managed by Helm; cannot see Argo CD applications: {argo_problem}"
+        return "not managed by Helm or Argo CD"
+    return None
+
+
+def adapter_releases(fleet: FleetSnapshot) -> list[AdapterRelease]:
+    return [adapter_release(fleet, a) for a in fleet.adapters]
+
+
+# --- findings -----------------------------------------------------------------------------
+def _cap(lines: list[str]) -> tuple[str, ...]:
+    if len(lines) <= MAX_EVIDENCE:
+        return tuple(lines)
+    return (*lines[:MAX_EVIDENCE], f"... and {len(lines) - MAX_EVIDENCE} more")
+
+
+def _revision_line(r: HelmRevision) -> str:
+    text = f"revision {r.revision} {r.status} at {_when(r.last_deployed)}, chart {r.chart_text}"
+    return f"{text}: {r.description}" if r.description else text
+
+
+def _matching_failed(adapter: AdapterHealth, history: tuple[HelmRevision, ...]) -> int | None:
+    """The failed revision whose rendering the live Deployment matches, if any: a failed
+    upgrade that was applied and left running."""
+    if adapter.spec is None:
+        return None
+    for r in history:
+        rendered = r.workload(adapter.namespace, adapter.name)
+        if (
+            r.status == HELM_FAILED
+            and rendered is not None
+            and not workload_drift(rendered, adapter.spec, None, autoscaled=True)
+        ):
+            return r.revision
+    return None
+
+
+def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]:
+    if not rel.drift or rel.deployed is None:
+        return []
+    since = min((d.since for d in rel.drift if d.since is not None), default=None)
+    evidence = [d.text for d in rel.drift]
+    evidence.append(
+        f"Helm revision {rel.deployed.revision} deployed at {_when(rel.deployed.last_deployed)}"
+    )
+    if since is not None:
+        evidence.append(f"live pod template changed at {_when(since)}")
+    failed = _matching_failed(adapter, rel.history)
+    if failed is not None:
+        evidence.append(f"live matches failed revision {failed}: the failed upgrade was applied")
+    return [
+        Finding(
+            "release-drift",
+            Severity.WARNING,
+            adapter.key,
+            f"The {adapter.platform} adapter differs from Helm release {rel.release} revision "
+            f"{rel.deployed.revision} ({len(rel.drift)} "
+            f"{'difference' if len(rel.drift) == 1 else 'differences'}"
+            f"{f' since {_when(since)}' if since else ''}), so the next upgrade or rollback "
+            "changes more than its chart says.",
+            _cap(evidence),
+            runbook="adapter-crashloop" if failed is not None else None,
+        )
+    ]
+
+
+def _failed_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]:
+    streak = []
+    for r in rel.history:
+        if r.status != HELM_FAILED:
+            break
+        streak.append(r)
+    if len(streak) < FAILED_IN_A_ROW:
+        return []
+    good = last_good(rel.history)
+    evidence = [_revision_line(r) for r in streak]
+    evidence.append(
+        f"last good: {_revision_line(good)}" if good else "no earlier revision deployed cleanly"
+    )
+    return [
+        Finding(
+            "release-failed",
+            Severity.WARNING,
+            adapter.key,
+            f"The last {len(streak)} upgrades of Helm release {rel.release} failed, so the "
+            f"{adapter.platform} adapter runs a release Helm does not consider deployed.",
+            _cap(evidence),
+            runbook="adapter-crashloop",
+        )
+    ]
+
+
+def _pending_finding(adapter: AdapterHealth, rel: AdapterRelease, now: datetime) -> list[Finding]:
+    latest = rel.latest
+    if latest is None or not latest.pending or latest.last_deployed is None:
+        return []
+    if now - latest.last_deployed < PENDING_STUCK:
+        return []
+    return [
+        Finding(
+            "release-pending-stuck",
+            Severity.WARNING,
+            adapter.key,
+            f"Helm release {rel.release} has been {latest.status} since "
+            f"{_when(latest.last_deployed)}, so every new helm upgrade or rollback refuses "
+            "with 'another operation is in progress'.",
+            (_revision_line(latest),),
+        )
+    ]
+
+
+def _argo_findings(fleet: FleetSnapshot, releases: list[AdapterRelease]) -> list[Finding]:
+    findings = []
+    for app in fleet.argo_apps:
+        if not app.auto_sync:
+            continue
+        managed = [r.key for r in releases if r.argo == app]
+        if not managed and app.destination_namespace not in fleet.namespaces:
+            continue
+        policy = ", ".join(
+            f"{name} {'on' if on else 'off'}"
+            for name, on in (("prune", app.prune), ("selfHeal", app.self_heal))
+        )
+        evidence = (
+            f"Application {app.key}: automated sync ({policy}), {app.sync_status}, {app.health}",
+            f"source {app.repo or '?'} {app.chart or ''} at {app.target_revision or 'HEAD'}",
+            *(f"manages Deployment {key}" for key in managed),
+        )
+        findings.append(
+            Finding(
+                "argocd-auto-sync",
+                Severity.WARNING,
+                managed[0] if len(managed) == 1 else app.key,
+                f"Argo CD app {app.name} auto-syncs, against the policy: a manual rollback or "
+                "fix of what it manages is reverted"
+                f"{' within seconds (selfHeal)' if app.self_heal else ' at its next sync'}.",
+                _cap(list(evidence)),
+            )
+        )
+    return findings
+
+
+def _crd_findings(fleet: FleetSnapshot) -> list[Finding]:
+    return [
+        Finding(
+            "crd-v1alpha1",
+            Severity.WARNING,
+            g.name,
+            f"OpenClaw API group {g.name} is still served at {DEPRECATED_VERSION}, the "
+            "deprecated version: an upgrade that drops it breaks every client still on it.",
+            (f"served versions: {', '.join(g.versions)}; preferred {g.preferred or '?'}",),
+        )
+        for g in fleet.api_groups or ()
+        if OPENCLAW_GROUP_MARK in g.name and DEPRECATED_VERSION in g.versions
+    ]
+
+
+def _visibility_findings(fleet: FleetSnapshot) -> list[Finding]:
+    findings = []
+    problem = stream_problem(fleet, HELM_KIND)
+    if problem and any(a.owner and a.owner.helm_release for a in fleet.adapters):
+        findings.append(
+            Finding(
+                "releases-not-visible",
+                Severity.WARNING,
+                "helm",
+                "Cannot see the Helm release history, so release drift and failed upgrades "
+                "are unknown (not absent).",
+                (problem,),
+            )
+        )
+    for r in fleet.helm:
+        if r.error:
+            findings.append(
+                Finding(
+                    "release-unreadable",
+                    Severity.WARNING,
+                    r.key,
+                    f"Helm release {r.release} revision {r.revision} cannot be decoded, so its "
+                    "history and drift are incomplete.",
+                    (r.error,),
+                )
+            )
+    return findings
+
+
+def release_findings(fleet: FleetSnapshot, now: datetime) -> list[Finding]:
+    findings = _visibility_findings(fleet)
+    releases = adapter_releases(fleet)
+    for adapter, rel in zip(fleet.adapters, releases, strict=True):
+        findings += _drift_finding(adapter, rel)
+        findings += _failed_finding(adapter, rel)
+        findings += _pending_finding(adapter, rel, now)
+    findings += _argo_findings(fleet, releases)
+    findings += _crd_findings(fleet)
+    return findings
