@@ -13,6 +13,7 @@ from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from oc_console.runbook.templating import ParamError, check_value
 from screens.base import ConsoleScreen
 from screens.widgets.database_panel import pool_summary
@@ -136,7 +137,7 @@ class DatabaseScreen(ConsoleScreen):
             owners = session_owners(db, snap.fleet)
             if owners:
                 summary.append("\nowners: " + ", ".join(
-                    f"{o.application_name} → deploy/{o.deployment} ({o.sessions})"
+                    clean(f"{o.application_name} → deploy/{o.deployment} ({o.sessions})")
                     for o in owners[:3]))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {db.visibility_note}", "yellow")
