@@ -13,8 +13,8 @@ from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.sanitize import clean
 from oc_console.runbook.templating import ParamError, check_value
+from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
 from screens.widgets.database_panel import pool_summary
 from screens.widgets.quiet_static import QuietStatic
