@@ -129,8 +129,8 @@ class ConsoleApp(App[None]):
             target = r.get("target") or {}
             name = f"{target.get('kind')}/{target.get('name')}" if isinstance(target, dict) else ""
             self.notify(
-                f"{r.get('action')} {clean(name)} started {str(r.get('at', ''))[:19]} by "
-                f"{clean(r.get('user'))} never finished: check it (oc-console audit)",
+                clean(f"{r.get('action')} {name} started {str(r.get('at', ''))[:19]} by "
+                      f"{r.get('user')} never finished: check it (oc-console audit)"),
                 title="unfinished action", severity="error", timeout=60,
             )  # fmt: skip
 

@@ -14,6 +14,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.errors import SourceError
 from oc_console.runbook.actions.base import ActionStop
 from oc_console.runbook.engine import Plan
 from oc_console.runbook.loader import RunbookError
@@ -105,7 +106,7 @@ class RunbookScreen(ConsoleScreen):
                 self._view(0).update(Text("cancelled: a parameter is missing", "yellow"))
                 return
             self.run = run = await service.start_runbook(self.book, self.params)
-        except (RunbookError, ActionStop) as exc:
+        except (RunbookError, ActionStop, SourceError) as exc:
             self._view(0).update(Text(clean(str(exc)), "bold red"))
             self.finished = True
             return

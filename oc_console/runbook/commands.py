@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from oc_console.config import Config
-from oc_console.errors import UserError
+from oc_console.errors import SourceError, UserError
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.checks import CheckContext
 from oc_console.runbook.engine import Plan
@@ -120,7 +120,10 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
     out = out_console()
     console = Console(config)
     try:
-        engine = await console.engine()
+        try:
+            engine = await console.engine()
+        except SourceError as exc:
+            raise UserError(str(exc)) from None
         run = RunbookRun(book, values, CheckContext(console, engine.env), engine)
 
         async def confirm(plan: Plan, count: int) -> bool | str:

@@ -23,6 +23,7 @@ from oc_console.runbook.actions.base import (
     ActionEnv,
     ActionFailed,
     ActionStop,
+    Permission,
     Preview,
     Progress,
     Refused,
@@ -114,19 +115,25 @@ class Engine:
         namespace = t.namespace or self.env.config.kubernetes.namespaces[0]
         return LeaseGuard(kube, namespace, lease_name(t.kind, t.name), self.env.operator.holder)
 
-    async def _rbac(self, action: Action) -> None:
+    async def _rbac(self, action: Action, guard: LeaseGuard | None) -> None:
+        """The action's own verbs on its target, and taking the Lease that guards it."""
         t = action.target
-        for perm in action.permissions():
+        asks = [(perm, t.namespace, t.name) for perm in action.permissions()]
+        if guard is not None:
+            asks.append(
+                (Permission("create", "coordination.k8s.io", "leases"), guard.namespace, "")
+            )
+        for perm, namespace, name in asks:
             kube = self.env.require_kube()
             try:
                 allowed, _ = await asyncio.to_thread(
-                    kube.may, perm.verb, perm.group, perm.resource, t.namespace, t.name, perm.sub
+                    kube.may, perm.verb, perm.group, perm.resource, namespace, name, perm.sub
                 )
             except Exception as exc:
                 raise ActionFailed(f"RBAC pre-check failed: {_line(exc)}") from None
             if not allowed:
                 who = self.env.operator.kube_user or "this identity"
-                raise Refused("rbac", f"RBAC denies {perm.describe(t.namespace, t.name)} to {who}")
+                raise Refused("rbac", f"RBAC denies {perm.describe(namespace, name)} to {who}")
 
     async def prepare(self, action: Action, *, dry_run: bool = False) -> Plan | Result:
         """Everything up to the confirmation; a Result when it stops there (audited). A dry
@@ -134,9 +141,9 @@ class Engine:
         try:
             if self.read_only and not dry_run:
                 raise Refused("read-only", f"read-only mode: {action.title} refused")
-            await self._rbac(action)
-            await action.check(self.env)
             guard = await self._lease(action)
+            await self._rbac(action, guard)
+            await action.check(self.env)
             if guard is not None:
                 try:
                     holder = await asyncio.to_thread(guard.other_holder)

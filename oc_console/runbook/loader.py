@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from oc_console.runbook.actions.registry import ACTIONS
 from oc_console.runbook.checks import CHECKS
 from oc_console.runbook.schema import STEP_KINDS, STEP_MODELS, Runbook
-from oc_console.runbook.templating import placeholders, stray_braces
+from oc_console.runbook.templating import ParamError, check_value, placeholders, stray_braces
 
 Path_ = tuple[str | int, ...]
 
@@ -113,6 +113,12 @@ def _check_steps(doc: _Doc) -> None:
 
 def _check_templates(doc: _Doc, book: Runbook) -> None:
     declared = set(book.params)
+    for name, spec in book.params.items():
+        if spec.default is not None:
+            try:
+                check_value(name, spec.default)
+            except ParamError as exc:
+                raise doc.error(("params", name, "default"), str(exc)) from None
     for path, text in _strings(doc.data.get("steps"), ("steps",)):
         if stray_braces(text):
             raise doc.error(path, "only plain {param} substitution is allowed here")

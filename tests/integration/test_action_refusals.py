@@ -197,3 +197,18 @@ async def test_read_only_still_allows_a_dry_run(
     assert result.status == "dry-run", result.message
     untouched(kubectl, before)
     assert [r["phase"] for r in records(console.audit.path)] == ["dry-run"]
+
+
+async def test_no_right_to_take_the_lease_is_refused_up_front(
+    console: Console, action_sandbox: Sandbox, kubectl: Kubectl
+) -> None:
+    before = live(kubectl)
+    action_sandbox.kube.faults.deny("create", "leases")
+    result = await console.prepare_action("restart", {"deployment": APP})
+    assert isinstance(result, Result) and result.reason == "rbac"
+    assert result.message == (
+        "RBAC denies create leases.coordination.k8s.io in namespace openclaw to oncall@openclaw.io"
+    )
+    reset_faults(action_sandbox.kube)
+    untouched(kubectl, before)
+    only_refusal(console, "rbac")

@@ -47,6 +47,11 @@ def records(path: Path) -> list[dict[str, object]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
 
 
+def _asking(app: ConsoleApp) -> bool:
+    """A confirmation is on screen and composed."""
+    return isinstance(app.screen, ConfirmScreen) and bool(app.screen.query("#question"))
+
+
 def _runbook_screen(app: ConsoleApp) -> RunbookScreen | None:
     return next((s for s in app.screen_stack if isinstance(s, RunbookScreen)), None)
 
@@ -60,7 +65,7 @@ async def walk(
     assert screen is not None
     questions = []
     for _ in range(confirmations):
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=60)
+        await until(pilot, lambda: _asking(app), timeout=60)
         questions.append(str(app.screen.query_one("#question", Static).render()))
         await pilot.press("y")
     await until(pilot, lambda: screen.finished, timeout=120)
@@ -163,7 +168,7 @@ async def test_a_declined_step_stops_the_walk_and_stays_on_screen(
     async with app.run_test(size=(120, 40)) as pilot:
         book = app.service.runbooks()["adapter-oomkilled"]
         await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=60)
+        await until(pilot, lambda: _asking(app), timeout=60)
         await pilot.press("n")
         screen = _runbook_screen(app)
         assert screen is not None
@@ -208,7 +213,7 @@ async def test_k_terminates_the_highlighted_session(sandbox: Sandbox, tmp_path: 
             await until(pilot, lambda: any(r.key == str(pid) for r in idle.rows))
             idle.cursor = next(i for i, r in enumerate(idle.rows) if r.key == str(pid))
             await pilot.press("k")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+            await until(pilot, lambda: _asking(app), timeout=30)
             question = str(app.screen.query_one("#question", Static).render())
             await pilot.press("y")
             await until(pilot, lambda: len(records(audit)) == 2, timeout=30)
@@ -230,7 +235,7 @@ async def test_r_on_an_adapter_restarts_it(sandbox: Sandbox, tmp_path: Path) -> 
         await until(pilot, lambda: len(adapters.rows) == 7)
         adapters.cursor = next(i for i, r in enumerate(adapters.rows) if r.key.endswith("-lazada"))
         await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+        await until(pilot, lambda: _asking(app), timeout=30)
         await pilot.press("y")
         await until(pilot, lambda: len(records(audit)) == 2, timeout=60)
     start, end = records(audit)

@@ -113,3 +113,13 @@ def test_every_finding_rule_with_a_runbook_links_to_a_shipped_one() -> None:
     linked = runbook_for(cert, books)
     assert linked is not None and linked.id == "cert-expiry"
     assert params_from(cert, linked, None)["certificate"] == "openclaw-partner-tls"
+
+
+def test_a_default_with_metacharacters_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD.replace("default: openclaw}", 'default: "openclaw;id"}'))
+    with pytest.raises(RunbookError) as err:
+        load_file(path)
+    assert str(err.value) == (
+        f"{path}:4: params.namespace.default: parameter namespace: value carries template or "
+        "shell metacharacters ';'"
+    )

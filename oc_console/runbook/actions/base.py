@@ -66,7 +66,7 @@ class Permission:
     def describe(self, namespace: str, name: str) -> str:
         res = f"{self.resource}.{self.group}" if self.group else self.resource
         res = f"{res}/{self.sub}" if self.sub else res
-        return f"{self.verb} {res} {name} in namespace {namespace}"
+        return f"{self.verb} {res} {name + ' ' if name else ''}in namespace {namespace}"
 
 
 @dataclass(frozen=True)
