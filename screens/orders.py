@@ -4,10 +4,12 @@ timeline, so the engineer needs no ID to start."""
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 
 from oc_console.domain.durations import human_duration
 from oc_console.domain.orders import RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -46,6 +48,7 @@ class OrdersScreen(ConsoleScreen):
     DEFAULT_CSS = """
     #orders { height: 1fr; border: round $primary; }
     """
+    BINDINGS = [Binding("p", "act('replay')", "replay", id="orders.replay")]
 
     def compose_body(self) -> ComposeResult:
         yield RowTable(ORDER_COLUMNS, empty="no failed or stuck orders", id="orders")
@@ -59,18 +62,22 @@ class OrdersScreen(ConsoleScreen):
         table = self.query_one("#orders", RowTable)
         recent = snap.recent_orders
         if snap.recent_orders_error:
-            table.border_subtitle = f"cannot read: {snap.recent_orders_error}"
+            table.border_subtitle = f"cannot read: {clean(snap.recent_orders_error)}"
         if recent is None:
             health = snap.source("postgres")
             table.empty = (
                 "PostgreSQL is not configured"
                 if health is None or not health.configured
-                else f"cannot read the orders: {snap.recent_orders_error or 'not read yet'}"
+                else f"cannot read the orders: {clean(snap.recent_orders_error or 'not read yet')}"
             )
             table.set_rows([])
             return
         table.border_title = f"Orders not synced in the last {recent.hours:g} h (enter: timeline)"
         table.set_rows(failure_rows(recent, snap.generated_at.timestamp()))
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        row = self.query_one("#orders", RowTable).current
+        return {"order_id": row.key} if kind == "replay" and row is not None else None
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         self.console_app.open_order(event.row.key)

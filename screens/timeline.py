@@ -58,7 +58,11 @@ class TimelineScreen(ConsoleScreen):
     BINDINGS = [
         Binding("enter", "detail", "attributes", id="timeline.detail"),
         Binding("l", "logs", "logs at this time", id="timeline.logs"),
+        Binding("p", "act('replay')", "replay", id="timeline.replay"),
     ]
+
+    def action_params(self, kind: str) -> dict[str, str] | None:
+        return {"order_id": self.order_id} if kind == "replay" else None
 
     def __init__(self, order_id: str) -> None:
         super().__init__()

@@ -3,12 +3,16 @@ finding to the timeline, the Orders screen, `o` and `:order`, the span detail an
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 from screens.app import ConsoleApp, make_app
+from screens.confirm import ConfirmScreen
 from screens.logs import LogScreen
 from screens.span_detail import SpanDetailScreen
 from screens.timeline import TimelineScreen
@@ -116,3 +120,24 @@ async def test_a_failed_source_is_named_on_the_timeline_and_the_rest_shows(
         assert "✖traces: http://127.0.0.1:9" in summary and "●db" in summary
         rows = screen.query_one(Waterfall).rows
         assert rows and all(r.span is None for r in rows)  # the database and log markers
+
+
+async def test_p_on_an_order_previews_its_replay_and_a_no_is_audited(
+    fleet_sandbox: Sandbox,
+) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("6")
+        orders = app.screen.query_one("#orders", RowTable)
+        await until(pilot, lambda: any(r.key == ORDER for r in orders.rows))
+        orders.action_cursor(next(i for i, r in enumerate(orders.rows) if r.key == ORDER))
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        preview = app.screen.plan.preview.detail  # type: ignore[attr-defined]
+        assert "/v1/workflows/trigger" in preview and ORDER in preview
+        assert "Bearer ***" in preview or "<redacted>" in preview.lower()
+        await pilot.press("n")
+        log: Path = app.service.audit.path
+        await until(pilot, lambda: log.exists() and log.stat().st_size > 0)
+        (record,) = [json.loads(line) for line in log.read_text().splitlines()]
+        assert record["action"] == "replay" and record["reason"] == "declined"
