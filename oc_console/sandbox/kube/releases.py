@@ -250,15 +250,28 @@ def _namespace(name: str, created: float) -> Obj:
     }
 
 
+_OWNER_ANNOTATIONS = (
+    "meta.helm.sh/release-name",
+    "meta.helm.sh/release-namespace",
+    "argocd.argoproj.io/tracking-id",
+)
+
+
 def add(
     fleet: FleetLike, workloads: tuple[Workload, ...], scenarios: frozenset[str], now: float
 ) -> None:
     """Owners for the adapters of an already built fleet: annotations on the Deployments, and
     the release Secrets or the Application that those annotations point to."""
-    from .resources import DEPLOYMENT
+    from .resources import DEPLOYMENT, REPLICASET
 
     fleet.add(NAMESPACE, _namespace(ARGOCD, now - 300 * DAY))
     deployments = {d["metadata"]["name"]: d for d in fleet.objects.get(DEPLOYMENT, [])}
+    # a ReplicaSet carries its Deployment's annotations (the controller copies them): an undo
+    # to an older one must bring back the same owner, not the template's placeholder
+    sets: dict[str, list[Obj]] = {}
+    for rs in fleet.objects.get(REPLICASET, []):
+        for ref in rs["metadata"].get("ownerReferences") or ():
+            sets.setdefault(ref.get("name", ""), []).append(rs)
     for w in workloads:
         d = deployments.get(w.name)
         if not w.platform or d is None:
@@ -276,3 +289,14 @@ def add(
         meta["annotations"]["meta.helm.sh/release-namespace"] = OPENCLAW
         for rel, compressed in _history(w, scenarios, now):
             fleet.add(SECRET, release_secret(rel, compress=compressed))
+    for name, owned in sets.items():
+        if name not in deployments:
+            continue
+        owner = deployments[name]["metadata"].get("annotations", {})
+        for rs in owned:
+            annotations = rs["metadata"].setdefault("annotations", {})
+            for key in _OWNER_ANNOTATIONS:
+                if key in owner:
+                    annotations[key] = owner[key]
+                else:
+                    annotations.pop(key, None)
