@@ -6,20 +6,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from importlib.resources import files
 from pathlib import Path
-from typing import IO
 
 from ..metrics.http import LocalServer
 from ..metrics.model import FleetModel
 from ..metrics.runner import free_port
+from ..server_process import ServerProcess
 from .standin import start_alertmanager_stand_in
 
-READY_TIMEOUT_SECONDS = 20.0
 RULES = files(__package__).joinpath("openclaw.rules.yml")
 
 # A null receiver: the console reads alerts from the API, nothing needs to be sent anywhere.
@@ -46,8 +41,7 @@ def drill_rules() -> str:
 class AlertsSandbox:
     def __init__(self, workdir: Path) -> None:
         self._dir = Path(workdir)
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self._process: ServerProcess | None = None
         self._stand_in: LocalServer | None = None
         self.url: str | None = None
         self.stand_in_reason: str | None = None
@@ -65,9 +59,8 @@ class AlertsSandbox:
         self.rules_path.write_text(drill_rules(), encoding="utf-8")
         (self._dir / "alertmanager.yml").write_text(_CONFIG, encoding="utf-8")
         port = free_port()
-        self._log = (self._dir / "alertmanager.log").open("wb")
         try:
-            self._process = subprocess.Popen(
+            self._process = ServerProcess(
                 [
                     binary,
                     f"--config.file={self._dir / 'alertmanager.yml'}",
@@ -76,12 +69,11 @@ class AlertsSandbox:
                     "--cluster.listen-address=",  # one instance: no gossip port
                     "--log.level=warn",
                 ],
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=subprocess.STDOUT,
+                f"http://127.0.0.1:{port}",
+                self._dir / "alertmanager.log",
             )
-            self.url = f"http://127.0.0.1:{port}"
-            self._wait_ready()
+            self.url = self._process.url
+            self._process.wait_ready()
         except (OSError, RuntimeError) as exc:
             self.stop()
             self.stand_in_reason = f"alertmanager did not start: {exc}"
@@ -98,32 +90,10 @@ class AlertsSandbox:
     def stand_in(self) -> bool:
         return self._stand_in is not None
 
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                raise RuntimeError(f"it exited; see {self._dir / 'alertmanager.log'}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS:.0f}s")
-
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.stop()
             self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
         if self._stand_in is not None:
             self._stand_in.stop()
             self._stand_in = None

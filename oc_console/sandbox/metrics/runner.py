@@ -7,19 +7,16 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
+from ..server_process import ServerProcess
 from .exporter import start_exporter
 from .history import backfill, write_history
 from .http import LocalServer
 from .model import FleetModel, SandboxPod
 from .standin import start_stand_in
 
-READY_TIMEOUT_SECONDS = 20.0
 JOB = "openclaw-sandbox"
 
 
@@ -41,8 +38,7 @@ class MetricsSandbox:
         self._use_prometheus = use_prometheus
         self._exporter: LocalServer | None = None
         self._stand_in: LocalServer | None = None
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self._process: ServerProcess | None = None
         self._url: str | None = None
         self.stand_in = False
         self.stand_in_reason: str | None = None
@@ -90,8 +86,7 @@ class MetricsSandbox:
         config = self._dir / "prometheus.yml"
         config.write_text(_scrape_config(self._exporter.address, self.alerting), encoding="utf-8")
         port = free_port()
-        self._log = (self._dir / "prometheus.log").open("wb")
-        self._process = subprocess.Popen(
+        self._process = ServerProcess(
             [
                 prometheus,
                 f"--config.file={config}",
@@ -103,39 +98,16 @@ class MetricsSandbox:
                 # Send firing alerts every second, not every minute: a drill is watched live.
                 "--rules.alert.resend-delay=1s",
             ],
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            f"http://127.0.0.1:{port}",
+            self._dir / "prometheus.log",
         )
-        self._url = f"http://127.0.0.1:{port}"
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if self._process is None or self._process.poll() is not None:
-                raise RuntimeError(f"it exited; see {self._dir / 'prometheus.log'}")
-            try:
-                with urllib.request.urlopen(f"{self._url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"not ready within {READY_TIMEOUT_SECONDS:.0f}s")
+        self._url = self._process.url
+        self._process.wait_ready()
 
     def _stop_prometheus(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.stop()
             self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
         if self._exporter is not None:
             self._exporter.stop()
             self._exporter = None
