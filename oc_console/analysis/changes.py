@@ -3,7 +3,8 @@
 Changes come from the watch cache alone (no list call of their own): a new ReplicaSet is a
 rollout, and its pod template against the previous revision's says what the rollout changed; an
 autoscaler's lastScaleTime is a rescale; a TLS certificate's notBefore is its (re)issue; a Helm
-release revision is an upgrade or rollback.
+release revision is an upgrade or rollback; a ConfigMap's or an Opaque Secret's newest
+managedFields time is an edit (its name and time only, never its data).
 
 "Changed before it broke": an adapter that started crash-looping or being OOMKilled within
 `window` after a change to it is most likely broken by that change, and the first thing to try
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from oc_console.analysis.drift import adapter_history, workload_drift
-from oc_console.domain.changes import HELM, RENEWAL, ROLLOUT, SCALE, Change
+from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
@@ -104,6 +105,11 @@ def fleet_changes(fleet: FleetSnapshot, since: datetime | None = None) -> list[C
                     f"certificate {c.name} issued, valid until {c.tls.not_after:%Y-%m-%d %H:%M}",
                 )
             )
+    for o in fleet.config_objects:
+        if o.changed_at is not None:
+            # the name and the time only: what changed inside a Secret is never read
+            summary = f"{o.kind} {o.name} changed"
+            out.append(Change(o.changed_at, CONFIG, f"{o.namespace}/{o.name}", summary))
     kept = [c for c in out if since is None or c.at >= since]
     return sorted(kept, key=lambda c: c.at, reverse=True)
 

@@ -1,18 +1,18 @@
-"""What changed in the cluster, on one time axis: rollouts, autoscaling, certificate renewals
-and Helm revisions, read from the watch cache the console already keeps."""
+"""What changed in the cluster, on one time axis: rollouts, autoscaling, certificate renewals,
+Helm revisions and ConfigMap/Secret edits, read from the watch cache the console keeps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-ROLLOUT, SCALE, RENEWAL, HELM = "rollout", "scale", "renewal", "helm"
+ROLLOUT, SCALE, RENEWAL, HELM, CONFIG = "rollout", "scale", "renewal", "helm", "config"
 
 
 @dataclass(frozen=True)
 class Change:
     at: datetime
-    kind: str  # one of ROLLOUT, SCALE, RENEWAL, HELM
+    kind: str  # one of ROLLOUT, SCALE, RENEWAL, HELM, CONFIG
     subject: str  # namespace/name of what changed: the adapter's Deployment, the Certificate
     summary: str  # one line: "rollout to revision 7 (image adapter-shopee:2.15.0)"
     details: tuple[str, ...] = ()  # what changed in the pod template, the release description

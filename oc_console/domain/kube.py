@@ -251,6 +251,16 @@ class CertStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigObject:
+    """A ConfigMap or an Opaque Secret: its name and when it last changed, never its data."""
+
+    namespace: str
+    kind: str  # "ConfigMap" or "Secret"
+    name: str
+    changed_at: datetime | None  # the newest managedFields time, else its creation
+
+
+@dataclass(frozen=True, slots=True)
 class WatchStatus:
     """The state of one list-then-watch stream (one resource kind in one namespace)."""
 
@@ -288,6 +298,7 @@ class FleetSnapshot:
     watches: tuple[WatchStatus, ...] = ()
     generation: int = 0  # bumps on every change the watches saw
     taken_at: datetime | None = None
+    config_objects: tuple[ConfigObject, ...] = ()  # ConfigMaps and Opaque Secrets
     helm: tuple[HelmRevision, ...] = ()  # every release revision in the namespaces
     argo_apps: tuple[ArgoApp, ...] = ()
     api_groups: tuple[ApiGroup, ...] | None = None  # None: discovery not read (yet)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,9 +15,10 @@ from oc_console.analysis.changes import (
     short_image,
     template_changes,
 )
-from oc_console.domain.changes import ROLLOUT
+from oc_console.domain.changes import CONFIG, ROLLOUT
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.releases import ContainerSpec, WorkloadSpec
+from oc_console.sources.kube import parse
 from tests.unit.test_kube_analysis import fleet
 
 
@@ -103,3 +104,29 @@ def test_template_changes_name_image_resources_and_env() -> None:
 def test_short_image() -> None:
     assert short_image("registry.openclaw.io/adapter-shopee:2.15.0") == "adapter-shopee:2.15.0"
     assert short_image("r/x@sha256:" + "a" * 64) == "x@aaaaaaaaaaaa"
+
+
+def test_configmap_and_secret_edits_are_names_and_times_only() -> None:
+    secret = {
+        "metadata": {
+            "name": "openclaw-webhook-secrets", "namespace": "openclaw",
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+            "managedFields": [
+                {"manager": "kubectl", "time": "2026-11-29T02:00:00Z"},
+                {"manager": "deploy.sh", "time": "2026-11-29T02:58:00Z"},
+            ],
+        },
+        "type": "Opaque",
+        "data": {"TIKTOK_WEBHOOK_SECRET": "d2hzZWNfc2VjcmV0"},
+    }  # fmt: skip
+    obj = parse.parse_config_object(secret, "Secret")
+    assert obj.changed_at == datetime(2026, 11, 29, 2, 58, tzinfo=UTC)  # the newest edit
+    assert "d2hzZWNf" not in repr(obj)  # the value is never kept
+    snap = replace(fleet(), config_objects=(obj,))
+    (change,) = [c for c in fleet_changes(snap) if c.kind == CONFIG]
+    assert change.subject == "openclaw/openclaw-webhook-secrets"
+    assert change.summary == "Secret openclaw-webhook-secrets changed" and change.details == ()
+    created = {"metadata": {"name": "cm", "creationTimestamp": "2026-01-01T00:00:00Z"}}
+    assert parse.parse_config_object(created, "ConfigMap").changed_at == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )

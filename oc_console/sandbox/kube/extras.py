@@ -110,6 +110,27 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+def adapter_config(crashloop: bool, now: float) -> Obj:
+    """The adapters' shared settings. With `crashloop` they were edited just before the shopee
+    release, as a deploy script does: a change the Changes screen shows beside the rollout."""
+    changed = now - (56 * 60 if crashloop else 40 * 86_400)
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "openclaw-adapter-settings",
+            "namespace": NAMESPACE,
+            "uid": str(uuid.uuid4()),
+            "creationTimestamp": rfc3339(now - 120 * 86_400),
+            "managedFields": [
+                {"manager": "kubectl-client-side-apply", "operation": "Update",
+                 "apiVersion": "v1", "time": rfc3339(changed)},
+            ],
+        },
+        "data": {"QUEUE_BATCH_SIZE": "50", "PLATFORM_TIMEOUT_SECONDS": "30"},
+    }  # fmt: skip
+
+
 def app_secrets(webhook_broken: bool, now: float) -> list[Obj]:
     signing_key = "whsec_" + "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"[:26]
     # `webhook`: the TikTok key was base64-encoded twice by a deploy script, so the adapter

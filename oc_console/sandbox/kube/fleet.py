@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import certs, objects, releases
-from .extras import app_secrets, hpa, lease
+from .extras import adapter_config, app_secrets, hpa, lease
 from .incidents import crashloop_events, hostile_event, oom_events
 from .naming import NODES, node_ip, pod_ip, safe_suffix
 from .objects import REVISION, ContainerState
 from .resources import (
     CERTIFICATE,
     CLUSTER_ISSUER,
+    CONFIGMAP,
     DEPLOYMENT,
     EVENT,
     HPA,
@@ -104,6 +105,7 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
         _workload(fleet, w, scenarios, extra_pods if w.platform else 0, now)
     fleet.add(LEASE, lease(now))
     fleet.add(SECRET, *app_secrets("webhook" in scenarios, now))
+    fleet.add(CONFIGMAP, adapter_config("crashloop" in scenarios, now))
     for plan in certs.plans(scenarios):
         fleet.add(CERTIFICATE, certs.certificate(plan, now))
         secret = certs.tls_secret(plan, now)

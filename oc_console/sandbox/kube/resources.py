@@ -83,6 +83,7 @@ RESOURCES: tuple[Resource, ...] = (
     ),
     Resource("", "v1", "events", "event", "Event", short_names=("ev",)),
     Resource("", "v1", "secrets", "secret", "Secret"),
+    Resource("", "v1", "configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     Resource(
         "apps",
         "v1",
@@ -179,6 +180,7 @@ GROUP_VERSIONS: tuple[tuple[str, str], ...] = tuple(
 POD = BY_KEY["/pods"]
 EVENT = BY_KEY["/events"]
 SECRET = BY_KEY["/secrets"]
+CONFIGMAP = BY_KEY["/configmaps"]
 NAMESPACE = BY_KEY["/namespaces"]
 DEPLOYMENT = BY_KEY["apps/deployments"]
 REPLICASET = BY_KEY["apps/replicasets"]

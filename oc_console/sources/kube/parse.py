@@ -18,6 +18,7 @@ from oc_console.domain.kube import (
     ROLLOUT_PROGRESSING,
     ROLLOUT_STUCK,
     AdapterHealth,
+    ConfigObject,
     ContainerState,
     EventRow,
     HpaStatus,
@@ -306,6 +307,20 @@ def parse_replicaset(obj: Obj) -> tuple[str, str, Revision] | None:
             created=parse_time(meta.get("creationTimestamp")),
             change_cause=_str(annotations.get(CHANGE_CAUSE_ANNOTATION)),
         ),
+    )
+
+
+def parse_config_object(obj: Obj, kind: str) -> ConfigObject:
+    """Only the name and when it changed: a Secret's values are never kept, a ConfigMap's
+    are not needed."""
+    meta = obj.get("metadata") or _EMPTY
+    times = [parse_time(f.get("time")) for f in meta.get("managedFields") or ()]
+    changed = max((t for t in times if t is not None), default=None)
+    return ConfigObject(
+        namespace=_intern(meta.get("namespace") or ""),
+        kind=kind,
+        name=meta.get("name") or "?",
+        changed_at=changed or parse_time(meta.get("creationTimestamp")),
     )
 
 

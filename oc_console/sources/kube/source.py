@@ -36,6 +36,7 @@ from oc_console.sources.kube.watch import KindSpec, WatchCache
 from oc_console.sources.kube.workload import owner_refs, workload_spec
 
 EVENT_KEEP = 1_000  # per namespace, newest first
+CONFIGMAPS, OPAQUE_SECRETS = "configmaps", "opaque secrets"  # stream names, as messages say
 # Normal events worth keeping next to every Warning: a container killed (probe failure or
 # rollout) and the node-problem-detector's kernel OOM report.
 EVENT_REASONS = frozenset({"Killing", "OOMKilling"})
@@ -96,6 +97,20 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
             absent_on=(404,),
         ),
         KindSpec("events", f"{core}/events", _keep_event, required=False, max_items=EVENT_KEEP),
+        # for the Changes screen: names and change times only, never the data
+        KindSpec(
+            CONFIGMAPS,
+            f"{core}/configmaps",
+            lambda o: parse.parse_config_object(o, "ConfigMap"),
+            required=False,
+        ),
+        KindSpec(
+            OPAQUE_SECRETS,
+            f"{core}/secrets",
+            lambda o: parse.parse_config_object(o, "Secret"),
+            required=False,
+            field_selector="type=Opaque",
+        ),
         KindSpec(
             "certificates.cert-manager.io",
             "/apis/cert-manager.io/v1/namespaces/{namespace}/certificates",
@@ -173,6 +188,7 @@ def assemble(
     events: list[EventRow] = cache.rows("events")
     events.sort(key=lambda e: e.last_seen or _EPOCH, reverse=True)
     secrets = {(ns, name): (facts, err) for ns, name, facts, err in cache.rows("secrets")}
+    config_objects = [*cache.rows(CONFIGMAPS), *cache.rows(OPAQUE_SECRETS)]
     helm: list[HelmRevision] = cache.rows(HELM_KIND)
     helm.sort(key=lambda r: (r.namespace, r.release, -r.revision))
     return FleetSnapshot(
@@ -186,6 +202,7 @@ def assemble(
         generation=generation,
         taken_at=datetime.now(UTC),
         helm=tuple(helm),
+        config_objects=tuple(config_objects),
         argo_apps=tuple(sorted(cache.rows(ARGO_KIND), key=lambda a: (a.namespace, a.name))),
         api_groups=discovery.groups if discovery else None,
         api_groups_error=discovery.error if discovery else None,
