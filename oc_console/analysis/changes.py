@@ -6,20 +6,22 @@ autoscaler's lastScaleTime is a rescale; a TLS certificate's notBefore is its (r
 release revision is an upgrade or rollback; a ConfigMap's or an Opaque Secret's newest
 managedFields time is an edit (its name and time only, never its data).
 
-"Changed before it broke": an adapter that started crash-looping or being OOMKilled within
-`window` after a change to it is most likely broken by that change, and the first thing to try
-is undoing it. Only the changes that touch that adapter count.
+"Changed before it broke": an adapter that started crash-looping, being OOMKilled or failing
+with 5xx within `window` after a change to it is most likely broken by that change, and the
+first thing to try is undoing it. Only the changes that touch that adapter count.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from oc_console.analysis.drift import adapter_history, workload_drift
+from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
+from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.releases import WorkloadSpec
 
 # A change within this long before the breakage is named as its likely cause: long enough for
@@ -114,9 +116,24 @@ def fleet_changes(fleet: FleetSnapshot, since: datetime | None = None) -> list[C
     return sorted(kept, key=lambda c: c.at, reverse=True)
 
 
-def breakage_start(fleet: FleetSnapshot, a: AdapterHealth) -> tuple[str, datetime] | None:
-    """When the adapter began to break, as the cache can tell: the first crash-looping pod's
-    creation, or the earliest OOM kill still on record."""
+def errors_began(history: tuple[tuple[float, float], ...], threshold: float) -> datetime | None:
+    """The start of the run of 5xx shares at or over `threshold` that reaches the newest point
+    (the first point, when it is over for the whole window: it began at or before then)."""
+    began: float | None = None
+    for t, share in history:
+        began = (t if began is None else began) if share >= threshold else None
+    return datetime.fromtimestamp(began, UTC) if began is not None else None
+
+
+def breakage_start(
+    fleet: FleetSnapshot,
+    a: AdapterHealth,
+    metrics: MetricsSnapshot | None = None,
+    error_threshold: float = MetricsThresholds.error_ratio_warning,
+) -> tuple[str, datetime] | None:
+    """When the adapter began to break, as the console can tell: the first crash-looping
+    pod's creation, the earliest OOM kill still on record, or when its 5xx share crossed the
+    warning threshold."""
     pods = fleet.pods_of(a)
     looping = [p.created for p in pods if p.created and any(c.crashloop for c in p.containers)]
     if looping:
@@ -125,15 +142,22 @@ def breakage_start(fleet: FleetSnapshot, a: AdapterHealth) -> tuple[str, datetim
             if c.oomkilled and c.last_finished_at]  # fmt: skip
     if ooms:
         return "the OOM kills", min(ooms)
-    return None
+    signals = metrics.adapter(a.platform) if metrics else None
+    began = errors_began(signals.error_ratio_history, error_threshold) if signals else None
+    return ("the 5xx errors", began) if began else None
 
 
 def changed_before_it_broke(
-    fleet: FleetSnapshot, changes: list[Change], window: timedelta = CHANGED_BEFORE_WINDOW
+    fleet: FleetSnapshot,
+    changes: list[Change],
+    window: timedelta = CHANGED_BEFORE_WINDOW,
+    *,
+    metrics: MetricsSnapshot | None = None,
+    error_threshold: float = MetricsThresholds.error_ratio_warning,
 ) -> list[Finding]:
     out = []
     for a in fleet.adapters:
-        broke = breakage_start(fleet, a)
+        broke = breakage_start(fleet, a, metrics, error_threshold)
         if broke is None:
             continue
         what, began = broke

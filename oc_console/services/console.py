@@ -345,7 +345,12 @@ class Console:
             findings += kube_findings(fleet, now, self.config.kubernetes.thresholds)
             findings += release_findings(fleet, now)
             changes = fleet_changes(fleet)
-            findings += changed_before_it_broke(fleet, changes)
+            findings += changed_before_it_broke(
+                fleet,
+                changes,
+                metrics=metrics,
+                error_threshold=self.config.prometheus.thresholds.error_ratio_warning,
+            )
         if metrics is not None:
             platforms = [a.platform for a in fleet.adapters] if fleet else []
             findings += metrics_findings(

@@ -11,12 +11,14 @@ from oc_console.analysis.changes import (
     CHANGED_BEFORE_WINDOW,
     breakage_start,
     changed_before_it_broke,
+    errors_began,
     fleet_changes,
     short_image,
     template_changes,
 )
 from oc_console.domain.changes import CONFIG, ROLLOUT
 from oc_console.domain.kube import FleetSnapshot
+from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot
 from oc_console.domain.releases import ContainerSpec, WorkloadSpec
 from oc_console.sources.kube import parse
 from tests.unit.test_kube_analysis import fleet
@@ -130,3 +132,35 @@ def test_configmap_and_secret_edits_are_names_and_times_only() -> None:
     assert parse.parse_config_object(created, "ConfigMap").changed_at == datetime(
         2026, 1, 1, tzinfo=UTC
     )
+
+
+def test_the_5xx_onset_is_the_start_of_the_run_that_reaches_now() -> None:
+    t0 = datetime(2026, 11, 29, 2, 0, tzinfo=UTC).timestamp()
+    shares = [0.2, 0.2, 0.01, 0.0, 0.06, 0.3, 0.25]  # an old burst, then the current one
+    history = tuple((t0 + 60 * i, s) for i, s in enumerate(shares))
+    assert errors_began(history, 0.05) == datetime(2026, 11, 29, 2, 4, tzinfo=UTC)
+    assert errors_began(history[:4], 0.05) is None  # recovered: nothing is failing now
+    assert errors_began(((t0, 0.5),), 0.05) == datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
+
+
+def test_a_rollout_before_the_5xx_began_is_named() -> None:
+    recorded = fleet()
+    # walmart neither crash-loops nor was OOMKilled; give it shopee's rollout history
+    history_of = {a.platform: a.revisions for a in recorded.adapters}
+    adapters = tuple(
+        replace(a, revisions=history_of["shopee"]) if a.platform == "walmart" else a
+        for a in recorded.adapters
+    )
+    snap = replace(recorded, adapters=adapters)
+    a = next(x for x in snap.adapters if x.platform == "walmart")
+    assert breakage_start(snap, a) is None
+    newest = max(a.revisions, key=lambda r: r.revision)
+    assert newest.created is not None
+    began = newest.created + timedelta(minutes=3)
+    history = ((began.timestamp() - 60, 0.0), (began.timestamp(), 0.4))
+    metrics = MetricsSnapshot(adapters=(AdapterMetrics(a.platform, error_ratio_history=history),))
+    found = [f for f in changed_before_it_broke(snap, fleet_changes(snap), metrics=metrics)
+             if f.subject == a.key]  # fmt: skip
+    assert len(found) == 1 and "3m before the 5xx errors began" in found[0].summary
+    without = changed_before_it_broke(snap, fleet_changes(snap))
+    assert all(f.subject != a.key for f in without)  # no metrics: nothing to say about it
