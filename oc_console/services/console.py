@@ -425,6 +425,10 @@ class Console:
         probe: Any = self.traces.source
 
         async def fleet() -> FleetSnapshot | None:
+            # the first list may be under way in the poller's own task: wait for it (the
+            # lookup's deadline bounds this) rather than report a cluster not read
+            while self.kube.value is None and self.kube.running:
+                await asyncio.sleep(0.05)
             if self.kube.value is not None:
                 return self.kube.value
             await self.kube.tick(force=True)
