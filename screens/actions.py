@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from oc_console.runbook.actions.base import Action
-from oc_console.runbook.engine import Plan, Result
 from oc_console.sanitize import clean
-from screens.confirm import ConfirmScreen, ValuePrompt
 
 if TYPE_CHECKING:
+    from oc_console.runbook.actions.base import Action
+    from oc_console.runbook.engine import Plan, Result
     from screens.base import ConsoleScreen
 
 # the Textual actions that write somewhere; hidden and unbound in read-only mode
@@ -20,6 +19,8 @@ DANGEROUS_ACTIONS = frozenset({"act", "silence", "expire_silence"})
 
 async def perform(screen: ConsoleScreen, kind: str, params: dict[str, str]) -> Result | None:
     """Prepare, confirm, run, then say what happened. Runs in a worker."""
+    from screens.confirm import ValuePrompt
+
     app = screen.console_app
     service = app.service
     if kind == "scale" and "replicas" not in params:
@@ -42,6 +43,10 @@ async def perform_built(screen: ConsoleScreen, action: Action) -> Result | None:
 
 
 async def confirm_and_run(screen: ConsoleScreen, kind: str, prepared: Plan | Result) -> Result:
+    # the engine and the modal are imported on the first action, off the first frame's path
+    from oc_console.runbook.engine import Result
+    from screens.confirm import ConfirmScreen
+
     app = screen.console_app
     service = app.service
     if isinstance(prepared, Result):

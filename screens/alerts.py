@@ -13,14 +13,6 @@ from textual.binding import Binding
 from oc_console.domain.alerts import AlertMatch, Silence
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.runbook.actions.base import ActionStop
-from oc_console.runbook.actions.silence import (
-    AddSilence,
-    ExpireSilence,
-    parse_duration,
-    parse_matcher,
-    silence_for,
-)
 from oc_console.sanitize import clean
 from screens.actions import perform_built
 from screens.base import ConsoleScreen
@@ -107,6 +99,15 @@ def alert_detail(m: AlertMatch | None) -> Text:
 
 async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
     """`x`: matchers from the alert's labels (editable), 2 h, a comment that says why."""
+    # the action engine is imported on the first action, off the first frame's path
+    from oc_console.runbook.actions.base import ActionStop
+    from oc_console.runbook.actions.silence import (
+        AddSilence,
+        parse_duration,
+        parse_matcher,
+        silence_for,
+    )
+
     app = screen.console_app
     proposed = ", ".join(str(x) for x in silence_for(m.alert.labels))
     matchers = await app.push_screen_wait(ValuePrompt("silence alerts matching:", proposed))
@@ -188,6 +189,8 @@ class AlertsScreen(ConsoleScreen):
 
     def action_expire_silence(self) -> None:
         """The silence highlighted in the Silences table, else the one holding the alert."""
+        from oc_console.runbook.actions.silence import ExpireSilence
+
         silences = self.query_one("#silences", RowTable)
         row = silences.current if self.focused is silences else None
         m = self.selected()

@@ -5,6 +5,8 @@ a missing runbook parameter)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,8 +14,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from oc_console.runbook.engine import Plan
 from oc_console.sanitize import clean
+
+if TYPE_CHECKING:
+    from oc_console.runbook.engine import Plan
 
 _BOX = """
     align: center middle;

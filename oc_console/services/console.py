@@ -37,15 +37,8 @@ from oc_console.domain.orders import OrderTimeline, RecentFailures, validate_ord
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.exposure import database_insecure, prometheus_insecure
-from oc_console.runbook.actions.base import Action, ActionStop, Progress
-from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
-from oc_console.runbook.checks import CheckContext
-from oc_console.runbook.engine import Engine, Plan, Result
-from oc_console.runbook.env import open_env
-from oc_console.runbook.loader import load_dir
-from oc_console.runbook.runner import RunbookRun, bind_params
-from oc_console.runbook.schema import Runbook
+from oc_console.services.actions import ConsoleActions
 from oc_console.services.poller import Poller, utc_now
 
 
@@ -111,7 +104,7 @@ POOL_POINT_SECONDS = 30
 POOL_HISTORY_POINTS = 6 * 3600 // POOL_POINT_SECONDS
 
 
-class Console:
+class Console(ConsoleActions):
     def __init__(
         self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
     ) -> None:
@@ -171,8 +164,8 @@ class Console:
         self._listeners: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.pool_history: deque[tuple[float, float]] = deque(maxlen=POOL_HISTORY_POINTS)
-        self._engine: Engine | None = None
-        self._runbooks: dict[str, Runbook] | None = None
+        self._engine = None
+        self._runbooks = None
 
     # --- each source on its own schedule -------------------------------------------------
     def subscribe(self, listener: Callable[[str], None]) -> None:
@@ -465,69 +458,3 @@ class Console:
         """Follow a log from its last `tail` lines: enough history to filter by an order id."""
         stream: LogStream = self._kube().follow_logs(namespace, pod, container, tail=tail)
         return stream
-
-    # --- actions: every one goes through the runbook engine (RBAC, Lease, preview, audit) ---
-    async def engine(self) -> Engine:
-        """Built on first use: it connects to the cluster and asks who we are."""
-        if self._engine is None:
-            env = await open_env(self.config, self.context_label)
-            env.fleet = lambda: self.kube.value  # who owns a Deployment, for the undo preview
-            if self.kube.configured and self.kube.value is None:
-                await self._import_clients()
-                await self.kube.tick(force=True)
-            self._engine = Engine(env, self.audit, read_only=self.config.read_only)
-        return self._engine
-
-    async def prepare_action(self, kind: str, params: dict[str, str]) -> Plan | Result:
-        """Checked and previewed, waiting for a confirmation (or a Result saying why not)."""
-        try:
-            action = make_action(kind, params, self.config.kubernetes.namespaces[0])
-        except ActionStop as exc:
-            return Result("failed", str(exc), "error")
-        return await self.prepare(action)
-
-    async def prepare(self, action: Action) -> Plan | Result:
-        """An action built by its caller (a silence from an alert's labels), prepared alike."""
-        try:
-            engine = await self.engine()
-        except (ActionStop, SourceError) as exc:
-            return Result("failed", str(exc), "error")
-        return await engine.prepare(action)
-
-    async def run_action(
-        self, plan: Plan, *, confirmed: bool, typed: str = "", progress: Progress | None = None
-    ) -> Result:
-        engine = await self.engine()
-        return await engine.run(plan, confirmed=confirmed, typed=typed, progress=progress)
-
-    def runbooks(self) -> dict[str, Runbook]:
-        """The shipped runbooks by id, loaded once (a broken file raises RunbookError)."""
-        if self._runbooks is None:
-            self._runbooks = load_dir()
-        return self._runbooks
-
-    async def start_runbook(self, book: Runbook, params: dict[str, str]) -> RunbookRun:
-        """A runbook ready to walk; RunbookError names a missing or bad parameter."""
-        values = bind_params(book, params)
-        engine = await self.engine()
-        return RunbookRun(book, values, CheckContext(self, engine.env), engine)
-
-    async def unfinished_actions(self) -> list[dict[str, Any]]:
-        """Actions whose start record has no end: a console died in the middle of one."""
-        reading = await asyncio.to_thread(self.audit.read)
-        return reading.unfinished()
-
-    async def cancel_backend(self, pid: int, application_name: str | None = None) -> Result:
-        return await self._signal_backend("cancel", pid, application_name)
-
-    async def terminate_backend(self, pid: int, application_name: str | None = None) -> Result:
-        return await self._signal_backend("terminate", pid, application_name)
-
-    async def _signal_backend(self, kind: str, pid: int, application_name: str | None) -> Result:
-        params = {"pid": str(pid)}
-        if application_name is not None:
-            params["application_name"] = application_name
-        prepared = await self.prepare_action(kind, params)
-        if isinstance(prepared, Result):
-            return prepared
-        return await self.run_action(prepared, confirmed=True)

@@ -13,9 +13,14 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from oc_console.domain.alerts import Matcher, Silence
 from oc_console.errors import SourceError
+
+if TYPE_CHECKING:
+    from oc_console.sources.alertmanager import AlertmanagerSource
+
 from oc_console.runbook.actions.base import (
     Action,
     ActionEnv,
@@ -25,7 +30,6 @@ from oc_console.runbook.actions.base import (
     Refused,
     Target,
 )
-from oc_console.sources.alertmanager import AlertmanagerSource
 
 DEFAULT_DURATION = timedelta(hours=2)
 MAX_DURATION = timedelta(days=14)
@@ -60,6 +64,8 @@ def parse_matcher(text: str) -> Matcher:
 
 
 def _alertmanager(env: ActionEnv) -> AlertmanagerSource:
+    from oc_console.sources.alertmanager import AlertmanagerSource  # httpx: on first use
+
     if not env.config.alertmanager_configured:
         raise ActionFailed("Alertmanager is not configured (--alertmanager URL)")
     return AlertmanagerSource(env.config.alertmanager)
