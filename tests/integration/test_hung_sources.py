@@ -90,11 +90,13 @@ async def test_silent_postgres_does_not_hold_kubernetes(kube_sandbox: KubeSandbo
             "kubernetes.kubeconfig": str(kube_sandbox.kubeconfig_path),
         }
         config = load_config(None, flags, environ={})
+        # PostgreSQL hangs for 2.5 s: long enough that a cluster held behind it would show
+        # late, even on a loaded machine where the first list takes over a second
         pg = config.postgres.model_copy(
-            update={"connect_timeout_seconds": 1.0, "statement_timeout_ms": 500}
+            update={"connect_timeout_seconds": 2.5, "statement_timeout_ms": 500}
         )
         console = Console(config.model_copy(update={"postgres": pg}).with_environ({}))
-        watcher = await run_for(console, 3.0)
+        watcher = await run_for(console, 4.0)
     assert silent.accepted >= 1
     assert console.kube.value is not None and console.kube.health().ok
     first_kube = watcher.times["kubernetes"][0]

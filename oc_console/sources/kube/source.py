@@ -36,7 +36,7 @@ from oc_console.sources.kube.watch import KindSpec, WatchCache
 from oc_console.sources.kube.workload import owner_refs, workload_spec
 
 EVENT_KEEP = 1_000  # per namespace, newest first
-CONFIGMAPS, OPAQUE_SECRETS = "configmaps", "opaque secrets"  # stream names, as messages say
+CONFIGMAPS, OPAQUE_SECRETS = "configmaps", "secrets (Opaque)"  # stream names, as messages say
 # Normal events worth keeping next to every Warning: a container killed (probe failure or
 # rollout) and the node-problem-detector's kernel OOM report.
 EVENT_REASONS = frozenset({"Killing", "OOMKilling"})
@@ -97,20 +97,6 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
             absent_on=(404,),
         ),
         KindSpec("events", f"{core}/events", _keep_event, required=False, max_items=EVENT_KEEP),
-        # for the Changes screen: names and change times only, never the data
-        KindSpec(
-            CONFIGMAPS,
-            f"{core}/configmaps",
-            lambda o: parse.parse_config_object(o, "ConfigMap"),
-            required=False,
-        ),
-        KindSpec(
-            OPAQUE_SECRETS,
-            f"{core}/secrets",
-            lambda o: parse.parse_config_object(o, "Secret"),
-            required=False,
-            field_selector="type=Opaque",
-        ),
         KindSpec(
             "certificates.cert-manager.io",
             "/apis/cert-manager.io/v1/namespaces/{namespace}/certificates",
@@ -124,6 +110,20 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
             _tls_secret,
             required=False,
             field_selector="type=kubernetes.io/tls",
+        ),
+        # for the Changes screen: names and change times only, never the data
+        KindSpec(
+            CONFIGMAPS,
+            f"{core}/configmaps",
+            lambda o: parse.parse_config_object(o, "ConfigMap"),
+            required=False,
+        ),
+        KindSpec(
+            OPAQUE_SECRETS,
+            f"{core}/secrets",
+            lambda o: parse.parse_config_object(o, "Secret"),
+            required=False,
+            field_selector="type=Opaque",
         ),
     ]
     specs += [
