@@ -11,7 +11,13 @@ from oc_console.services.console import Console
 from screens.app import make_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-SHOTS = (("overview", "1"), ("adapters", "3"), ("database", "2"), ("certificates", "5"))
+SHOTS = (
+    ("overview", "1"),
+    ("adapters", "3"),
+    ("database", "2"),
+    ("certificates", "5"),
+    ("changes", "8"),
+)
 
 
 async def shoot(sandbox: Sandbox) -> None:
@@ -19,6 +25,8 @@ async def shoot(sandbox: Sandbox) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         while not (app.snapshot and app.snapshot.fleet and app.snapshot.metrics):
             await pilot.pause(0.1)
+        while not app.snapshot.firing:  # Alertmanager's first pages
+            await pilot.pause(0.2)
         await pilot.pause(8)  # the first log sample lands a few seconds in
         for name, key in SHOTS:
             await pilot.press(key)
