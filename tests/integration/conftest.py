@@ -8,11 +8,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from action_fixtures import console_for
 from kube_fixtures import start_sandbox
 
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.services.console import Console
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +120,26 @@ def action_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox
         yield sandbox
     finally:
         sandbox.stop()
+
+
+@pytest.fixture(scope="session")
+def previews_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The whole sandbox, every scenario, for tests that only look and preview (dry runs,
+    refused actions): none of them may change it."""
+    sandbox = Sandbox(
+        parse_scenarios("all"), Path(tmp_path_factory.mktemp("previews")), use_prometheus=False
+    )
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+async def previews_console(previews_sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[Console]:
+    c = console_for(previews_sandbox, tmp_path / "audit.jsonl")
+    try:
+        yield c
+    finally:
+        await c.close()

@@ -4,40 +4,20 @@ to confirm, and the owner is in the audit records, the refusal's included."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
-from action_fixtures import console_for, records
+from action_fixtures import records
 
 from oc_console.runbook.engine import Plan
-from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.services.console import Console
 
 pytestmark = pytest.mark.integration
 NS = "openclaw"
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """Its own: the action tests roll these same adapters back and forth."""
-    sb = Sandbox(
-        parse_scenarios("crashloop"), tmp_path_factory.mktemp("owners"), use_prometheus=False
-    )
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
-
-
 @pytest.fixture
-async def console(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[Console]:
-    c = console_for(sandbox, tmp_path / "audit.jsonl")
-    try:
-        yield c
-    finally:
-        await c.close()
+def console(previews_console: Console) -> Console:
+    """Previews and a refused undo only: the shared sandbox stays as it was."""
+    return previews_console
 
 
 async def test_helm_owned_undo_names_the_release_and_the_helm_command(console: Console) -> None:

@@ -3,38 +3,25 @@ scenario broke, each action previews, and nothing but dry-run audit records is w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
-
 import pytest
-from action_fixtures import console_for, records
+from action_fixtures import records
 
 from oc_console.runbook.runner import StepOutcome
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
-from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(parse_scenarios("all"), Path(tmp_path_factory.mktemp("all")),
-                 use_prometheus=False)  # fmt: skip
-    sb.start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+@pytest.fixture
+def sandbox(previews_sandbox: Sandbox) -> Sandbox:
+    return previews_sandbox
 
 
 @pytest.fixture
-async def console(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[Console]:
-    c = console_for(sandbox, tmp_path / "audit.jsonl")
-    try:
-        yield c
-    finally:
-        await c.close()
+def console(previews_console: Console) -> Console:
+    return previews_console
 
 
 async def dry_run(console: Console, ident: str, **params: str) -> list[StepOutcome]:
