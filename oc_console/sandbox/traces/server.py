@@ -190,6 +190,14 @@ class _Server(ThreadingHTTPServer):
     sandbox: TraceSandbox
 
 
+def _build_big(sender: Any, now: float) -> None:
+    """In the builder process: niced, so on a small machine the console starting beside it
+    comes first."""
+    os.nice(19)
+    sender.send(big_case(now))
+    sender.close()
+
+
 class TraceSandbox:
     """Start it, read `url`, stop it. `delay` slows every answer (for the benchmarks)."""
 
@@ -199,8 +207,8 @@ class TraceSandbox:
         self._now = now
         self._big: SandboxTrace | None = None
         self._big_lock = threading.Lock()
-        self._builder: Any = None  # a one-process pool building the 20k-span trace
-        self._pending: Any = None
+        self._builder: Any = None  # a process building the 20k-span trace
+        self._pending: Any = None  # the pipe it sends the trace back on
         self.delay = 0.0
         self.received: list[tuple[str, dict[str, str]]] = []
         self._server: _Server | None = None
@@ -218,17 +226,26 @@ class TraceSandbox:
             if self._big is None:
                 if self._pending is not None:
                     with contextlib.suppress(Exception):  # the worker died: build it here
-                        self._big = self._pending.get(timeout=120)
+                        if self._pending.poll(120):
+                            self._big = self._pending.recv()
                 if self._big is None:
                     self._big = big_case(self._now)
                 self._stop_builder()
             return self._big
 
     def _stop_builder(self) -> None:
-        builder, self._builder, self._pending = self._builder, None, None
+        """A plain process, not a Pool: a Pool's terminate can hang for good on a worker that
+        was killed from outside (a signal to the process group) while it held a queue lock."""
+        builder, pending = self._builder, self._pending
+        self._builder = self._pending = None
         if builder is not None:
             builder.terminate()
-            builder.join()
+            builder.join(5)
+            if builder.is_alive():
+                builder.kill()
+                builder.join()
+        if pending is not None:
+            pending.close()
 
     def traces_of(self, order_id: str) -> list[SandboxTrace]:
         if order_id == BIG[0]:
@@ -261,9 +278,13 @@ class TraceSandbox:
         self._thread.start()
         # spawn, not fork: this process runs threads (a forked child could inherit a held lock)
         try:
-            # niced: on a small machine the console starting beside it comes first
-            self._builder = multiprocessing.get_context("spawn").Pool(1, os.nice, (19,))
-            self._pending = self._builder.apply_async(big_case, (self._now,))
+            context = multiprocessing.get_context("spawn")
+            self._pending, sender = context.Pipe(duplex=False)
+            self._builder = context.Process(
+                target=_build_big, args=(sender, self._now), name="trace-builder", daemon=True
+            )
+            self._builder.start()
+            sender.close()  # the child holds the only sending end now
         except BaseException:
             self.stop()
             raise
