@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from oc_console.domain.alerts import AlertMatch, Silence
-from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.actions import perform_built
 from screens.base import ConsoleScreen
 from screens.confirm import ValuePrompt
+from screens.format import minutes
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -36,10 +36,6 @@ SILENCE_COLUMNS = (
 )
 
 
-def _minutes(seconds: float) -> str:
-    return "<1m" if 0 <= seconds < 60 else human_duration(abs(seconds) // 60 * 60)
-
-
 def alert_row(m: AlertMatch, now: datetime) -> Row:
     a = m.alert
     state = "firing" if a.firing else ("silenced" if a.silenced_by else a.state)
@@ -55,7 +51,7 @@ def alert_row(m: AlertMatch, now: datetime) -> Row:
             a.severity.upper()[:4],
             a.alertname,
             m.alert.where,
-            _minutes((now - a.starts_at).total_seconds()),
+            minutes((now - a.starts_at).total_seconds()),
             state,
             explained,
         ),
@@ -68,7 +64,7 @@ def silence_row(s: Silence, now: datetime) -> Row:
     return Row(
         key=s.id,
         cells=(
-            _minutes(left) if s.state != "expired" else "expired",
+            minutes(left) if s.state != "expired" else "expired",
             ", ".join(str(m) for m in s.matchers),
             s.created_by,
             s.comment,

@@ -39,3 +39,10 @@ def pct(ratio: float | None) -> str:
 # names the screens call.
 mib = human_bytes
 seconds = human_duration
+
+
+def minutes(seconds: float) -> str:
+    """An age or a time left to the minute: a per-second figure would repaint an idle console
+    every second."""
+    span = abs(seconds)
+    return "<1m" if span < 60 else human_duration(span // 60 * 60)

@@ -9,19 +9,13 @@ from datetime import datetime
 from rich.text import Text
 
 from oc_console.domain.alerts import AlertMatch
-from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.format import SEVERITY_STYLE
+from screens.format import SEVERITY_STYLE, minutes
 from screens.widgets.quiet_static import QuietStatic
 
 MAX_LINES = 4
 SHORT_LINES = 2  # on a short terminal the strip never pushes the findings off the screen
-
-
-def _age(seconds: float) -> str:
-    # minutes are enough: a per-second age would repaint an idle console every second
-    return "<1m" if seconds < 60 else human_duration(seconds // 60 * 60)
 
 
 def grouped(firing: tuple[AlertMatch, ...]) -> list[tuple[AlertMatch, int]]:
@@ -48,7 +42,7 @@ def page_line(m: AlertMatch, count: int, now: datetime) -> Text:
     where = m.finding.subject.rpartition("/")[2] if m.finding and count > 1 else a.where
     if where:
         text.append(f" {clean(where)}")
-    text.append(f" {_age((now - a.starts_at).total_seconds())} ", "dim")
+    text.append(f" {minutes((now - a.starts_at).total_seconds())} ", "dim")
     if m.finding is not None:
         text.append("explained by: ", "dim")
         text.append(clean(m.finding.summary), SEVERITY_STYLE[m.finding.severity])
