@@ -8,6 +8,7 @@ from .faults import Faults
 from .resources import POD
 from .scenarios import NAMESPACE
 from .store import Store
+from .tap import Tap
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Context:
     # The pod whose adapter handled the scenario order, and when it did.
     order_pod: str = ""
     order_at: float = 0.0
+    tap: Tap = field(default_factory=Tap)  # what was served, for tests
 
     _padding: list[bytes] = field(default_factory=list)
 

@@ -96,6 +96,17 @@ class ApiError(Exception):
         )
 
     @classmethod
+    def not_acceptable(cls) -> ApiError:
+        return cls(
+            406,
+            "NotAcceptable",
+            "only the following media types are accepted: application/json, "
+            "application/json;as=Table;g=meta.k8s.io;v=v1, "
+            "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, "
+            "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+        )
+
+    @classmethod
     def gone(cls, rv: int) -> ApiError:
         return cls(410, "Expired", f"too old resource version: {rv}")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import crud, discovery, logs, reviews, tables, watch
+from . import crud, discovery, logs, metadata, reviews, tables, watch
 from . import patch as patching
 from .context import Context
 from .errors import ApiError
@@ -73,6 +73,7 @@ class Handler(Responder):
         self._handle()
 
     def _handle(self) -> None:
+        self.capture = None  # a kept-alive connection: nothing of the last request carries over
         try:
             if self.ctx.faults.latency:
                 time.sleep(self.ctx.faults.latency)
@@ -103,6 +104,8 @@ class Handler(Responder):
             raise ApiError.page_not_found()
         verb = self._verb(route, query)
         resource = f"{route.res.plural}/{route.sub}" if route.sub else route.res.plural
+        accept = self.headers.get("Accept", "")
+        self.capture = self.ctx.tap.record(verb, resource, path, query, accept).body
         if self.ctx.faults.is_denied(verb, resource):
             self.read_body_quietly()
             raise ApiError.forbidden(
@@ -148,7 +151,11 @@ class Handler(Responder):
     def _operate(self, route: Route, verb: str, query: dict[str, str]) -> None:
         ctx, res, ns = self.ctx, route.res, route.namespace
         dry_run = query.get("dryRun") == "All"
-        if verb in ("list", "get", "watch") and not route.sub and self._table(route, verb, query):
+        if (
+            verb in ("list", "get", "watch")
+            and not route.sub
+            and self._transformed(route, verb, query)
+        ):
             return
         if verb == "watch":
             watch.serve(self, ctx, res, ns, query)
@@ -178,11 +185,33 @@ class Handler(Responder):
                 200, encode(crud.write(ctx.store, res, current, body, route.sub, dry_run))
             )
 
-    def _table(self, route: Route, verb: str, query: dict[str, str]) -> bool:
-        """Answer kubectl's Table request (see tables.py); False when none was asked for."""
-        version = tables.requested_version(self.headers.get("Accept", ""))
+    def _transformed(self, route: Route, verb: str, query: dict[str, str]) -> bool:
+        """Answer a Table or a metadata-only request; False when the plain object was asked
+        for (or nothing else can be served)."""
+        form, version = metadata.negotiate(self.headers.get("Accept", ""), verb)
         if version is None:
             return False
+        if form == metadata.TABLE:
+            self._table(route, verb, query, version)
+        else:
+            self._metadata(route, verb, query, version)
+        return True
+
+    def _metadata(self, route: Route, verb: str, query: dict[str, str], version: str) -> None:
+        """PartialObjectMetadata(List): the objects' metadata alone (see metadata.py)."""
+        ctx, res, ns = self.ctx, route.res, route.namespace
+        if verb == "watch":
+            watch.serve(self, ctx, res, ns, query, metadata.watch_object(version), version)
+        elif verb == "get":
+            self.send_bytes(
+                200, metadata.single(ctx.store.require(res, ns, route.name).obj, version)
+            )
+        else:
+            items, meta = crud.page(ctx.store, res, ns, query)
+            self.send_bytes(200, metadata.list_body(items, meta, version))
+
+    def _table(self, route: Route, verb: str, query: dict[str, str], version: str) -> None:
+        """Answer kubectl's Table request (see tables.py)."""
         ctx, res, ns = self.ctx, route.res, route.namespace
         include = tables.include_of(query)
         if verb == "watch":
@@ -196,7 +225,6 @@ class Handler(Responder):
             if res is POD:
                 objects += [json.loads(raw) for raw in ctx.padding_pods()]
             self.send_bytes(200, tables.table(res, objects, meta, version, include))
-        return True
 
     def _scale(self, route: Route, verb: str, dry_run: bool) -> None:
         store = self.ctx.store

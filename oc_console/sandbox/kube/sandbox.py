@@ -21,6 +21,7 @@ from .resources import POD
 from .scenarios import CRASHLOOP_IMAGE, NAMESPACE, resolve
 from .server import ApiServer
 from .store import Store, Stored
+from .tap import Tap
 from .tls import server_context, write_server_tls
 from .views import PodView, pod_views
 
@@ -64,6 +65,11 @@ class KubeSandbox:
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self._ctx.port}"
+
+    @property
+    def tap(self) -> Tap:
+        """What the API server answered (see tap.py): tests prove what crossed the wire."""
+        return self._ctx.tap
 
     @property
     def token(self) -> str:

@@ -79,6 +79,7 @@ class Responder(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server: ApiServer
+    capture: bytearray | None = None  # the answer's bytes are copied here (see tap.py)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Request logging would flood the console's terminal in `oc-console demo`.
@@ -92,6 +93,8 @@ class Responder(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+            if self.capture is not None:
+                self.capture += body
 
     def send_json(self, code: int, obj: Any) -> None:
         self.send_bytes(code, json.dumps(obj, separators=(",", ":")).encode())
@@ -109,6 +112,8 @@ class Responder(BaseHTTPRequestHandler):
     def chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+        if self.capture is not None:
+            self.capture += data
 
     def end_stream(self) -> None:
         self.wfile.write(b"0\r\n\r\n")

@@ -29,11 +29,21 @@ def _gone(rv: int, current: int) -> bytes:
     return _line("ERROR", json.dumps(status).encode())
 
 
-def _bookmark(res: Resource, rv: int, annotations: dict[str, str] | None = None) -> bytes:
+def _bookmark(
+    res: Resource,
+    rv: int,
+    annotations: dict[str, str] | None = None,
+    partial: str | None = None,
+) -> bytes:
     meta: dict[str, object] = {"resourceVersion": str(rv)}
     if annotations:
         meta["annotations"] = annotations
-    obj = {"kind": res.kind, "apiVersion": res.api_version, "metadata": meta}
+    kind, api = (
+        ("PartialObjectMetadata", f"meta.k8s.io/{partial}")
+        if partial
+        else (res.kind, res.api_version)
+    )
+    obj = {"kind": kind, "apiVersion": api, "metadata": meta}
     return _line("BOOKMARK", json.dumps(obj).encode())
 
 
@@ -53,9 +63,11 @@ def serve(
     namespace: str,
     query: dict[str, str],
     render: Callable[[Stored], bytes] | None = None,
+    partial: str | None = None,
 ) -> None:
     """Stream changes; `render` turns each object into what goes on the wire (a Table row for
-    `kubectl get -w`), the stored JSON when None."""
+    `kubectl get -w`, PartialObjectMetadata), the stored JSON when None. `partial`: the
+    meta.k8s.io version of a metadata-only watch, whose bookmarks are PartialObjectMetadata."""
     store, faults = ctx.store, ctx.faults
     encode = render or (lambda item: item.raw)
     keep = matcher(query)
@@ -77,7 +89,7 @@ def serve(
         if added:
             h.chunk(b"".join(added))
         if initial:
-            h.chunk(_bookmark(res, rv, {"k8s.io/initial-events-end": "true"}))
+            h.chunk(_bookmark(res, rv, {"k8s.io/initial-events-end": "true"}, partial))
     deadline = time.monotonic() + timeout
     next_bookmark = time.monotonic() + ctx.bookmark_interval
     while not h.server.stopping.is_set():
@@ -107,6 +119,6 @@ def serve(
         if now >= deadline:
             break
         if bookmarks and now >= next_bookmark:
-            h.chunk(_bookmark(res, rv))
+            h.chunk(_bookmark(res, rv, partial=partial))
             next_bookmark = now + ctx.bookmark_interval
     h.end_stream()

@@ -21,6 +21,12 @@ from oc_console.exposure import http_insecure
 from oc_console.redact import redact
 
 IN_CLUSTER = "in-cluster"
+JSON = "application/json"
+# Metadata only, as client-go's metadata client asks: the server sends each object's
+# `metadata` and nothing else (no Secret `data`). No plain-JSON fallback on purpose: a server
+# that cannot do this answers 406 rather than the whole objects.
+METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 # One JSON line of a watch or a log: far above any real object (etcd caps them at 1.5 MB).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 256 * 1024
@@ -111,9 +117,11 @@ def get(
     path: str,
     query: dict[str, object],
     timeout: tuple[float, float],
+    accept: str = JSON,
     **path_params: str,
 ) -> Any:
-    """GET an API path and hand back the unread urllib3 response.
+    """GET an API path and hand back the unread urllib3 response (`accept`: the form asked
+    for, e.g. METADATA_LIST).
 
     This goes through the official ApiClient (kubeconfig auth, token refresh, TLS, proxies)
     but not its generated API classes: CoreV1Api alone costs 0.45 s and 20 MB to import and
@@ -126,7 +134,7 @@ def get(
         path,
         path_params=path_params or None,
         query_params=[(k, v) for k, v in query.items() if v is not None],
-        header_params={"Accept": "application/json"},
+        header_params={"Accept": accept},
         auth_settings=["BearerToken"],
     )
     response = client.api.call_api(method, url, headers, body, post, _request_timeout=timeout)

@@ -32,6 +32,14 @@ from oc_console.sources.kube.client import KubeClient, connect
 from oc_console.sources.kube.discovery import ApiDiscovery
 from oc_console.sources.kube.helm import HelmDecoder
 from oc_console.sources.kube.logs import LogFollower, LogSampler, read_tail
+from oc_console.sources.kube.tls_secrets import (
+    CERTIFICATES,
+    TLS_SECRETS,
+    TLS_TYPE,
+    TlsReader,
+    secret_facts,
+    secret_ref,
+)
 from oc_console.sources.kube.watch import KindSpec, WatchCache
 from oc_console.sources.kube.workload import owner_refs, workload_spec
 
@@ -47,11 +55,6 @@ def _keep_event(obj: dict[str, Any]) -> EventRow | None:
     if obj.get("type") == "Warning" or obj.get("reason") in EVENT_REASONS:
         return parse.parse_event(obj)
     return None
-
-
-def _tls_secret(obj: dict[str, Any]) -> object | None:
-    # The field selector already asks for TLS Secrets; this also guards a server ignoring it.
-    return certs.parse_tls_secret(obj) if obj.get("type") == "kubernetes.io/tls" else None
 
 
 def _deployment(obj: dict[str, Any], matcher: parse.AdapterMatcher) -> AdapterHealth | None:
@@ -98,25 +101,28 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
         ),
         KindSpec("events", f"{core}/events", _keep_event, required=False, max_items=EVENT_KEEP),
         KindSpec(
-            "certificates.cert-manager.io",
+            CERTIFICATES,
             "/apis/cert-manager.io/v1/namespaces/{namespace}/certificates",
             certs.parse_certificate,
             required=False,
             absent_on=(404,),
         ),
+        # Names only; the few no Certificate covers are read one by one (tls_secrets.py).
         KindSpec(
-            "secrets",
+            TLS_SECRETS,
             f"{core}/secrets",
-            _tls_secret,
+            secret_ref,
             required=False,
-            field_selector="type=kubernetes.io/tls",
+            field_selector=f"type={TLS_TYPE}",
+            metadata_only=True,
         ),
-        # for the Changes screen: names and change times only, never the data
+        # for the Changes screen: names and change times only; the data never crosses
         KindSpec(
             CONFIGMAPS,
             f"{core}/configmaps",
             lambda o: parse.parse_config_object(o, "ConfigMap"),
             required=False,
+            metadata_only=True,
         ),
         KindSpec(
             OPAQUE_SECRETS,
@@ -124,6 +130,7 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
             lambda o: parse.parse_config_object(o, "Secret"),
             required=False,
             field_selector="type=Opaque",
+            metadata_only=True,
         ),
     ]
     specs += [
@@ -164,9 +171,10 @@ def assemble(
     context: str,
     namespaces: tuple[str, ...],
     discovery: ApiDiscovery | None = None,
+    tls: TlsReader | None = None,
 ) -> FleetSnapshot:
     """Join the cache's rows into one snapshot: adapters with their HPA and revisions, and
-    Certificates with their Secrets."""
+    Certificates with their Secrets (the uncovered ones read by `tls`)."""
     generation = cache.generation
     hpas: dict[tuple[str, str], HpaStatus] = {
         (ns, target): status for ns, target, status in cache.rows("horizontalpodautoscalers")
@@ -187,7 +195,8 @@ def assemble(
     pods.sort(key=lambda p: (p.namespace, p.name))
     events: list[EventRow] = cache.rows("events")
     events.sort(key=lambda e: e.last_seen or _EPOCH, reverse=True)
-    secrets = {(ns, name): (facts, err) for ns, name, facts, err in cache.rows("secrets")}
+    certificates = cache.rows(CERTIFICATES)
+    secrets = secret_facts(cache, certificates, tls)
     config_objects = [*cache.rows(CONFIGMAPS), *cache.rows(OPAQUE_SECRETS)]
     helm: list[HelmRevision] = cache.rows(HELM_KIND)
     helm.sort(key=lambda r: (r.namespace, r.release, -r.revision))
@@ -197,7 +206,7 @@ def assemble(
         adapters=tuple(adapters),
         pods=tuple(pods),
         events=tuple(events),
-        certificates=certs.join_certificates(cache.rows("certificates.cert-manager.io"), secrets),
+        certificates=certs.join_certificates(certificates, secrets),
         watches=cache.statuses(),
         generation=generation,
         taken_at=datetime.now(UTC),
@@ -235,6 +244,7 @@ class KubeSource:
         self._cache: WatchCache | None = None
         self._sampler: LogSampler | None = None
         self._discovery: ApiDiscovery | None = None
+        self._tls: TlsReader | None = None
         self._last: FleetSnapshot | None = None
         self._sampled = 0  # log sampler rounds in the last snapshot
         self._start_lock = threading.Lock()
@@ -279,7 +289,7 @@ class KubeSource:
         cache, client = self._cache, self._client
         if cache is None or client is None:
             raise SourceError("the Kubernetes source is not started")
-        snap = assemble(cache, client.context, self.config.namespaces, self._discovery)
+        snap = assemble(cache, client.context, self.config.namespaces, self._discovery, self._tls)
         if self._sampler is not None:
             tails, self._sampled = self._sampler.tails()
             snap = replace(snap, logs=tails)
@@ -378,6 +388,7 @@ class KubeSource:
             discovery.start()
             self._client, self._cache, self._sampler = client, cache, sampler
             self._discovery = discovery
+            self._tls = TlsReader(client, self.config.timeout_seconds)
         deadline = time.monotonic() + self.config.timeout_seconds
         cache.wait_settled(self.config.timeout_seconds)
         discovery.wait_answered(max(0.0, deadline - time.monotonic()))
@@ -388,7 +399,7 @@ class KubeSource:
             sampler, cache, client = self._sampler, self._cache, self._client
             discovery = self._discovery
             self._sampler = self._cache = self._client = self._discovery = None
-            self._last = None
+            self._last, self._tls = None, None
         if sampler is not None:
             sampler.stop()
         if discovery is not None:

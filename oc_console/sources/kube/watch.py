@@ -22,7 +22,15 @@ from typing import Any
 import orjson
 
 from oc_console.domain.kube import WatchStatus
-from oc_console.sources.kube.client import KubeClient, describe_error, get, iter_lines
+from oc_console.sources.kube.client import (
+    JSON,
+    METADATA_LIST,
+    METADATA_OBJECT,
+    KubeClient,
+    describe_error,
+    get,
+    iter_lines,
+)
 
 PAGE_SIZE = 500  # client-go's pager default: a page of 500 pods is a few MB of JSON
 MAX_PAGE_BYTES = 512 * 1024 * 1024  # past this a "page" is an API server ignoring `limit`
@@ -45,6 +53,9 @@ class KindSpec:
     max_items: int | None = None  # keep only the newest (events)
     label_selector: str | None = None
     field_selector: str | None = None
+    # List and watch PartialObjectMetadata: `parse` sees names, labels and times, never the
+    # object's data (Secrets the console needs only the names of).
+    metadata_only: bool = False
 
 
 class Gone(Exception):
@@ -231,7 +242,7 @@ class Stream:
             options = self._options()
             options.update({"limit": PAGE_SIZE, "continue": token})
             try:
-                response = self._client_call(options, (self._timeout, self._timeout))
+                response = self._client_call(options, (self._timeout, self._timeout), list_=True)
             except ApiException as exc:
                 if exc.status == 410 and token:  # the continue token expired: start over
                     rows, token = {}, None
@@ -254,8 +265,15 @@ class Stream:
         self.resource_version = meta.get("resourceVersion") or None
         self._synced()
 
-    def _client_call(self, options: dict[str, object], timeout: tuple[float, float]) -> Any:
-        response = get(self._client, self.spec.path, options, timeout, namespace=self.namespace)
+    def _client_call(
+        self, options: dict[str, object], timeout: tuple[float, float], *, list_: bool = False
+    ) -> Any:
+        accept = JSON
+        if self.spec.metadata_only:
+            accept = METADATA_LIST if list_ else METADATA_OBJECT
+        response = get(
+            self._client, self.spec.path, options, timeout, accept, namespace=self.namespace
+        )
         self._response = response
         if self._stop.is_set():  # stop() ran before the response existed to be shut down
             response.shutdown()
