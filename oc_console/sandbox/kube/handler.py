@@ -104,8 +104,7 @@ class Handler(Responder):
             raise ApiError.page_not_found()
         verb = self._verb(route, query)
         resource = f"{route.res.plural}/{route.sub}" if route.sub else route.res.plural
-        accept = self.headers.get("Accept", "")
-        self.capture = self.ctx.tap.record(verb, resource, path, query, accept).body
+        self.capture = self.ctx.tap.record(verb, resource, path, query, self.headers).body
         if self.ctx.faults.is_denied(verb, resource):
             self.read_body_quietly()
             raise ApiError.forbidden(

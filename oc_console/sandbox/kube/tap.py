@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from email.message import Message
 
 KEEP = 5_000
 
@@ -21,6 +22,7 @@ class Served:
     path: str
     query: dict[str, str]
     accept: str
+    agent: str  # User-Agent: tells kubectl's requests from the console's
     body: bytearray | None = None  # what was written, for a captured resource (grows live)
 
     @property
@@ -35,17 +37,23 @@ class Tap:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(
-        self, verb: str, resource: str, path: str, query: dict[str, str], accept: str
+        self, verb: str, resource: str, path: str, query: dict[str, str], headers: Message
     ) -> Served:
         with self._lock:
             body = bytearray() if resource in self.capture else None
-            served = Served(verb, resource, path, dict(query), accept, body)
+            accept, agent = headers.get("Accept", ""), headers.get("User-Agent", "")
+            served = Served(verb, resource, path, dict(query), accept, agent, body)
             self.served.append(served)
             return served
 
-    def of(self, resource: str) -> list[Served]:
+    def of(self, resource: str, *, kubectl: bool = False) -> list[Served]:
+        """What was served for one resource, to the console (or to kubectl)."""
         with self._lock:
-            return [s for s in self.served if s.resource == resource]
+            return [
+                s
+                for s in self.served
+                if s.resource == resource and s.agent.startswith("kubectl") == kubectl
+            ]
 
     def clear(self) -> None:
         with self._lock:
