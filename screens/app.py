@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from functools import partial
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import var
@@ -13,7 +14,9 @@ from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.services.action_service import INTERRUPT_SECONDS, ActionRun
 from oc_console.services.console import Console
+from screens.actions import notify_outcome
 from screens.adapters import AdaptersScreen
 from screens.alerts import AlertsScreen
 from screens.base import ConsoleScreen
@@ -50,10 +53,18 @@ SCREEN_NAMES = {
 }
 # After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
 KUBE_REDRAW_SECONDS = 0.5
+# A notification shown at least this long goes away on the next key; a younger one may not
+# have been read yet (it arrived as the key was typed).
+NOTE_MIN_SECONDS = 1.0
 
 
 class ConsoleApp(App[None]):
     TITLE = "oc-console"
+    # notifications are one line at 80 columns, stacked low, never a 40-column pile of
+    # wrapped lines over the tables
+    CSS = """
+    Toast { width: auto; max-width: 100%; padding: 0 1; margin-top: 0; }
+    """
     MODES = {
         "overview": OverviewScreen,
         "database": DatabaseScreen,
@@ -87,6 +98,8 @@ class ConsoleApp(App[None]):
 
     # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
     snapshot: var[ConsoleSnapshot | None] = var(None, always_update=True)
+    # bumped when an action starts, progresses or ends, and each second while one runs
+    actions_changed: var[int] = var(0, always_update=True)
 
     def __init__(self, console: Console, *, poll_sources: bool = True) -> None:
         super().__init__()
@@ -99,6 +112,8 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.snapshot = self.service.snapshot()
+        self.service.actions.subscribe(self._action_changed)
+        self.set_interval(1.0, self._tick_actions)
         self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
         if not self.poll_sources:
             return
@@ -134,6 +149,64 @@ class ConsoleApp(App[None]):
                 title="unfinished action", severity="error", timeout=60,
             )  # fmt: skip
 
+    # --- actions: owned by the service; the app shows them and asks before quitting ---
+    def _action_changed(self, run: ActionRun) -> None:
+        self.actions_changed += 1
+        if not run.running:
+            notify_outcome(self, run)
+            self.refresh_data()
+
+    def _tick_actions(self) -> None:
+        if self.service.actions.running():
+            self.actions_changed += 1  # the header's seconds
+
+    async def action_quit(self) -> None:
+        """q, ctrl+c, :q. With an action running, ask first; ctrl+c on the question quits."""
+        from screens.confirm import QuitScreen
+
+        running = self.service.actions.running()
+        if not running:
+            self.exit()
+        elif isinstance(self.screen, QuitScreen):
+            self.screen.dismiss(True)
+        else:
+            lines = [f"{r.title} {int(r.elapsed())}s" for r in running]
+            self.push_screen(QuitScreen(lines), self._quit_answered)
+
+    def _quit_answered(self, anyway: bool | None) -> None:
+        if anyway:
+            self.run_worker(self._interrupt_and_exit(), group="quit", exit_on_error=False)
+
+    async def _interrupt_and_exit(self) -> None:
+        """The engine writes each end record ("interrupted") and gives the Lease back before
+        the app goes; an action that cannot within the bound is left to the next start's
+        "never finished" notice."""
+        self.notify("interrupting the running actions…", timeout=INTERRUPT_SECONDS)
+        await self.service.actions.interrupt(INTERRUPT_SECONDS)
+        self.exit()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._drop_read_notifications()
+        await super().on_event(event)
+
+    def _drop_read_notifications(self) -> None:
+        """Notifications go away on the next key, once they have been up long enough to read."""
+        import time
+
+        now = time.time()
+        read = [n for n in self._notifications if now - n.raised_at >= NOTE_MIN_SECONDS]
+        for note in read:
+            self._unnotify(note, refresh=False)
+        if read:
+            self._refresh_notifications()
+
+    def action_recent_actions(self) -> None:
+        from screens.recent_actions import RecentActionsScreen
+
+        if not isinstance(self.screen, RecentActionsScreen):
+            self.push_screen(RecentActionsScreen())
+
     def refresh_data(self) -> None:
         """Read every source now; each answers into the snapshot on its own."""
         self.service.poke()
@@ -167,8 +240,12 @@ class ConsoleApp(App[None]):
     def run_command_line(self, line: str) -> None:
         """`:` commands, k9s style."""
         word = line.partition(" ")[0].lower()
-        if word in ("q", "quit", "q!"):
-            self.exit()
+        if word in ("q", "quit"):
+            self.call_next(self.action_quit)
+        elif word == "q!":  # vi's: quit now, interrupting what runs (audited, Lease released)
+            self._quit_answered(True)
+        elif word in ("actions", "action"):
+            self.action_recent_actions()
         elif word in ("help", "?"):
             self.action_help()
         elif word == "order":
@@ -228,6 +305,10 @@ class ConsoleApp(App[None]):
         yield SystemCommand(
             "Order lookup", "One order's timeline: type its ID", self.action_order_prompt
         )
+        yield SystemCommand(
+            "Actions", "Running and recent actions, in the audit's words (:actions)",
+            self.action_recent_actions,
+        )  # fmt: skip
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.actions import DANGEROUS_ACTIONS, perform
+from screens.widgets.actions_line import ActionsLine
 from screens.widgets.key_footer import KeyFooter
 from screens.widgets.prompt import Prompt
 from screens.widgets.row_table import RowTable
@@ -47,6 +48,7 @@ class ConsoleScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield SourceBar(id="source-bar")
+        yield ActionsLine(id="actions-line")
         yield from self.compose_body()
         yield Prompt()
         if self.console_app.service.config.read_only:
@@ -59,6 +61,7 @@ class ConsoleScreen(Screen[None]):
     def on_mount(self) -> None:
         self._filter_target: RowTable | None = None
         self.watch(self.app, "snapshot", self._on_snapshot, init=True)
+        self.watch(self.app, "actions_changed", self._on_actions, init=True)
 
     def _on_snapshot(self, snap: ConsoleSnapshot | None) -> None:
         if snap is None:
@@ -68,6 +71,18 @@ class ConsoleScreen(Screen[None]):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""
+
+    @property
+    def actions_origin(self) -> str:
+        """Who started an action, to show its outcome here again: a detail screen opened
+        anew for the same kind of thing counts as the same screen."""
+        return type(self).__name__
+
+    def _on_actions(self, _generation: int) -> None:
+        actions = self.console_app.service.actions
+        self.query_one(ActionsLine).show_actions(
+            actions.running(), actions.last_from(self.actions_origin)
+        )
 
     # --- actions on the selected row (screens say which in action_params) ---
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -83,6 +98,8 @@ class ConsoleScreen(Screen[None]):
         if params is None:
             self.notify(f"select a row that {kind} applies to first", severity="warning")
             return
+        # the worker only previews and asks: the service runs the confirmed action, so
+        # esc or another action key cancels a question, never an action
         self.run_worker(perform(self, kind, params), group="action", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 

@@ -1,5 +1,6 @@
 """The facade's actions: every one goes through the runbook engine (RBAC pre-check, Lease,
-preview, confirmation, audit), whether a key, a runbook step or the CLI asked for it.
+preview, confirmation, audit), whether a key, a runbook step or the CLI asked for it. There is
+no shortcut that confirms for the caller: each goes through prepare and an explicit yes.
 
 The engine and its actions (YAML, the Kubernetes client's calls) are imported on first use,
 off the path to the console's first frame.
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from oc_console.runbook.engine import Engine, Plan, Result
     from oc_console.runbook.runner import RunbookRun
     from oc_console.runbook.schema import Runbook
+    from oc_console.services.action_service import ActionService
     from oc_console.services.poller import Poller
 
 
@@ -29,6 +31,7 @@ class ConsoleActions:
     context_label: str | None
     audit: AuditLog
     kube: Poller[FleetSnapshot]
+    actions: ActionService  # running and recent actions: they outlive the screen that started them
     _engine: Engine | None
     _runbooks: dict[str, Runbook] | None
 
@@ -99,20 +102,3 @@ class ConsoleActions:
         """Actions whose start record has no end: a console died in the middle of one."""
         reading = await asyncio.to_thread(self.audit.read)
         return reading.unfinished()
-
-    async def cancel_backend(self, pid: int, application_name: str | None = None) -> Result:
-        return await self._signal_backend("cancel", pid, application_name)
-
-    async def terminate_backend(self, pid: int, application_name: str | None = None) -> Result:
-        return await self._signal_backend("terminate", pid, application_name)
-
-    async def _signal_backend(self, kind: str, pid: int, application_name: str | None) -> Result:
-        params = {"pid": str(pid)}
-        if application_name is not None:
-            params["application_name"] = application_name
-        from oc_console.runbook.engine import Result
-
-        prepared = await self.prepare_action(kind, params)
-        if isinstance(prepared, Result):
-            return prepared
-        return await self.run_action(prepared, confirmed=True)

@@ -38,6 +38,7 @@ from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.exposure import database_insecure, prometheus_insecure
 from oc_console.runbook.audit import AuditLog
+from oc_console.services.action_service import ActionService
 from oc_console.services.actions import ConsoleActions
 from oc_console.services.poller import Poller, utc_now
 
@@ -111,6 +112,7 @@ class Console(ConsoleActions):
         self.config = config
         self.context_label = context_label or config.kubernetes.context
         self.audit = audit or AuditLog()
+        self.actions = ActionService(self.run_action, config.kubernetes.adapter_pattern)
         # pg_stat_activity text can hold literals (ALTER ROLE ... PASSWORD): `check` leaves it
         # out unless asked; the screens show it to the engineer at the keyboard.
         self.include_queries = True

@@ -173,7 +173,9 @@ async def test_a_failed_end_record_says_the_action_was_done(
     leaked = await asyncpg.connect(action_sandbox.database.adapter_dsn)
     await leaked.execute("BEGIN")
     try:
-        result = await console.terminate_backend(leaked.get_server_pid())
+        plan = await console.prepare_action("terminate", {"pid": str(leaked.get_server_pid())})
+        assert isinstance(plan, Plan), plan
+        result = await console.run_action(plan, confirmed=True)
     finally:
         leaked.terminate()
         await console.close()

@@ -50,6 +50,15 @@ async def act(console: Console, kind: str, **params: str) -> Result:
     return await console.run_action(plan, confirmed=True)
 
 
+async def signal(console: Console, kind: str, pid: int, application_name: str = "") -> Result:
+    """cancel or terminate through prepare and an explicit yes, as every caller must."""
+    params = {"pid": str(pid)}
+    if application_name:
+        params["application_name"] = application_name
+    plan = await console.prepare_action(kind, params)
+    return plan if isinstance(plan, Result) else await console.run_action(plan, confirmed=True)
+
+
 def phases(console: Console) -> list[tuple[str, str]]:
     return [(r["action"], r["phase"]) for r in records(console.audit.path)]
 
@@ -172,9 +181,9 @@ async def test_terminate_only_the_session_shown(console: Console, sandbox: Sandb
     pid = leaked.get_server_pid()
     try:
         # the pid shown belongs to another application now: refused, nothing signalled
-        wrong = await console.terminate_backend(pid, "openclaw-adapter-shopee")
+        wrong = await signal(console, "terminate", pid, "openclaw-adapter-shopee")
         assert wrong.status == "refused" and wrong.reason == "target-changed"
-        result = await console.terminate_backend(pid, "openclaw-adapter-amazon")
+        result = await signal(console, "terminate", pid, "openclaw-adapter-amazon")
         assert result.status == "done", result.message
         assert result.message.startswith("terminated")
         assert f"session {pid} is gone" in result.message
@@ -205,7 +214,7 @@ async def test_cancel_stops_a_running_query(console: Console, sandbox: Sandbox) 
     query = asyncio.get_running_loop().create_task(busy.execute("SELECT pg_sleep(30)"))
     await asyncio.sleep(0.3)
     try:
-        result = await console.cancel_backend(busy.get_server_pid())
+        result = await signal(console, "cancel", busy.get_server_pid())
         assert result.status == "done", result.message
         with pytest.raises(asyncpg.QueryCanceledError):
             await asyncio.wait_for(query, 5)

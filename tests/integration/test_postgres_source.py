@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import orjson
@@ -23,6 +24,14 @@ from tests.integration.conftest import Sessions
 
 pytestmark = pytest.mark.integration
 ORDER = schema.STUCK_ORDER
+
+
+async def signal(console: Any, kind: str, pid: int) -> Any:
+    """cancel or terminate through prepare and an explicit yes, as every caller must."""
+    from oc_console.runbook.engine import Result
+
+    plan = await console.prepare_action(kind, {"pid": str(pid)})
+    return plan if isinstance(plan, Result) else await console.run_action(plan, confirmed=True)
 
 
 def source(db: SandboxDatabase, **settings: object) -> PostgresSource:
@@ -232,13 +241,13 @@ async def test_cancel_and_terminate_backend_are_audited(
     query = asyncio.get_running_loop().create_task(busy.execute("SELECT pg_sleep(30)"))
     await asyncio.sleep(0.2)
     try:
-        assert (await console.cancel_backend(busy.get_server_pid())).status == "done"
+        assert (await signal(console, "cancel", busy.get_server_pid())).status == "done"
         with pytest.raises(asyncpg.QueryCanceledError):
             await asyncio.wait_for(query, 5)
 
         [leaked] = await sessions.idle_in_transaction("openclaw-adapter-shopee", 1)
-        assert (await console.terminate_backend(leaked)).status == "done"
-        gone = await console.cancel_backend(999_999)  # no such backend: refused, not an error
+        assert (await signal(console, "terminate", leaked)).status == "done"
+        gone = await signal(console, "cancel", 999_999)  # no such backend: refused, not an error
         assert gone.status == "refused" and gone.message == "no backend with pid 999999"
     finally:
         await console.close()
@@ -261,7 +270,7 @@ async def test_read_only_refuses_to_terminate(sandbox_db: SandboxDatabase) -> No
     from oc_console.services.console import Console
 
     console = Console(Config(read_only=True, postgres=PostgresConfig(dsn=sandbox_db.pg.dsn)))
-    result = await console.terminate_backend(1)
+    result = await signal(console, "terminate", 1)
     assert result.status == "refused" and "read-only" in result.message
     # the refusal itself is audited, and it is the only record
     [record] = [orjson.loads(line) for line in console.audit.path.read_bytes().splitlines()]
