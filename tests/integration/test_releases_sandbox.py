@@ -23,12 +23,14 @@ from oc_console.config import KubernetesConfig
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.releases import HELM_KIND
 from oc_console.sandbox.kube import KubeSandbox
+from oc_console.sandbox.kube import releases as sandbox_releases
 from oc_console.sources.kube.client import connect
 from oc_console.sources.kube.helm import HelmDecoder, release_row
 from oc_console.sources.kube.source import KubeSource, kind_specs
 from oc_console.sources.kube.watch import WatchCache
 from tests.integration.kube_fixtures import Kubectl, start_sandbox
 from tests.integration.test_kube_source import until
+from tests.memory import holders
 
 pytestmark = pytest.mark.integration
 AMAZON = "openclaw-adapter-amazon"
@@ -102,6 +104,9 @@ async def test_the_source_reads_releases_argo_and_discovery(source: KubeSource) 
         ("release-failed", "openclaw/openclaw-adapter-shopee"),
     }
     assert helm_decoder(source).decoded == 20
+    # the values each revision was installed with hold a password: nothing keeps it
+    assert sandbox_releases.VALUES_PASSWORD not in repr(snap)
+    assert holders(source, sandbox_releases.VALUES_PASSWORD) == []
 
 
 def test_a_relist_decodes_nothing_again(sandbox: KubeSandbox) -> None:

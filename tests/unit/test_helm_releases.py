@@ -4,11 +4,13 @@ can be broken (the error names the Secret and the layer; nothing raises)."""
 from __future__ import annotations
 
 import base64
+import copy
 import gzip
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import yaml
 
 from oc_console.analysis.drift import release_findings
 from oc_console.sandbox.kube import releases as sandbox_releases
@@ -17,9 +19,11 @@ from oc_console.sources.kube.helm import (
     HelmDecoder,
     ReleaseDecodeError,
     decode_payload,
+    decode_release,
     manifest_workloads,
     release_row,
 )
+from tests.memory import holders
 from tests.unit.releases_fleet import NOW, helm_encode, sandbox_objects, snapshot
 
 Obj = dict[str, Any]
@@ -189,3 +193,60 @@ def test_release_times_are_kept_as_aware_datetimes() -> None:
     row = release_row(secret(helm_encode(RELEASE, compress=True)))
     assert row is not None and row.last_deployed is not None
     assert row.last_deployed.astimezone(UTC) == datetime(2026, 11, 29, 6, 0, 0, 123456, UTC)
+
+
+PASSWORD = "hunter2-Kq9-db-password"
+
+
+def _release_with_credentials() -> str:
+    """A release whose values (the user's `config` and the chart's own), rendered notes,
+    hooks and manifest all hold a password, encoded as Helm stores it."""
+    release = copy.deepcopy(RELEASE)
+    release["config"] = {"db": {"password": PASSWORD}}
+    release["chart"]["values"] = {"auth": {"password": PASSWORD, "user": "openclaw"}}
+    release["info"]["notes"] = f"Log in with openclaw / {PASSWORD}"
+    release["hooks"] = [{"name": "seed", "manifest": f"password: {PASSWORD}"}]
+    worker = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "openclaw-adapter-shopee-worker"},
+        "spec": {
+            "replicas": 1,
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "worker",
+                            "image": "registry.openclaw.io/worker:1",
+                            "args": [f"--db-password={PASSWORD}"],
+                            "env": [{"name": "DB_PASSWORD", "value": PASSWORD}],
+                        }
+                    ]
+                }
+            },
+        },
+    }
+    secret_doc = {"apiVersion": "v1", "kind": "Secret", "stringData": {"password": PASSWORD}}
+    release["manifest"] += "\n---\n" + yaml.safe_dump(worker) + "---\n" + yaml.safe_dump(secret_doc)
+    return helm_encode(release, compress=True)
+
+
+def test_the_values_of_a_release_are_never_kept() -> None:
+    decoder = HelmDecoder()
+    row = decoder(secret(_release_with_credentials()))
+    assert row is not None and row.error is None
+    assert row.description == "Upgrade complete" and row.chart == "openclaw-adapter"
+    worker = row.workload("openclaw", "openclaw-adapter-shopee-worker")
+    assert worker is not None and worker.containers[0].env == ("DB_PASSWORD",)  # the name only
+    assert PASSWORD not in repr(row)
+    # nothing the decoder or its row can reach holds the password: not the values, not the
+    # decoded release, not a cached copy of either
+    assert holders(row, PASSWORD) == [] and holders(decoder, PASSWORD) == []
+
+
+def test_a_release_is_cut_to_what_the_rows_read_before_its_manifest_is_parsed() -> None:
+    release = decode_release(decode_payload(secret(_release_with_credentials())["data"]["release"]))
+    assert PASSWORD not in repr({k: v for k, v in release.items() if k != "manifest"})
+    assert set(release) <= {"name", "namespace", "version", "info", "chart", "manifest"}
+    assert set(release["chart"]) == {"metadata"} and "notes" not in release["info"]
+    assert holders(release, f"db-password={PASSWORD}") != []  # the manifest, not yet parsed

@@ -36,6 +36,9 @@ HISTORY = (
     (2, "2.13.9", 30.0, "Upgrade complete"),
     (3, "2.14.3", 3.0, "Upgrade complete"),
 )
+# What an operator passed with `--set`: Helm keeps it in the release's `config`, which the
+# console must never keep or show.
+VALUES_PASSWORD = "sandbox-values-pw-3xT9"
 FAILED_UPGRADES = ((4, 52 * 60.0), (5, 20 * 60.0))  # (revision, seconds ago)
 FAILED_DESCRIPTION = (
     'Upgrade "openclaw-adapter-shopee" failed: context deadline exceeded '
@@ -163,7 +166,7 @@ def release(
             "schema": None,
             "files": [],
         },
-        "config": {"platform": w.platform},
+        "config": {"platform": w.platform, "database": {"password": VALUES_PASSWORD}},
         "manifest": rendered,
         "hooks": [],
         "version": revision,

@@ -8,8 +8,10 @@ then base64 encoded again by the API as every Secret value is.
 
 A payload is tens of KB to a few MB (chart templates, values, hooks) and decoding it costs
 a gzip inflate, a JSON parse and a YAML parse of the manifest; only the shown fields and the
-rendered Deployments are kept. `HelmDecoder` caches rows by the Secret's resourceVersion, so a
-relist or a watch event for an unchanged revision costs a dictionary lookup.
+rendered Deployments are kept. Values are cut away right after the JSON parse
+(`decode_release`): they often hold credentials. `HelmDecoder` caches rows by the Secret's
+resourceVersion, so a relist or a watch event for an unchanged revision costs a dictionary
+lookup.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ CACHE_LIMIT = 20_000  # decoded rows kept; 50 releases x 10 revisions is 500
 _DOCUMENT_SPLIT = re.compile(r"^---[ \t]*(?:#.*)?$", re.MULTILINE)
 _DEPLOYMENT = re.compile(r"^kind:[ \t]*['\"]?Deployment['\"]?[ \t]*$", re.MULTILINE)
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is 10x faster
+_RELEASE_KEYS = ("name", "namespace", "version", "manifest")
+_INFO_KEYS = ("status", "first_deployed", "last_deployed", "description")
 
 
 class ReleaseDecodeError(ValueError):
@@ -70,6 +74,26 @@ def decode_payload(data_release: object) -> bytes:
     if not inflater.eof:
         raise ReleaseDecodeError("the gzip data is truncated")
     return out
+
+
+def _only(obj: object, keys: tuple[str, ...]) -> Obj:
+    return {k: obj[k] for k in keys if k in obj} if isinstance(obj, dict) else {}
+
+
+def decode_release(raw: bytes) -> Obj:
+    """The release JSON cut down at once to what the rows read: its name, namespace and
+    revision, the info's status, times and description, the chart's metadata, and the
+    manifest. The user's values (`config`), the chart's own values, templates and files, the
+    hooks and the rendered notes often hold credentials: they are dropped here, before the
+    manifest is parsed, and never reach a row, a cache or a screen."""
+    release = orjson.loads(raw)
+    if not isinstance(release, dict):
+        raise ReleaseDecodeError("the release is not a JSON object")
+    kept = _only(release, _RELEASE_KEYS)
+    kept["info"] = _only(release.get("info"), _INFO_KEYS)
+    kept["chart"] = _only(release.get("chart"), ("metadata",))
+    release.clear()  # frees the values now, not when the caller's frame ends
+    return kept
 
 
 def manifest_workloads(manifest: object) -> tuple[WorkloadSpec, ...]:
@@ -124,9 +148,7 @@ def release_row(obj: Obj) -> HelmRevision | None:
     labels = meta.get("labels") or _EMPTY
     where = f"Helm release Secret {meta.get('namespace') or '?'}/{meta.get('name') or '?'}"
     try:
-        release = orjson.loads(decode_payload((obj.get("data") or _EMPTY).get("release")))
-        if not isinstance(release, dict):
-            raise ReleaseDecodeError("the release is not a JSON object")
+        release = decode_release(decode_payload((obj.get("data") or _EMPTY).get("release")))
         workloads = manifest_workloads(release.get("manifest"))
     except orjson.JSONDecodeError as exc:
         return _labels_row(meta, labels, f"{where}: the release is not valid JSON ({exc})")
