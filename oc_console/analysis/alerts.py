@@ -131,6 +131,7 @@ def unexplained_findings(matches: tuple[AlertMatch, ...], now: datetime) -> list
                     if e
                 ),
                 pages=(a.alertname,),
+                since=a.starts_at,
             )
         )
     return out

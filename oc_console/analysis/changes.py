@@ -19,7 +19,7 @@ from oc_console.analysis.drift import adapter_history, workload_drift
 from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.releases import WorkloadSpec
@@ -186,6 +186,8 @@ def changed_before_it_broke(
                     *last.details,
                 ),
                 runbook="adapter-crashloop",
+                urgency=Urgency.FIRST_MOVE,  # it names the move: leads what it explains
+                since=last.at,
             )
         )
     return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 
 SUBJECT = "postgres"
 
@@ -47,6 +47,9 @@ def saturation(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
                 f"by application: {top}",
             ),
             runbook="pool-exhaustion",
+            # a warning is a clock running towards refused clients; critical refuses them
+            urgency=Urgency.NOW if severity is Severity.CRITICAL else Urgency.SOON,
+            touches=snapshot.total_sessions,
         )
     ]
 
@@ -71,6 +74,7 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                     f"(pid {snapshot.oldest_xact_pid})",
                 ),
                 runbook="pool-exhaustion",
+                touches=count,
             )
         )
     limit_s = t.idle_in_transaction_minutes * 60
@@ -94,6 +98,7 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                     for s in old[:5]
                 ),
                 runbook="pool-exhaustion",
+                touches=len(old),
             )
         )
     return findings
@@ -127,6 +132,7 @@ def blocking_chains(snapshot: PoolSnapshot) -> list[Finding]:
                 for d, s in tree[:8]
             ),
             runbook="pool-exhaustion",
+            touches=len(snapshot.blocked),
         )
     ]
 
@@ -142,6 +148,7 @@ def visibility(snapshot: PoolSnapshot) -> list[Finding]:
             subject=SUBJECT,
             summary=f"The console sees only part of the pool: {note}.",
             evidence=("grant pg_monitor to this role to see every session",),
+            urgency=Urgency.RISK,
         )
     ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
 from oc_console.domain.releases import (
     ARGO_KIND,
@@ -224,6 +224,10 @@ def _matching_failed(adapter: AdapterHealth, history: tuple[HelmRevision, ...]) 
     return None
 
 
+def _healthy(adapter: AdapterHealth) -> bool:
+    return adapter.ready >= adapter.desired
+
+
 def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]:
     if not rel.drift or rel.deployed is None:
         return []
@@ -249,6 +253,9 @@ def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]
             "changes more than its chart says.",
             _cap(evidence),
             runbook="adapter-crashloop" if failed is not None else None,
+            # drift that does no harm today is policy; drift to a failed revision is the cause
+            urgency=Urgency.HYGIENE if failed is None and _healthy(adapter) else Urgency.RISK,
+            since=since,
         )
     ]
 
@@ -275,6 +282,7 @@ def _failed_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding
             f"{adapter.platform} adapter runs a release Helm does not consider deployed.",
             _cap(evidence),
             runbook="adapter-crashloop",
+            urgency=Urgency.RISK,
         )
     ]
 
@@ -294,6 +302,7 @@ def _pending_finding(adapter: AdapterHealth, rel: AdapterRelease, now: datetime)
             f"{_when(latest.last_deployed)}, so every new helm upgrade or rollback refuses "
             "with 'another operation is in progress'.",
             (_revision_line(latest),),
+            urgency=Urgency.RISK,
         )
     ]
 
@@ -324,6 +333,7 @@ def _argo_findings(fleet: FleetSnapshot, releases: list[AdapterRelease]) -> list
                 "fix of what it manages is reverted"
                 f"{' within seconds (selfHeal)' if app.self_heal else ' at its next sync'}.",
                 _cap(list(evidence)),
+                urgency=Urgency.HYGIENE,
             )
         )
     return findings
@@ -338,6 +348,7 @@ def _crd_findings(fleet: FleetSnapshot) -> list[Finding]:
             f"OpenClaw API group {g.name} is still served at {DEPRECATED_VERSION}, the "
             "deprecated version: an upgrade that drops it breaks every client still on it.",
             (f"served versions: {', '.join(g.versions)}; preferred {g.preferred or '?'}",),
+            urgency=Urgency.HYGIENE,
         )
         for g in fleet.api_groups or ()
         if OPENCLAW_GROUP_MARK in g.name and DEPRECATED_VERSION in g.versions
@@ -356,6 +367,7 @@ def _visibility_findings(fleet: FleetSnapshot) -> list[Finding]:
                 "Cannot see the Helm release history, so release drift and failed upgrades "
                 "are unknown (not absent).",
                 (problem,),
+                urgency=Urgency.RISK,
             )
         )
     for r in fleet.helm:
@@ -368,6 +380,7 @@ def _visibility_findings(fleet: FleetSnapshot) -> list[Finding]:
                     f"Helm release {r.release} revision {r.revision} cannot be decoded, so its "
                     "history and drift are incomplete.",
                     (r.error,),
+                    urgency=Urgency.RISK,
                 )
             )
     return findings

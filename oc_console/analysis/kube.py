@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from oc_console.domain.durations import human_bytes, human_duration
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.kube import (
     RENEW_BEFORE_POLICY,
     ROLLOUT_STUCK,
@@ -85,6 +86,7 @@ def _unseen(fleet: FleetSnapshot) -> list[Finding]:
                 f"{w.namespace}/{w.kind}",
                 f"cannot see {w.kind} in {w.namespace}: {why}",
                 tuple(e for e in (w.error,) if e),
+                urgency=Urgency.RISK,
             )
         )
     return findings
@@ -124,6 +126,10 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def _latest(moments: Iterable[datetime | None]) -> datetime | None:
+    return max((m for m in moments if m is not None), default=None)
+
+
 def _cap(lines: list[str]) -> tuple[str, ...]:
     if len(lines) <= MAX_EVIDENCE:
         return tuple(lines)
@@ -146,6 +152,7 @@ def _availability(a: AdapterHealth) -> list[Finding]:
                 f"The {a.platform} adapter has no ready pods (0 of {a.desired}), "
                 f"so {a.platform} orders are not syncing.",
                 evidence,
+                touches=a.desired,
             )
         ]
     return [
@@ -156,6 +163,7 @@ def _availability(a: AdapterHealth) -> list[Finding]:
             f"The {a.platform} adapter runs on {a.ready} of {a.desired} ready pods, "
             "so it has less capacity and no slack for another failure.",
             evidence,
+            touches=a.desired - a.ready,
         )
     ]
 
@@ -189,6 +197,8 @@ def _oomkilled(
             f"their memory limit ({', '.join(limits)}), so the limit is too low or it leaks.",
             _cap([_oom_line(p, c) for p, c in hits]),
             runbook="adapter-oomkilled",
+            touches=affected,
+            since=_latest(c.last_finished_at for _, c in hits),
         )
     ]
 
@@ -222,6 +232,8 @@ def _crashloop(fleet: FleetSnapshot, a: AdapterHealth, pods: tuple[PodRow, ...])
             f"(last exit: {', '.join(reasons)}) and Kubernetes is backing off their restarts.",
             tuple(evidence),
             runbook="adapter-crashloop",
+            touches=len(hits),
+            since=_latest(c.last_finished_at for _, c in hits),
         )
     ]
 
@@ -260,6 +272,7 @@ def _unpinned(a: AdapterHealth) -> list[Finding]:
             f"The {a.platform} adapter runs images by tag, not by @sha256: digest, so a "
             "re-pushed tag can change what runs without a rollout.",
             tuple(f"{i.container}: {i.image}" for i in loose),
+            urgency=Urgency.HYGIENE,
         )
     ]
 
@@ -291,6 +304,7 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
             "matches.",
             tuple(evidence),
             runbook="webhook-signature-mismatch",
+            touches=len(hits),
         )
     ]
 
@@ -329,7 +343,13 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
             f"though policy renews certificates {_ago(policy)} before expiry."
         )
         severity = Severity.CRITICAL if left <= t.cert_critical else Severity.WARNING
-        findings.append(Finding("cert-expiring", severity, c.key, summary, facts, "cert-expiry"))
+        findings.append(
+            Finding(
+                "cert-expiring", severity, c.key, summary, facts, "cert-expiry",
+                urgency=Urgency.NOW if expired else Urgency.SOON,
+                hurts_in=max(0.0, left.total_seconds()),
+            )
+        )  # fmt: skip
     if c.ready is False:
         reason = c.reason or "no reason given"
         findings.append(
@@ -343,6 +363,8 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 "not be renewed until the cause is fixed.",
                 (*facts, *([c.message] if c.message else [])),
                 "cert-expiry",
+                urgency=Urgency.SOON,
+                hurts_in=None if left is None else max(0.0, left.total_seconds()),
             )
         )
     if c.managed and not t.policy_ok(c) and c.renew_before is not None:
@@ -355,6 +377,7 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 f"the {_ago(policy)} policy, leaving little time to fix a failure.",
                 facts,
                 "cert-expiry",
+                urgency=Urgency.RISK,
             )
         )
     return findings

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from oc_console.domain.durations import human_bytes, human_duration
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot, PodMemory
 
 
@@ -154,6 +154,7 @@ def _queue(adapter: AdapterMetrics, subject: str, t: MetricsThresholds) -> list[
                 f"(threshold {_duration(t.queue_age_warning_seconds)})",
                 f"p95 latency {_duration(p95)}, adapter timeout {_duration(timeout)}",
             ),
+            touches=int(depth) if depth is not None and math.isfinite(depth) else 1,
         )
     ]
 
@@ -171,6 +172,7 @@ def _stale(adapter: AdapterMetrics, subject: str, t: MetricsThresholds) -> list[
             summary=f"The {adapter.platform} adapter's metrics stopped arriving {when}: its "
             "scrape is down, so its numbers here are not current.",
             evidence=(f"last sample {when} (threshold {_duration(t.stale_after_seconds)})",),
+            urgency=Urgency.RISK,
         )
     ]
 
@@ -186,6 +188,7 @@ def _absent(snapshot: MetricsSnapshot, expected: Iterable[str]) -> list[Finding]
             summary=f"The {platform} adapter has no metrics in Prometheus for the last hour: "
             "it is not scraped, or its series lack the platform label.",
             evidence=(f"no openclaw_adapter_requests_total{{platform={platform!r}}}",),
+            urgency=Urgency.RISK,
         )
         for platform in missing
     ]
@@ -197,6 +200,7 @@ def _absent(snapshot: MetricsSnapshot, expected: Iterable[str]) -> list[Finding]
                 subject="prometheus",
                 summary="Prometheus has no OpenClaw adapter metrics for the last hour: the "
                 "adapters are not scraped, or the namespaces do not match.",
+                urgency=Urgency.RISK,
             )
         )
     return findings
@@ -223,6 +227,7 @@ def _memory(snapshot: MetricsSnapshot, pod: PodMemory, t: MetricsThresholds) -> 
                 *(f"OOMKilled in the last 24 h: {k.pod}/{k.container}" for k in ooms),
             ),
             runbook="adapter-oomkilled",
+            urgency=Urgency.SOON,  # the kill comes when the working set reaches the limit
         )
     ]
 

@@ -128,11 +128,13 @@ def recent_failure_findings(recent: RecentFailures) -> list[Finding]:
             Finding(
                 id="order-sync-failed",
                 severity=Severity.WARNING,
-                subject=f"order/{newest}",
+                # a group is named by its platform; a lone order by its id, so `enter` opens it
+                subject=f"order/{newest}" if group.count == 1 else f"orders/{group.platform}",
                 summary=f"{group.count} {group.platform} {plural} not synced in "
                 f"{recent.hours:g} h: {group.error}",
                 evidence=tuple(f"order {o}" for o in group.order_ids),
                 runbook=RUNBOOK,
+                touches=group.count,
             )
         )
     return findings

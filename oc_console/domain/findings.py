@@ -2,8 +2,58 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
+
+
+class Urgency(IntEnum):
+    """Within one severity, which finding an on-call engineer reads first: the one that names
+    the first move, then harm happening now, harm on a clock, risks to the next operation, and
+    last the policy (hygiene) findings. Set by the analysis rule that makes the finding."""
+
+    FIRST_MOVE = 0  # names the move that fixes it ("roll it back first")
+    NOW = 1  # hurting now: pods down, orders failing, connections exhausted
+    SOON = 2  # will hurt on a clock: a certificate's expiry, memory near its limit
+    RISK = 3  # bites at the next upgrade or renewal; or a source the console cannot see
+    HYGIENE = 4  # policy without harm today: digest pinning, auto-sync, deprecated APIs
+
+    @property
+    def label(self) -> str:
+        return self.name.lower().replace("_", "-")
+
+
+# The short word for a rule, where a row has room for a word, not a sentence: the fleet strip
+# ("lazada unpinned") and the grouped policy row ("digest x2, auto-sync x1").
+RULE_WORD: dict[str, str] = {
+    "image-not-pinned": "unpinned",
+    "argocd-auto-sync": "auto-sync",
+    "crd-v1alpha1": "v1alpha1",
+    "release-drift": "drift",
+    "release-failed": "failed upgrade",
+    "release-pending-stuck": "helm pending",
+    "adapter-oomkilled": "OOMKilled",
+    "adapter-crashloop": "crash loop",
+    "adapter-unavailable": "unavailable",
+    "adapter-degraded": "degraded",
+    "rollout-stuck": "rollout stuck",
+    "changed-before-it-broke": "bad rollout",
+    "webhook-signature-mismatch": "webhook signatures",
+    "memory-near-limit": "memory",
+    "adapter-error-rate": "5xx",
+    "adapter-throttled": "throttled",
+    "queue-backlog": "backlog",
+    "order-sync-failed": "orders failing",
+}
+# In a policy group a digest finding reads as the thing to fix, not the state.
+HYGIENE_WORD: dict[str, str] = {"image-not-pinned": "digest"}
+
+
+def rule_word(rule: str, *, hygiene: bool = False) -> str:
+    if hygiene and rule in HYGIENE_WORD:
+        return HYGIENE_WORD[rule]
+    return RULE_WORD.get(rule, rule)
 
 
 class Severity(IntEnum):
@@ -29,6 +79,15 @@ class Finding:
     evidence: tuple[str, ...] = field(default_factory=tuple)
     runbook: str | None = None
     pages: tuple[str, ...] = ()  # the firing alerts this finding explains (their alertnames)
+    # How soon, how wide, how recent: the order within one severity (see `by_urgency`).
+    urgency: Urgency = Urgency.NOW
+    hurts_in: float | None = None  # seconds until it hurts (a certificate's time left)
+    touches: int = 1  # how many things it touches: pods, orders, sessions, webhooks
+    since: datetime | None = None  # when it began, when known
+
+    @property
+    def hygiene(self) -> bool:
+        return self.urgency is Urgency.HYGIENE
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -39,6 +98,7 @@ class Finding:
             "evidence": list(self.evidence),
             "runbook": self.runbook,
             "pages": list(self.pages),
+            "urgency": self.urgency.label,
         }
 
 
@@ -49,3 +109,24 @@ def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity:
 def by_severity(findings: list[Finding]) -> list[Finding]:
     """Critical first, then warnings; stable within a severity."""
     return sorted(findings, key=lambda f: -f.severity)
+
+
+def by_urgency(findings: list[Finding] | tuple[Finding, ...]) -> list[Finding]:
+    """The one order of findings, for the Overview and `check`: worst severity first; within
+    one, the finding that names the first move, then by urgency, whether it pages, how soon it
+    hurts, how much it touches and how recent it is; stable after that.
+
+    A first move ranks with the worst finding about its subject: the rollout that started the
+    crash loop leads the critical crash loop it explains, though by itself it is a warning."""
+    worst_of: dict[str, Severity] = {}
+    for f in findings:
+        worst_of[f.subject] = max(worst_of.get(f.subject, Severity.OK), f.severity)
+
+    def key(f: Finding) -> tuple[int, int, bool, float, int, float]:
+        severity = worst_of[f.subject] if f.urgency is Urgency.FIRST_MOVE else f.severity
+        soon = f.hurts_in if f.hurts_in is not None else math.inf
+        recent = -f.since.timestamp() if f.since is not None else math.inf
+        # what pages someone now comes before what does not, at the same urgency
+        return (-severity, f.urgency, not f.pages, soon, -f.touches, recent)
+
+    return sorted(findings, key=key)

@@ -8,7 +8,7 @@ from datetime import datetime
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
 from oc_console.domain.changes import Change
 from oc_console.domain.database import PoolSnapshot
-from oc_console.domain.findings import Finding, Severity, by_severity, worst
+from oc_console.domain.findings import Finding, Severity, by_urgency, worst
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
@@ -51,7 +51,9 @@ class ConsoleSnapshot:
 
     @property
     def sorted_findings(self) -> list[Finding]:
-        return by_severity(list(self.findings))
+        """Worst first, and within a severity the most urgent first (one order for the
+        Overview and `check`)."""
+        return by_urgency(self.findings)
 
     @property
     def worst(self) -> int:

@@ -145,11 +145,20 @@ def test_a_source_that_failed_is_said_to_be_unseen() -> None:
     )
 
 
-def test_recent_failures_become_one_finding_per_group_naming_the_newest_order() -> None:
-    recent = RecentFailures(24, (FailureGroup("amazon", "HTTP 429", 3, T0, ("A-9", "A-8", "A-7")),))
-    [finding] = recent_failure_findings(recent)
-    assert finding.subject == "order/A-9" and finding.runbook == "order-sync-failed"
-    assert finding.summary == "3 amazon orders not synced in 24 h: HTTP 429"
+def test_recent_failures_become_one_finding_per_group_named_by_its_platform() -> None:
+    recent = RecentFailures(
+        24,
+        (
+            FailureGroup("amazon", "HTTP 429", 3, T0, ("A-9", "A-8", "A-7")),
+            FailureGroup("lazada", "HTTP 500", 1, T0, ("L-1",)),
+        ),
+    )
+    group, lone = recent_failure_findings(recent)
+    # a group is about its platform, not about one of its orders; a lone order is that order
+    assert group.subject == "orders/amazon" and group.runbook == "order-sync-failed"
+    assert group.summary == "3 amazon orders not synced in 24 h: HTTP 429"
+    assert group.touches == 3
+    assert lone.subject == "order/L-1"
 
 
 @pytest.mark.parametrize(
