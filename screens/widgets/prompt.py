@@ -46,7 +46,9 @@ class Prompt(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(":", id="prompt-mark")
-        line = Input(id="prompt-input")
+        # Not selected on focus: `o` opens it saying `order `, and the id typed next must
+        # follow that word, not replace it.
+        line = Input(id="prompt-input", select_on_focus=False)
         # No blinking: an idle console writes nothing to the terminal (a slow SSH link).
         line.cursor_blink = False
         yield line

@@ -27,6 +27,7 @@ STYLES = {
 BAR_STYLE = {"error": Style(color="red"), "retry": Style(color="yellow"), "": Style(color="green")}
 HEADER = Style(bold=True, reverse=True)
 CURSOR = Style(reverse=True)
+BLANK = Style()  # Strip.blank without a style breaks Textual's NO_COLOR (monochrome) filter
 # time, critical mark, service, name, duration, status; the bar and attributes share the rest
 WIDE = (12, 1, 18, 28, 7, 12)
 NARROW = (12, 1, 14, 20, 6, 8)  # below 140 columns
@@ -157,7 +158,7 @@ class Waterfall(ScrollView, can_focus=True):
         if index >= len(self.rows):
             if index == 0:
                 return Strip([Segment(fit("waiting for the sources…", width), Style(dim=True))])
-            return Strip.blank(width)
+            return Strip.blank(width, BLANK)
         row = self.rows[index]
         cells = (row.time, "*" if row.critical else " ", row.service, row.name, row.duration,
                  row.status)  # fmt: skip
