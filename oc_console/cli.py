@@ -109,6 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit = command("audit", "the audit log of actions, unfinished ones first")
     audit.add_argument("--since", help="only records this recent: 90s, 30m, 1h, 7d")
     audit.add_argument("--json", action="store_true", help="machine-readable output")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="resolve")
+    resolve = audit_sub.add_parser(
+        "resolve", help="mark an unfinished action resolved, with a note (itself audited)",
+        description="mark an unfinished action resolved, with a note (itself audited)",
+    )  # fmt: skip
+    resolve.add_argument("id", metavar="ID", help="the action's id (as `audit` shows it)")
+    resolve.add_argument("--note", required=True, metavar="TEXT", help="what you found")
     order = command(
         "order", "one order's timeline; exit 0 found, 1 unknown, 2 bad ID, 3 unreadable"
     )
@@ -172,8 +179,10 @@ def _run_runbook(args: argparse.Namespace) -> int:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from oc_console.runbook.commands import audit_command
+    from oc_console.runbook.commands import audit_command, audit_resolve
 
+    if getattr(args, "audit_command", None) == "resolve":
+        return audit_resolve(args.id, args.note)
     return audit_command(args.since, args.json)
 
 
@@ -339,7 +348,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_silence(args)
         return _run_tui(_load(args))
     except UserError as exc:
-        print(f"oc-console: {exc}", file=sys.stderr)
+        from oc_console.sanitize import clean
+
+        # the message may quote backend text (an error from a server, a silence id)
+        print(f"oc-console: {clean(str(exc))}", file=sys.stderr)
         return 3 if args.command == "check" else 2
     except KeyboardInterrupt:
         return 130

@@ -8,7 +8,6 @@ parsed in it, so `[/]` in an error cannot crash the output and `[red]` cannot st
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from oc_console.analysis.kube import KubeThresholds, adapter_problems
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.inert_json import inert
 from oc_console.redact import redact
 from oc_console.sanitize import clean
 
@@ -115,16 +115,10 @@ def check_json(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> d
     return redacted
 
 
-# Characters a terminal may act on that JSON allows raw: DEL, the C1 controls (U+009B is an
-# 8-bit CSI) and the bidi overrides. They only occur inside strings, so writing them as
-# \u escapes keeps the text exact for a JSON reader and inert for a person's terminal.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
 def check_json_text(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> str:
     """`check --json`'s output: the document, indented, with no raw control character."""
     text = orjson.dumps(check_json(snap, policy), option=orjson.OPT_INDENT_2).decode()
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return inert(text)
 
 
 _STYLE = {Severity.CRITICAL: "bold red", Severity.WARNING: "yellow", Severity.OK: "green"}

@@ -18,7 +18,8 @@ from rich.text import Text
 
 from oc_console.config import Config
 from oc_console.errors import SourceError, UserError
-from oc_console.runbook.audit import AuditLog
+from oc_console.inert_json import inert
+from oc_console.runbook.audit import CLOSING_PHASES, AuditError, AuditLog, AuditReading, now_iso
 from oc_console.runbook.checks import CheckContext
 from oc_console.runbook.engine import Plan
 from oc_console.runbook.loader import RunbookError, load_dir
@@ -96,7 +97,7 @@ def _print_outcome(out: RichConsole, total: int, o: StepOutcome) -> None:
     mark = {"ok": "ok", "done": "done", "shown": "note", "dry-run": "dry-run"}.get(
         o.status, o.status
     )
-    out.print(Text(f"[{o.index + 1}/{total}] {o.title}: {mark}", style="bold"))
+    out.print(Text(clean(f"[{o.index + 1}/{total}] {o.title}: {mark}"), style="bold"))
     out.print(Text("    " + clean(o.summary, newlines=False)))
     for line in o.lines[:40]:
         out.print(Text("    " + clean(line)))
@@ -127,7 +128,8 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
         run = RunbookRun(book, values, CheckContext(console, engine.env), engine)
 
         async def confirm(plan: Plan, count: int) -> bool | str:
-            out.print(Text(plan.preview.summary))
+            # an order's platform or shop_id from the database is in these lines
+            out.print(Text(clean(plan.preview.summary)))
             out.print(Text(clean(plan.preview.detail, newlines=True), style="dim"))
             more = f" (and {count - 1} more like it)" if count > 1 else ""
             return await ask(out, f"{plan.confirmation}{more}", plan.preview.confirm_with, yes=yes)
@@ -148,12 +150,15 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
 
 async def ask(out: RichConsole, question: str, name: str | None, *, yes: bool) -> bool | str:
     """The operator's answer on the terminal. `--yes` answers yes, but never types a name the
-    preview asks for: an action that an Argo CD app would revert needs a person."""
+    preview asks for: an action that an Argo CD app would revert needs a person. The question
+    and the name may hold backend text: both are cleaned before they reach the terminal."""
+    question = clean(question)
     if name:
         if yes or not sys.stdin.isatty():
-            out.print(Text(f"{question} not confirmed: type {name} on a terminal to confirm"))
+            out.print(Text(f"{question} not confirmed: type {clean(name)} on a terminal to "
+                           "confirm"))  # fmt: skip
             return ""
-        return await asyncio.to_thread(input, f"{question} Type {name} to confirm: ")
+        return await asyncio.to_thread(input, f"{question} Type {clean(name)} to confirm: ")
     if yes:
         out.print(Text(f"{question} yes (--yes)"))
         return True
@@ -178,31 +183,88 @@ def _target(record: dict[str, Any]) -> str:
     return str(t or "")
 
 
+def _unfinished_line(r: dict[str, Any]) -> str:
+    return (f"UNFINISHED {r.get('id')}: {r.get('action')} {_target(r)} started {r.get('at')} by "
+            f"{r.get('user')} and never ended (the console stopped mid-action); check the "
+            "target, then: oc-console audit resolve ID --note WHAT-YOU-FOUND")  # fmt: skip
+
+
+def _record_line(r: dict[str, Any]) -> str:
+    outcome = r.get("outcome") or r.get("reason") or ""
+    detail = r.get("error") or r.get("message") or r.get("verification") or r.get("note") or ""
+    who = f"{r.get('user')} ({r.get('identity')})" if r.get("identity") else r.get("user")
+    return (f"{str(r.get('at', ''))[:19].replace('T', ' ')}  {who}  {r.get('context')}  "
+            f"{r.get('action')} {_target(r)}  {r.get('phase')} {outcome}"
+            f"{': ' + detail if detail else ''}")  # fmt: skip
+
+
 def audit_command(since: str | None, as_json: bool, log: AuditLog | None = None) -> int:
+    """The records in the window, and every unfinished action whatever the window: an action
+    the console stopped in the middle of stays in view until someone resolves it."""
     log = log or AuditLog()
     reading = log.read(parse_since(since))
     unfinished = reading.unfinished()
     if as_json:
         doc = {"records": list(reading.records), "unfinished": unfinished,
                "unreadable_lines": reading.unreadable}  # fmt: skip
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(inert(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
         return 0
     out = out_console()
     for r in unfinished:
-        line = (f"UNFINISHED: {r.get('action')} {_target(r)} started {r.get('at')} by "
-                f"{r.get('user')} and never ended (the console stopped mid-action); "
-                "check the target")  # fmt: skip
-        out.print(Text(clean(line), style="bold"), soft_wrap=True)
+        out.print(Text(clean(_unfinished_line(r)), style="bold"), soft_wrap=True)
     if reading.unreadable:
         out.print(Text(f"{reading.unreadable} unreadable line(s) in {log.path}"))
     for r in reading.records:
-        outcome = r.get("outcome") or r.get("reason") or ""
-        detail = r.get("error") or r.get("message") or r.get("verification") or ""
-        who = f"{r.get('user')} ({r.get('identity')})" if r.get("identity") else r.get("user")
-        line = (f"{str(r.get('at', ''))[:19].replace('T', ' ')}  {who}  {r.get('context')}  "
-                f"{r.get('action')} {_target(r)}  {r.get('phase')} {outcome}"
-                f"{': ' + detail if detail else ''}")  # fmt: skip
-        out.print(Text(clean(line)), soft_wrap=True)
+        out.print(Text(clean(_record_line(r))), soft_wrap=True)
     if not reading.records:
         out.print(Text(f"no audit records{' in that window' if since else ''} ({log.path})"))
+    return 0
+
+
+RESOLVE_PREFIX = 8  # the shortest id prefix `audit resolve` takes
+
+
+def _the_start(reading: AuditReading, ident: str) -> dict[str, Any]:
+    """The start record `ident` names (the whole id or a unique prefix), if it is unfinished."""
+    shown = clean(ident)
+    if len(ident) < RESOLVE_PREFIX:
+        raise UserError(f"audit resolve: give at least {RESOLVE_PREFIX} characters of the id, "
+                        f"not {shown!r}")  # fmt: skip
+    ids = {str(r.get("id")) for r in reading.every if str(r.get("id")).startswith(ident)}
+    if not ids:
+        raise UserError(f"audit resolve: no action {shown!r} in the audit log")
+    if len(ids) > 1:
+        raise UserError(f"audit resolve: {shown!r} names {len(ids)} actions; give more of the id")
+    records = reading.by_id(ids.pop())
+    start = next((r for r in records if r.get("phase") == "start"), None)
+    if start is None:
+        what = records[0].get("phase")
+        raise UserError(f"audit resolve: {shown!r} is a {what} record, not an action that started")
+    closed = next((r for r in records if r.get("phase") in CLOSING_PHASES), None)
+    if closed is not None:
+        how = (f"resolved by {closed.get('user')}" if closed.get("phase") == "resolved"
+               else f"ended ({closed.get('outcome')})")  # fmt: skip
+        raise UserError(clean(f"audit resolve: action {start.get('id')} already {how} at "
+                              f"{closed.get('at')}; nothing to resolve"))  # fmt: skip
+    return start
+
+
+def audit_resolve(ident: str, note: str, log: AuditLog | None = None) -> int:
+    """Close an unfinished action by hand, with what the operator found: itself a record."""
+    from oc_console.runbook.identity import local_operator
+
+    log = log or AuditLog()
+    if not note.strip():
+        raise UserError("audit resolve: --note must say what you found on the target")
+    start = _the_start(log.read(), ident.strip())
+    op = local_operator()
+    record = {"id": start.get("id"), "phase": "resolved", "at": now_iso(), "user": op.user,
+              "host": op.host, "context": start.get("context"), "action": start.get("action"),
+              "target": start.get("target"), "note": note.strip()}  # fmt: skip
+    try:
+        log.append(record)
+    except AuditError as exc:
+        raise UserError(str(exc)) from None
+    line = f"resolved {start.get('id')}: {start.get('action')} {_target(start)}: {note.strip()}"
+    out_console().print(Text(clean(line)), soft_wrap=True)
     return 0
