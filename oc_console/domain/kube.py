@@ -237,6 +237,9 @@ class CertStatus:
     message: str | None
     tls: TlsFacts | None = None
     tls_error: str | None = None  # the Secret is missing or its certificate is unreadable
+    # When the current certificate was issued: its notBefore, from the Secret when it was read,
+    # else the Certificate's status (a covered Secret is never read).
+    issued_at: datetime | None = None
 
     @property
     def key(self) -> str:

@@ -169,7 +169,7 @@ async def test_tls_secrets_are_read_only_where_no_certificate_covers_them(
     for c in snap.certificates:
         if c.secret in covered_keys:  # the Certificate's status says it all
             assert c.managed and c.tls is None and c.tls_error is None, c
-            assert c.not_after is not None
+            assert c.not_after is not None and c.issued_at is not None
     assert _reader(source).fetched == [(NS, UNCOVERED)]
 
     # on the wire: names of TLS Secrets, and the one uncovered Secret by itself

@@ -19,7 +19,7 @@ from oc_console.domain.kube import (
     ROLLOUT_STUCK,
     PodRow,
 )
-from oc_console.sources.kube import certs, parse
+from oc_console.sources.kube import certs, parse, tls_secrets
 from oc_console.sources.kube.client import iter_lines
 from oc_console.sources.kube.logs import filter_lines, parse_log_line
 
@@ -343,3 +343,28 @@ def test_watch_event_lines_split_across_chunks() -> None:
     raw = (DATA / "watch_pods.jsonl").read_bytes()
     events = [json.loads(b) for b in iter_lines(response(raw, chunk=13))]
     assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "BOOKMARK", "DELETED", "ERROR"]
+
+
+def test_a_tls_secret_is_parsed_without_its_key() -> None:
+    for obj in items("secrets.json"):
+        expected = certs.parse_tls_secret(json.loads(json.dumps(obj)))[2:]
+        assert tls_secrets.parse_without_key(obj) == expected
+        assert "tls.key" not in (obj.get("data") or {})  # gone from the object itself
+
+
+def test_a_covered_secret_is_never_read_and_its_certificate_says_the_rest() -> None:
+    rows = [certs.parse_certificate(o) for o in items("certificates.json")]
+    refs = [tls_secrets.secret_ref(o) for o in items("secrets.json")]
+    reader = tls_secrets.TlsReader(None, 1.0)  # type: ignore[arg-type]  # never asked to GET
+    assert reader.facts(refs, None) == {
+        ("openclaw", r.name): (None, "not read: the Certificates are not listed yet") for r in refs
+    }
+    covered = {(c.namespace, c.secret) for c in rows}
+    secrets = reader.facts([r for r in refs if (r.namespace, r.name) in covered], covered)
+    assert set(secrets.values()) == {(None, None)} and reader.fetched == []
+    joined = {c.name: c for c in certs.join_certificates(rows, secrets)}
+    webhooks = joined["webhooks"]
+    assert webhooks.tls is None and webhooks.tls_error is None
+    assert webhooks.not_after == datetime(2025, 3, 15, 10, 0, tzinfo=UTC)
+    assert webhooks.issued_at == datetime(2025, 1, 1, tzinfo=UTC)  # status.notBefore
+    assert joined["fresh"].tls_error == "Secret fresh-tls not found"

@@ -1,7 +1,8 @@
 """cert-manager Certificates and kubernetes.io/tls Secrets -> CertStatus.
 
 A Secret's `tls.crt` is read with `cryptography`; `tls.key` is never decoded, kept or shown:
-only the facts of the public certificate survive the parse.
+only the facts of the public certificate survive the parse. Only Secrets no Certificate
+covers are read at all (tls_secrets.py): for the others the Certificate's status is enough.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class CertificateRow:
     renew_before: timedelta | None
     renew_before_percentage: int | None
     not_after_status: str | None
+    not_before_status: str | None
     renewal_time: str | None
     ready: bool
     issuing: bool
@@ -87,6 +89,7 @@ def parse_certificate(obj: Obj) -> CertificateRow:
         renew_before=parse_go_duration(spec.get("renewBefore")),
         renew_before_percentage=pct if isinstance(pct, int) else None,
         not_after_status=status.get("notAfter"),
+        not_before_status=status.get("notBefore"),
         renewal_time=status.get("renewalTime"),
         ready=ready,
         issuing=issuing,
@@ -171,6 +174,7 @@ def join_certificates(
                 message=c.message,
                 tls=tls,
                 tls_error=tls_error,
+                issued_at=tls.not_before if tls else parse_time(c.not_before_status),
             )
         )
     for (namespace, name), (tls, tls_error) in secrets.items():
@@ -192,6 +196,7 @@ def join_certificates(
                 message=None,
                 tls=tls,
                 tls_error=tls_error,
+                issued_at=tls.not_before if tls else None,
             )
         )
     return tuple(sorted(out, key=lambda s: (s.namespace, s.name)))
