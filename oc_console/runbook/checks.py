@@ -8,13 +8,16 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from oc_console.analysis.owners import session_owners
-from oc_console.domain.kube import RENEW_BEFORE_POLICY, AdapterHealth, FleetSnapshot, LogLine
+from oc_console.domain.durations import human_duration
+from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot, LogLine
+from oc_console.domain.metrics import PodMemory
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
 from oc_console.runbook.actions.rollout import get_deployment, rollout_state
@@ -66,36 +69,80 @@ def _mib(n: float | None) -> str:
     return "?" if n is None else f"{n / 2**20:.0f}Mi"
 
 
+def _pods_of_deployment(pod: str) -> str:
+    """The Deployment a pod name belongs to, as the memory analysis names its subject."""
+    return pod.rsplit("-", 2)[0]
+
+
+def _memory_usage(snap: ConsoleSnapshot, adapter: AdapterHealth) -> list[PodMemory]:
+    """The containers the memory-near-limit finding judges: the adapter's pods in Prometheus."""
+    if snap.metrics is None:
+        return []
+    return [
+        m
+        for m in snap.metrics.pods
+        if m.namespace == adapter.namespace and _pods_of_deployment(m.pod) == adapter.name
+    ]
+
+
+def _share(ratio: float) -> str:
+    return f"{ratio:.0%}" if math.isfinite(ratio) else "an unbounded share"
+
+
 async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    """The working set against the limit with the analysis's thresholds (as memory-near-limit
+    judges), and OOM kills with the domain's predicate over every container (as
+    adapter-oomkilled counts them): a container near its limit is a problem before its kill."""
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None or snap.fleet is None:
         return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
-    lines, oom = [], 0
+    t = ctx.env.config.prometheus.thresholds
+    usage = {(m.pod, m.container): m for m in _memory_usage(snap, adapter) if m.ratio is not None}
+    lines, killed, near = [], [], []
+    for m in usage.values():
+        if (m.ratio or 0.0) >= t.memory_ratio_warning:
+            near.append(f"{m.pod}/{m.container} at {_share(m.ratio or 0.0)}")
     for pod in snap.fleet.pods_of(adapter):
         for c in pod.containers:
-            if c.kind != "app":
+            used = usage.get((pod.name, c.name))
+            if used is None and not c.oomkilled:
                 continue
-            used = None
-            if snap.metrics is not None:
-                used = next((m.working_set_bytes for m in snap.metrics.pods
-                             if m.pod == pod.name and m.container == c.name), None)  # fmt: skip
-            oom += c.last_reason == "OOMKilled"
-            last = (
-                f", last terminated {c.last_reason} (exit {c.last_exit_code})"
-                if c.last_reason
-                else ""
-            )
-            lines.append(f"{pod.name}/{c.name}: {_mib(used)} of {_mib(c.memory_limit)} limit, "
-                         f"{c.restart_count} restarts{last}")  # fmt: skip
-    if oom:
-        return CheckResult(
-            "problem", f"{oom} container(s) of {adapter.name} were OOMKilled", tuple(lines)
+            facts = []
+            if used is not None:
+                facts.append(f"{_mib(used.working_set_bytes)} of {_mib(used.limit_bytes)} "
+                             f"limit ({_share(used.ratio or 0.0)})")  # fmt: skip
+            else:
+                facts.append(f"working set unknown, limit {_mib(c.memory_limit)}")
+            if c.oomkilled:
+                killed.append(f"{pod.name}/{c.name}")
+                facts.append(f"OOMKilled (exit {c.last_exit_code})")
+            lines.append(f"{pod.name}/{c.name}: {', '.join(facts)}, {c.restart_count} restarts")
+    threshold = f"{t.memory_ratio_warning:.0%}"
+    if killed:
+        also = f"; {len(near)} near the limit" if near else ""
+        summary = f"{len(killed)} container(s) of {adapter.name} were OOMKilled{also}"
+        return CheckResult("problem", summary, tuple(lines))
+    if near:
+        summary = (
+            f"{', '.join(near[:3])} of the memory limit (threshold {threshold}): "
+            "no kill yet, the next spike is one"
         )
-    return CheckResult("ok", f"no OOMKilled container in {adapter.name}", tuple(lines))
+        return CheckResult("problem", summary, tuple(lines))
+    if not usage:
+        return _unknown(f"no working set of {adapter.name} against a limit (Prometheus source), "
+                        "and no OOM kill")  # fmt: skip
+    top = max(m.ratio or 0.0 for m in usage.values())
+    summary = (
+        f"{adapter.name}: no OOM kill, working set at most {_share(top)} of the limit "
+        f"(threshold {threshold})"
+    )
+    return CheckResult("ok", summary, tuple(lines))
 
 
 async def last_termination(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    """Crash loops with the domain's predicate over every container, and the rollout and
+    readiness the rollout-stuck, adapter-unavailable and adapter-degraded findings judge."""
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None or snap.fleet is None:
@@ -103,14 +150,21 @@ async def last_termination(ctx: CheckContext, args: dict[str, str]) -> CheckResu
     lines, looping = [], 0
     for pod in snap.fleet.pods_of(adapter):
         for c in pod.containers:
-            looping += c.reason == "CrashLoopBackOff"
+            looping += c.crashloop
             if c.last_reason or c.reason:
                 lines.append(f"{pod.name}/{c.name}: {c.state} {c.reason or ''}, last "
                              f"{c.last_reason or '-'} (exit {c.last_exit_code}), "
                              f"{c.restart_count} restarts")  # fmt: skip
     if looping:
         return CheckResult("problem", f"{looping} container(s) in CrashLoopBackOff", tuple(lines))
-    return CheckResult("ok", f"no container of {adapter.name} is crash-looping", tuple(lines))
+    if adapter.rollout == ROLLOUT_STUCK:
+        return CheckResult("problem", f"rollout stuck: {clean(adapter.rollout_message)}",
+                           tuple(lines))  # fmt: skip
+    if adapter.ready < adapter.desired:
+        return CheckResult("problem", f"{adapter.ready} of {adapter.desired} pods of "
+                           f"{adapter.name} ready, none crash-looping", tuple(lines))  # fmt: skip
+    return CheckResult("ok", f"no container of {adapter.name} is crash-looping, "
+                       f"{adapter.ready}/{adapter.desired} ready", tuple(lines))  # fmt: skip
 
 
 async def previous_logs(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
@@ -239,15 +293,24 @@ async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
         return _unknown("cannot see Deployments (Kubernetes source)")
     if snap.database is None:
         return _unknown("cannot see PostgreSQL sessions (PostgreSQL source)")
+    where = args.get("namespace")
     owner = next((o for o in session_owners(snap.database, snap.fleet)
-                  if o.application_name == app), None)  # fmt: skip
+                  if o.application_name == app and (not where or o.namespace == where)),
+                 None)  # fmt: skip
     if owner is None:
-        return CheckResult("problem", f"no Deployment owns the sessions of {app}")
+        # not a verdict on the pool but on the target: nothing that needs an owner may act
+        scope = f" in namespace {where}" if where else ""
+        return _unknown(f"no Deployment{scope} owns the sessions of {app}: nothing to restart, "
+                        "find the client first (pg_stat_activity's client_addr)")  # fmt: skip
+    # the owner of sessions left idle in transaction is the leak the pool findings are about
+    idle = sum(s.application_name == app for s in snap.database.idle_in_transaction)
+    held = f", {idle} of them idle in transaction" if idle else ", none idle in transaction"
     return CheckResult(
-        "ok", f"{owner.sessions} sessions of {app} belong to deployment "
-        f"{owner.namespace}/{owner.deployment}",
+        "problem" if idle else "ok",
+        f"{owner.sessions} sessions of {app} belong to deployment "
+        f"{owner.namespace}/{owner.deployment}{held}",
         rows=({"namespace": owner.namespace, "deployment": owner.deployment},),
-    )  # fmt: skip
+    )
 
 
 async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
@@ -259,8 +322,10 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     if cert is None:
         return _unknown(f"cannot see certificate {args['namespace']}/{args['certificate']}")
     left = cert.remaining(snap.generated_at)
+    t = ctx.env.config.kubernetes.thresholds
     # the same window the analysis judges by: the Certificate's renewBefore, at least the policy
-    window = max(cert.renew_before or RENEW_BEFORE_POLICY, RENEW_BEFORE_POLICY)
+    policy = t.renew_before_policy
+    window = max(cert.renew_before or policy, policy)
     lines = (
         f"notAfter {cert.not_after.isoformat() if cert.not_after else 'none'}",
         f"Ready {cert.ready}, issuing {cert.issuing}",
@@ -272,6 +337,13 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
         )
     if left is not None and left <= window:
         return CheckResult("problem", f"certificate {cert.name} expires in {left.days} days", lines)
+    if cert.managed and cert.renew_before is not None and not t.policy_ok(cert):
+        early, floor = cert.renew_before.total_seconds(), policy.total_seconds()
+        summary = (
+            f"certificate {cert.name} renews only {human_duration(early)} before expiry, "
+            f"below the {human_duration(floor)} policy"
+        )
+        return CheckResult("problem", summary, lines)
     return CheckResult("ok", f"certificate {cert.name} is Ready and not due for renewal", lines)
 
 

@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -127,7 +128,8 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
             raise UserError(str(exc)) from None
         run = RunbookRun(book, values, CheckContext(console, engine.env), engine)
 
-        async def confirm(plan: Plan, count: int) -> bool | str:
+        async def confirm(plans: Sequence[Plan]) -> bool | str:
+            plan, count = plans[0], len(plans)
             # an order's platform or shop_id from the database is in these lines
             out.print(Text(clean(plan.preview.summary)))
             out.print(Text(clean(plan.preview.detail, newlines=True), style="dim"))

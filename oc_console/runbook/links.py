@@ -17,9 +17,12 @@ def runbook_for(finding: Finding, books: Mapping[str, Runbook]) -> Runbook | Non
 
 
 def params_from(finding: Finding, book: Runbook, snap: ConsoleSnapshot | None) -> dict[str, str]:
-    """What the finding names: `namespace/name` subjects, the leaking application_name."""
+    """What the finding names: `namespace/name` subjects, an `order/ID` subject's order id,
+    the leaking application_name."""
     params: dict[str, str] = {}
     namespace, sep, name = finding.subject.partition("/")
+    if namespace == "order" and sep and "order_id" in book.params:
+        return {"order_id": name}
     if sep and "/" not in name:
         params["namespace"] = namespace
         for key in ("deployment", "certificate"):

@@ -109,6 +109,20 @@ def _check_steps(doc: _Doc) -> None:
                             f"(one of {', '.join(sorted(CHECKS))})")  # fmt: skip
         if step.get("for_each") is not None and step["for_each"] not in CHECKS:
             raise doc.error((*path, "for_each"), f"unknown check {step['for_each']!r}")
+        if kind == "action" and "needs" in step:
+            _check_needs(doc, path, step["needs"], steps[:i])
+
+
+def _check_needs(doc: _Doc, path: Path_, needs: Any, before: list[Any]) -> None:
+    """`needs` names checks of earlier check steps: a typo must not silently need nothing."""
+    if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
+        raise doc.error((*path, "needs"), "a list of check ids of earlier check steps")
+    earlier = [s["check"] for s in before if isinstance(s, dict) and "check" in s]
+    for n, name in enumerate(needs):
+        if name not in earlier:
+            have = ", ".join(earlier) or "none"
+            raise doc.error((*path, "needs", n), f"{name!r} is not the check of an earlier "
+                            f"check step (earlier checks: {have})")  # fmt: skip
 
 
 def _check_templates(doc: _Doc, book: Runbook) -> None:

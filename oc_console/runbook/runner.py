@@ -1,28 +1,37 @@
 """Walking a runbook: bind and validate its parameters, then run its steps in order, each
 action through the engine (so a runbook can skip none of the engine's steps). A step's outcome
-is kept for the screen and the CLI; a refused or failed action, or a wait that timed out, ends
-the run there."""
+is kept for the screen and the CLI; a refused or failed action, a wait that timed out, a
+manual fix not done, or an action whose checks could not see its target ends the run there.
+
+An action needs the checks its step names in `needs:` (every check before it by default): if
+one of them could not judge its target ("unknown": cannot see it, refused, failed), the action
+is not prepared at all and the run stops, saying which check and why."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from oc_console.errors import SourceError
 from oc_console.runbook.actions.base import ActionStop, Progress
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.checks import CHECKS, CheckContext, CheckResult
 from oc_console.runbook.engine import Engine, Plan, Result
 from oc_console.runbook.loader import RunbookError
-from oc_console.runbook.schema import ActionStep, CheckStep, NoteStep, Runbook, WaitStep
+from oc_console.runbook.schema import ActionStep, CheckStep, NoteStep, Runbook, Step, WaitStep
 from oc_console.runbook.templating import ParamError, check_value, substitute
 
-# asked once per action step: the first plan, and how many targets the step acts on
-# The operator's answer: False (no), True (yes), or the text typed when the preview asks for
-# a name (an auto-syncing Argo CD app), which is a yes only if it names it.
-Confirm = Callable[[Plan, int], Awaitable[bool | str]]
-STOPPING = frozenset({"refused", "failed", "timeout"})
+# Asked once per action step, with every plan the step would run (one per target): the
+# operator's answer is False (no), True (yes), or the text typed when the preview asks for a
+# name (an auto-syncing Argo CD app), which is a yes only if it names it.
+Confirm = Callable[[Sequence[Plan]], Awaitable[bool | str]]
+# Asked by a manual-fix step ("Is the Secret fixed?"): True once the operator says it is done.
+Ask = Callable[[str], Awaitable[bool]]
+STOPPING = frozenset({"refused", "failed", "timeout", "stopped"})
+JUDGED = frozenset({"ok", "problem"})  # a check that saw its target; anything else did not
+GOOD = frozenset({"ok", "problem", "shown", "done", "dry-run", "skipped"})
 
 
 @dataclass(frozen=True)
@@ -30,9 +39,11 @@ class StepOutcome:
     index: int
     kind: str
     title: str
-    status: str  # ok problem unknown shown done refused failed dry-run timeout skipped
+    # ok problem unknown shown done refused failed dry-run timeout skipped stopped not-run
+    status: str
     summary: str
     lines: tuple[str, ...] = ()
+    reason: str = ""  # why a step stopped, in a word or two ("declined", "lease-held")
 
     @property
     def stops(self) -> bool:
@@ -68,6 +79,9 @@ class RunbookRun:
     ) -> None:
         self.book, self.values, self.ctx, self.engine = book, values, ctx, engine
         self.outcomes: list[StepOutcome] = []
+        # the plans the step being confirmed would run, every target (for a screen or the CLI)
+        self.asking: tuple[Plan, ...] = ()
+        self.started = time.monotonic()
 
     def _args(self, raw: Mapping[str, str]) -> dict[str, str]:
         return {k: substitute(v, self.values) for k, v in raw.items()}
@@ -75,28 +89,82 @@ class RunbookRun:
     def title(self, index: int) -> str:
         return substitute(self.book.steps[index].title, self.values)
 
+    def not_run(self, index: int) -> StepOutcome:
+        """A step after a stop: its title with its parameters filled in, and no claim."""
+        return StepOutcome(index, _kind(self.book.steps[index]), self.title(index), "not run", "")
+
+    def note(self, index: int) -> str:
+        step = self.book.steps[index]
+        return substitute(step.note, self.values) if isinstance(step, NoteStep) else ""
+
+    def stop(self, index: int, reason: str) -> StepOutcome:
+        """The operator stopped the walk before this step (nothing prepared, nothing audited)."""
+        step = self.book.steps[index]
+        out = StepOutcome(index, _kind(step), self.title(index), "stopped", f"not run: {reason}",
+                          (), reason)  # fmt: skip
+        self.outcomes.append(out)
+        return out
+
     async def _check(self, name: str, args: dict[str, str]) -> CheckResult:
         try:
             return await CHECKS[name](self.ctx, args)
-        except ActionStop as exc:
+        except (ActionStop, SourceError) as exc:
             return CheckResult("unknown", str(exc))
 
     async def run_step(
-        self, index: int, confirm: Confirm, progress: Progress, *, dry_run: bool = False
-    ) -> StepOutcome:
+        self, index: int, confirm: Confirm, progress: Progress, *, dry_run: bool = False,
+        ask: Ask | None = None,
+    ) -> StepOutcome:  # fmt: skip
         step = self.book.steps[index]
         title = self.title(index)
         if isinstance(step, NoteStep):
-            out = StepOutcome(index, "note", title, "shown", substitute(step.note, self.values))
+            out = await self._note(index, step, title, ask, dry_run)
         elif isinstance(step, CheckStep):
             r = await self._check(step.check, self._args(step.with_))
             out = StepOutcome(index, "check", title, r.verdict, r.summary, r.lines)
         elif isinstance(step, WaitStep):
             out = await self._wait(index, step, title, progress, dry_run)
         else:
-            out = await self._action(index, step, title, confirm, progress, dry_run)
+            out = self._blocked(index, step, title) or await self._action(
+                index, step, title, confirm, progress, dry_run
+            )
         self.outcomes.append(out)
         return out
+
+    async def _note(
+        self, index: int, step: NoteStep, title: str, ask: Ask | None, dry_run: bool
+    ) -> StepOutcome:
+        note = substitute(step.note, self.values)
+        if step.ask is None or dry_run:
+            return StepOutcome(index, "note", title, "shown", note)
+        question = substitute(step.ask, self.values)
+        if ask is None:
+            why = f"{question} Fix it as the note says, then run the runbook again."
+            return StepOutcome(index, "note", title, "stopped", note, (why,), "manual fix")
+        if await ask(question):
+            return StepOutcome(index, "note", title, "done", note, (f"{question} done",))
+        return StepOutcome(index, "note", title, "stopped", note,
+                           (f"{question} not done: fix it first, then walk again",),
+                           "not fixed")  # fmt: skip
+
+    def _blocked(self, index: int, step: ActionStep, title: str) -> StepOutcome | None:
+        """The first needed check that did not see its target, as this step's stop."""
+        seen = {o.index: o for o in self.outcomes}
+        for j, earlier in enumerate(self.book.steps[:index]):
+            if not isinstance(earlier, CheckStep):
+                continue
+            if step.needs is not None and earlier.check not in step.needs:
+                continue
+            got = seen.get(j)
+            if got is None:
+                why = f"step {j + 1} ({earlier.check}) has not run"
+            elif got.status not in JUDGED:
+                why = f"step {j + 1} ({earlier.check}) {got.status}: {got.summary}"
+            else:
+                continue
+            return StepOutcome(index, "action", title, "stopped",
+                               f"not run: {why}", (), f"step {j + 1} {earlier.check}")  # fmt: skip
+        return None
 
     async def _wait(
         self, index: int, step: WaitStep, title: str, progress: Progress, dry_run: bool
@@ -120,8 +188,11 @@ class RunbookRun:
         base = self._args(step.with_)
         if step.for_each is None:
             return [base]
-        rows = (await self._check(step.for_each, base)).rows
-        return [{**base, **row} for row in rows]
+        found = await self._check(step.for_each, base)
+        if found.verdict not in JUDGED:
+            # no rows because the check could not look is not "nothing to act on"
+            raise ActionStop(f"cannot list the targets ({step.for_each}): {found.summary}")
+        return [{**base, **row} for row in found.rows]
 
     async def _action(
         self, index: int, step: ActionStep, title: str, confirm: Confirm, progress: Progress,
@@ -141,14 +212,36 @@ class RunbookRun:
         plans = [p for p in prepared if isinstance(p, Plan)]
         results = [p for p in prepared if isinstance(p, Result)]
         if plans:
-            answer = await confirm(plans[0], len(plans))
+            self.asking = tuple(plans)
+            try:
+                answer = await confirm(self.asking)
+            finally:
+                self.asking = ()
+            # only an explicit yes, or the text typed where a preview asks for a name (which
+            # the engine then compares with the name): any other answer is a no
             typed = answer if isinstance(answer, str) else ""
             for plan in plans:
-                done = await self.engine.run(
-                    plan, confirmed=answer is not False, typed=typed, progress=progress
-                )
+                yes = answer is True or bool(typed and plan.preview.confirm_with)
+                done = await self.engine.run(plan, confirmed=yes, typed=typed, progress=progress)
                 results.append(done)
         return _summarise(index, title, results, "done")
+
+    def status_line(self) -> str:
+        """ "done: 4/4 ok in 6.8 s · audited" or "stopped at 3: declined"."""
+        total = len(self.book.steps)
+        last = self.outcomes[-1] if self.outcomes else None
+        if last is not None and last.stops:
+            return f"stopped at {last.index + 1}: {last.reason or last.summary}"
+        ran = sum(o.status in GOOD for o in self.outcomes)
+        took = time.monotonic() - self.started
+        audited = " · audited" if any(o.kind == "action" and o.status == "done"
+                                      for o in self.outcomes) else ""  # fmt: skip
+        head = "done" if len(self.outcomes) == total else "running"
+        return f"{head}: {ran}/{total} ok in {took:.1f} s{audited}"
+
+
+def _kind(step: Step) -> str:
+    return {CheckStep: "check", ActionStep: "action", WaitStep: "wait"}.get(type(step), "note")
 
 
 def _summarise(index: int, title: str, results: list[Result], good: str) -> StepOutcome:
@@ -161,4 +254,4 @@ def _summarise(index: int, title: str, results: list[Result], good: str) -> Step
                            lines if len(results) > 1 else tuple(detail.splitlines()))  # fmt: skip
     status = "refused" if all(r.status == "refused" for r in bad) else "failed"
     head = bad[0].message if len(results) == 1 else f"{len(bad)} of {len(results)} {status}"
-    return StepOutcome(index, "action", title, status, head, lines)
+    return StepOutcome(index, "action", title, status, head, lines, bad[0].reason or status)

@@ -34,6 +34,11 @@ class ActionStep(_Strict):
     with_: dict[str, str] = Field(default_factory=dict, alias="with")
     # act on every row a check returns (e.g. each session idle in transaction too long)
     for_each: str | None = None
+    # The checks (ids of earlier `check` steps) whose target this action acts on. The action
+    # runs only if each of them saw its target (judged ok or problem); one that could not see
+    # it ("unknown": cannot see, refused, failed) stops the runbook before this action. Left
+    # out, the action needs every check before it: forgetting it can only make a run stricter.
+    needs: tuple[str, ...] | None = None
 
 
 class WaitStep(_Strict):
@@ -49,6 +54,9 @@ class NoteStep(_Strict):
     kind: Literal["note"] = "note"
     note: str  # Markdown for the human
     title: str = "Note"
+    # A manual fix the steps after it depend on (e.g. "Is the Secret fixed?"): the walk asks
+    # "done? (y/n)" and stops on no; where nobody can be asked, the run explains it and stops.
+    ask: str | None = None
 
 
 Step = CheckStep | ActionStep | WaitStep | NoteStep

@@ -123,3 +123,39 @@ def test_a_default_with_metacharacters_names_its_line(tmp_path: Path) -> None:
         f"{path}:4: params.namespace.default: parameter namespace: value carries template or "
         "shell metacharacters ';'"
     )
+
+
+def test_needs_names_the_check_of_an_earlier_step(tmp_path: Path) -> None:
+    needs = GOOD + "    needs: [memory-vs-limit]\n"
+    book = load_file(_write(tmp_path, needs))
+    assert book.steps[1].needs == ("memory-vs-limit",)  # type: ignore[union-attr]
+    # left out, it is None: the action needs every check before it
+    assert load_file(_write(tmp_path, GOOD)).steps[1].needs is None  # type: ignore[union-attr]
+    path = _write(tmp_path, GOOD + "    needs: [memory-vs-limits]\n")
+    with pytest.raises(RunbookError) as err:
+        load_file(path)
+    assert str(err.value) == (
+        f"{path}:13: steps.1.needs.0: 'memory-vs-limits' is not the check of an earlier check "
+        "step (earlier checks: memory-vs-limit)"
+    )
+    with pytest.raises(RunbookError, match=r"demo.yaml:13: steps.1.needs: a list of check ids"):
+        load_file(_write(tmp_path, GOOD + "    needs: memory-vs-limit\n"))
+
+
+def test_every_shipped_action_declares_what_it_needs() -> None:
+    """Explicit in the shipped runbooks, so a reader sees which check guards which action."""
+    from oc_console.runbook.schema import ActionStep
+
+    for book in load_dir().values():
+        for step in book.steps:
+            if isinstance(step, ActionStep):
+                assert step.needs, f"{book.id}: {step.title}"
+
+
+def test_an_order_finding_names_its_order() -> None:
+    from oc_console.domain.findings import Finding, Severity
+    from oc_console.runbook.links import params_from
+
+    book = load_dir()["order-sync-failed"]
+    order = Finding("order-sync-failed", Severity.WARNING, "order/114-3941689-8772232", "x.")
+    assert params_from(order, book, None) == {"order_id": "114-3941689-8772232"}
