@@ -1,22 +1,32 @@
 """The action engine: the one sequence every action goes through, whether a key in the UI,
 a runbook step or `oc-console runbook run` started it, so none can skip a step.
 
-    prepare:  read-only refusal -> RBAC pre-check (SelfSubjectAccessReview for the exact verb,
-              resource and namespace) -> action's own check -> Lease peek -> preview
-    run:      confirmation -> re-check the target's version -> audit start (on disk, fsync'd)
-              -> take the Lease -> execute -> verify -> audit end -> give the Lease back
+    prepare:  read-only refusal -> scope (a target's namespace is one the console is pointed
+              at: -n, kubernetes.namespaces) -> RBAC pre-check (SelfSubjectAccessReview for
+              the exact verb, resource and namespace, and for creating the Lease) -> the
+              action's own check -> Lease peek -> preview; the Plan is issued by this engine
+    run:      the plan is one this engine issued and that has not run -> read-only -> scope
+              -> confirmation (only `confirmed is True`, and the exact typed name when the
+              preview asks for one) -> take the Lease -> re-check the target's version
+              -> audit start (on disk, fsync'd) -> execute -> verify -> audit end
+              -> give the Lease back
 
-Every refusal (read-only, RBAC, Lease held, target changed, declined) is one audit record and
-nothing else is written. Audit writes run in a thread, never on the UI loop.
+Every refusal (a plan not issued here or already run, read-only, scope, RBAC, Lease held,
+target changed, declined) is one audit record and nothing else is written. The Lease is given
+back only after the last record of the run (the refusal or the end) is on disk, so no other
+console can act while this one is still verifying or writing. Audit writes run in a thread,
+never on the UI loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from oc_console.runbook.actions.base import (
     Action,
@@ -27,11 +37,15 @@ from oc_console.runbook.actions.base import (
     Preview,
     Progress,
     Refused,
+    Target,
 )
 from oc_console.runbook.audit import AuditError, AuditLog, now_iso
 from oc_console.runbook.kubeapi import KubeCallError
 from oc_console.runbook.lease import LeaseGuard, lease_name
 from oc_console.sanitize import clean
+
+T = TypeVar("T")
+OPEN_PLANS = 256  # plans prepared and never run (a closed modal): the oldest are forgotten
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,7 @@ class Plan:
     preview: Preview
     context: str
     lease: str  # what guards the target, for the confirmation
+    id: str = ""  # set by the engine that issued it; run() accepts nothing else
 
     @property
     def confirmation(self) -> str:
@@ -67,9 +82,38 @@ def _line(exc: BaseException) -> str:
     return clean(text)
 
 
+async def _finish(step: Awaitable[T]) -> T:
+    """Await a step that must not be cut in half (a Lease taken, a record written): when the
+    caller is cancelled, the step still completes before the cancellation goes on, so what
+    follows (the end record, giving the Lease back) knows what happened."""
+    task = asyncio.ensure_future(step)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
+
+
+def confirmation(preview: Preview, confirmed: object, typed: object) -> None:
+    """Only an explicit yes: `True` itself (not a truthy value), and the exact name when the
+    preview asks for one (an Argo CD app that would revert the action), not a part of it."""
+    if confirmed is not True:
+        raise Refused("declined", "declined at confirmation")
+    name = preview.confirm_with
+    if name and not (isinstance(typed, str) and typed.strip() == name):
+        raise Refused("declined", f"not confirmed by naming {name}, which would revert it")
+
+
 class Engine:
     def __init__(self, env: ActionEnv, audit: AuditLog, *, read_only: bool) -> None:
         self.env, self.audit, self.read_only = env, audit, read_only
+        # plans this engine issued and that have not run: the plan object itself, and the
+        # target and parameters it was previewed with (an action is a mutable object)
+        self._issued: dict[str, tuple[Plan, Target, dict[str, Any]]] = {}
+        self._spent: set[str] = set()
+        # Leases this process holds right now: the Lease counts our own holder string as
+        # ours, so two actions of one console on one target are told apart here
+        self._acting: dict[str, LeaseGuard] = {}
 
     # --- records ---
     def _base(self, action: Action, action_id: str, preview: Preview | None) -> dict[str, Any]:
@@ -82,6 +126,7 @@ class Engine:
             "user": op.user,
             "host": op.host,
             "identity": op.kube_user,
+            "holder": op.lease_holder,
             "context": self.env.context,
             "action": action.kind,
             "target": target,
@@ -94,7 +139,7 @@ class Engine:
         """A refusal or a dry run: one record. Returns '' or why it could not be written."""
         record = {**self._base(action, uuid.uuid4().hex, shown), "phase": phase, "at": now_iso()}
         try:
-            await self.audit.write({**record, **fields})
+            await _finish(self.audit.write({**record, **fields}))
         except AuditError as exc:
             return f"; audit record failed: {exc}"
         return ""
@@ -106,14 +151,33 @@ class Engine:
         note = await self._single(action, phase, preview, reason=stop.reason, message=message)
         return Result(status, message + note, stop.reason, preview)
 
-    # --- the sequence ---
-    async def _lease(self, action: Action) -> LeaseGuard | None:
+    # --- the guarantees ---
+    def _allowed(self, action: Action, *, dry_run: bool = False) -> None:
+        """Read-only, then scope: checked in prepare() and again in run()."""
+        if self.read_only and not dry_run:
+            raise Refused("read-only", f"read-only mode: {action.title} refused")
+        namespace = action.target.namespace
+        scope = self.env.config.kubernetes.namespaces
+        if namespace and namespace not in scope:
+            allow = ",".join((*scope, namespace))
+            raise Refused(
+                "scope",
+                f"namespace {namespace} is outside this console's scope "
+                f"({', '.join(scope) or 'no namespace'}); add it with -n {allow} "
+                "or kubernetes.namespaces",
+            )
+
+    def _lease(self, action: Action) -> LeaseGuard | None:
         kube = self.env.kube
         if not action.leased or kube is None:
             return None
         t = action.target
-        namespace = t.namespace or self.env.config.kubernetes.namespaces[0]
-        return LeaseGuard(kube, namespace, lease_name(t.kind, t.name), self.env.operator.holder)
+        scope = self.env.config.kubernetes.namespaces
+        namespace = t.namespace or (scope[0] if scope else "")
+        if not namespace:
+            raise Refused("scope", "no namespace configured for the Lease (-n)")
+        holder = self.env.operator.lease_holder
+        return LeaseGuard(kube, namespace, lease_name(t.kind, t.name), holder)
 
     async def _rbac(self, action: Action, guard: LeaseGuard | None) -> None:
         """The action's own verbs on its target, and taking the Lease that guards it."""
@@ -135,29 +199,86 @@ class Engine:
                 who = self.env.operator.kube_user or "this identity"
                 raise Refused("rbac", f"RBAC denies {perm.describe(namespace, name)} to {who}")
 
+    def _busy(self, guard: LeaseGuard) -> None:
+        if f"{guard.namespace}/{guard.name}" in self._acting:
+            raise Refused("lease", f"this console is already acting under Lease "
+                          f"{guard.namespace}/{guard.name}; wait for it to finish")  # fmt: skip
+
+    async def _peek(self, guard: LeaseGuard | None) -> None:
+        """Someone else acting on the target stops us before the preview, not at the end."""
+        if guard is None:
+            return
+        self._busy(guard)
+        try:
+            holder = await asyncio.to_thread(guard.other_holder)
+        except Exception as exc:
+            raise ActionFailed(f"cannot read the Lease: {_line(exc)}") from None
+        if holder is not None:
+            raise Refused("lease", holder.describe())
+
+    async def _take(self, guard: LeaseGuard | None) -> None:
+        if guard is None:
+            return
+        self._busy(guard)
+        self._acting[f"{guard.namespace}/{guard.name}"] = guard
+        try:
+            holder = await _finish(asyncio.to_thread(guard.acquire))
+        except KubeCallError as exc:
+            raise ActionFailed(f"cannot take the Lease: {exc}") from None
+        if holder is not None:
+            raise Refused("lease", holder.describe())
+
+    async def _give_back(self, guard: LeaseGuard | None) -> None:
+        if guard is None:
+            return
+        key = f"{guard.namespace}/{guard.name}"
+        try:
+            # on failure it expires by itself after its TTL; the action's outcome stands
+            with contextlib.suppress(Exception):
+                await _finish(asyncio.to_thread(guard.release))
+        finally:
+            if self._acting.get(key) is guard:
+                del self._acting[key]
+
+    def _issue(self, plan: Plan) -> None:
+        while len(self._issued) >= OPEN_PLANS:
+            del self._issued[next(iter(self._issued))]
+        action = plan.action
+        self._issued[plan.id] = (plan, action.target, dict(action.params))
+
+    def _redeem(self, plan: Plan) -> None:
+        """The plan is one this engine issued, unchanged, and runs once."""
+        ident = getattr(plan, "id", "")
+        entry = self._issued.get(ident)
+        if entry is None or entry[0] is not plan:
+            if ident in self._spent:
+                raise Refused("plan", "this plan has already run; prepare the action again")
+            raise Refused("plan", "this plan was not prepared by this console; prepare it again")
+        del self._issued[ident]
+        self._spent.add(ident)
+        if (plan.action.target, plan.action.params) != entry[1:]:
+            raise Refused("plan", "the action changed after its preview; prepare it again")
+
+    # --- the sequence ---
     async def prepare(self, action: Action, *, dry_run: bool = False) -> Plan | Result:
         """Everything up to the confirmation; a Result when it stops there (audited). A dry
-        run writes nothing, so read-only mode allows it."""
+        run writes nothing, so read-only mode allows it; its plan cannot be run."""
         try:
-            if self.read_only and not dry_run:
-                raise Refused("read-only", f"read-only mode: {action.title} refused")
-            guard = await self._lease(action)
+            self._allowed(action, dry_run=dry_run)
+            guard = self._lease(action)
             await self._rbac(action, guard)
             await action.check(self.env)
-            if guard is not None:
-                try:
-                    holder = await asyncio.to_thread(guard.other_holder)
-                except Exception as exc:
-                    raise ActionFailed(f"cannot read the Lease: {_line(exc)}") from None
-                if holder is not None:
-                    raise Refused("lease", holder.describe())
+            await self._peek(guard)
             preview = await action.preview(self.env)
         except ActionStop as stop:
             return await self._stopped(action, stop, None)
         lease = (
             f"Lease {guard.namespace}/{guard.name}" if guard else "no Lease (not a cluster object)"
         )
-        return Plan(action, preview, self.env.context, lease)
+        plan = Plan(action, preview, self.env.context, lease, uuid.uuid4().hex)
+        if not dry_run:
+            self._issue(plan)
+        return plan
 
     async def dry_run(self, action: Action) -> Result:
         """Preview only: the server dry-run, the SQL or the request. Writes one audit record."""
@@ -173,51 +294,52 @@ class Engine:
     ) -> Result:
         """`typed` is what the operator typed to confirm, when the preview asks for a name."""
         action, preview = plan.action, plan.preview
-        say = progress or (lambda _: None)
-        if not confirmed:
-            return await self._stopped(
-                action, Refused("declined", "declined at confirmation"), preview
-            )
-        if preview.confirm_with and preview.confirm_with not in typed:
-            unnamed = Refused("declined", f"not confirmed by naming {preview.confirm_with}, "
-                              "which would revert it")  # fmt: skip
-            return await self._stopped(action, unnamed, preview)
         try:
-            now = await action.current_version(self.env)
+            self._redeem(plan)
+            self._allowed(action)
+            confirmation(preview, confirmed, typed)
+            guard = self._lease(action)
         except ActionStop as stop:
             return await self._stopped(action, stop, preview)
-        if now != preview.version:
-            changed = Refused("target-changed", f"{action.target.label} changed since the preview; "
-                           "look again and retry")  # fmt: skip
-            return await self._stopped(action, changed, preview)
-
-        base = self._base(action, uuid.uuid4().hex, preview)
         try:
-            await self.audit.write(
-                {**base, "phase": "start", "at": now_iso(), "preview": preview.detail}
-            )
+            try:
+                await self._take(guard)
+                await self._recheck(action, preview)
+            except ActionStop as stop:
+                return await self._stopped(action, stop, preview)
+            return await self._act(action, preview, progress or (lambda _: None))
+        finally:
+            await self._give_back(guard)  # after the refusal or the end record is on disk
+
+    async def _recheck(self, action: Action, preview: Preview) -> None:
+        now = await action.current_version(self.env)
+        if now != preview.version:
+            raise Refused("target-changed", f"{action.target.label} changed since the preview; "
+                          "look again and retry")  # fmt: skip
+
+    async def _act(self, action: Action, preview: Preview, say: Progress) -> Result:
+        """Audit start, execute, verify, audit end: an end record whatever happens."""
+        base = self._base(action, uuid.uuid4().hex, preview)
+        started = time.monotonic()
+        start = {**base, "phase": "start", "at": now_iso(), "preview": preview.detail}
+        try:
+            await _finish(self.audit.write(start))
         except AuditError as exc:
             return Result("failed", f"nothing done: audit start record failed: {exc}", "audit")
-        started = time.monotonic()
-        guard = await self._lease(action)
+        except asyncio.CancelledError:
+            why = "interrupted before execute: nothing done"
+            await _finish(self._end(base, started, {"outcome": "interrupted", "error": why}))
+            raise
         done = ""
         steps: list[str] = []
+
+        def note(line: str) -> None:
+            steps.append(line)
+            say(line)
+
         try:
-            if guard is not None:
-                try:
-                    holder = await asyncio.to_thread(guard.acquire)
-                except KubeCallError as exc:
-                    raise ActionFailed(f"cannot take the Lease: {exc}") from None
-                if holder is not None:
-                    raise Refused("lease", holder.describe())
             done = await action.execute(self.env, preview)
-            steps.append(done)
-            say(done)
-
-            def note(line: str) -> None:
-                steps.append(line)
-                say(line)
-
+            note(done)
             verified = await action.verify(self.env, note)
             result = Result("done", f"{done}; verified: {verified}", preview=preview)
             end: dict[str, Any] = {"outcome": "ok", "result": done, "verification": verified}
@@ -228,15 +350,15 @@ class Engine:
             end = {"outcome": status, "reason": stop.reason, "result": done,
                    "error": _line(stop)}  # fmt: skip
         except asyncio.CancelledError:
-            await self._end(base, started, {"outcome": "interrupted", "result": done})
+            why = ("interrupted after execute: verify not done" if done else
+                   "interrupted during execute: the change may still land")  # fmt: skip
+            fields = {"outcome": "interrupted", "result": done, "error": why}
+            await _finish(self._end(base, started, fields))
             raise
         except Exception as exc:  # an unexpected bug must still leave its end record
             result = Result("failed", f"{type(exc).__name__}: {_line(exc)}", "error", preview)
             end = {"outcome": "failed", "reason": "error", "result": done, "error": _line(exc)}
-        finally:
-            if guard is not None:
-                await asyncio.to_thread(guard.release)
-        failure = await self._end(base, started, end)
+        failure = await _finish(self._end(base, started, end))
         if failure:
             head = done or result.message
             return Result(result.status, f"{head}; audit end record failed: {failure}",

@@ -26,14 +26,20 @@ def lease_name(kind: str, name: str) -> str:
     return f"{raw[:54].rstrip('-')}-{digest}"
 
 
+def _span(seconds: float) -> str:
+    s = max(0, round(seconds))
+    return f"{s // 60}m{s % 60:02d}s"
+
+
 @dataclass(frozen=True)
 class Holder:
     identity: str
     remaining_s: float
+    held_s: float | None = None  # since its acquireTime, when the Lease says
 
     def describe(self) -> str:
-        left = max(0, round(self.remaining_s))
-        return f"lease held by {self.identity} for another {left // 60}m{left % 60:02d}s"
+        since = f" (taken {_span(self.held_s)} ago)" if self.held_s is not None else ""
+        return f"lease held by {self.identity} for another {_span(self.remaining_s)}{since}"
 
 
 def _micro(at: datetime) -> str:
@@ -67,22 +73,28 @@ class LeaseGuard:
             raise
         return lease
 
-    def other_holder(self, lease: dict[str, Any] | None = None, now: datetime | None = None
-                     ) -> Holder | None:  # fmt: skip
-        """Someone else's unexpired hold on the target, or None."""
-        lease = self._get() if lease is None else lease
-        if lease is None:
+    def other_holder(self, lease: dict[str, Any] | None | bool = True,
+                     now: datetime | None = None) -> Holder | None:  # fmt: skip
+        """Someone else's unexpired hold on the target, or None. Any holder string but ours
+        is someone else: ours names this very process (Operator.lease_holder), so the same
+        person in another terminal is refused too. `lease`: the Lease as read (None: there
+        is none), or True to read it now."""
+        lease = self._get() if lease is True else lease
+        if not isinstance(lease, dict):
             return None
         spec = lease.get("spec") or {}
         holder = spec.get("holderIdentity") or ""
         if not holder or holder == self.identity:
             return None
-        renewed = _parse(spec.get("renewTime")) or _parse(spec.get("acquireTime"))
+        acquired = _parse(spec.get("acquireTime"))
+        renewed = _parse(spec.get("renewTime")) or acquired
         ttl = float(spec.get("leaseDurationSeconds") or 0)
         if renewed is None:
             return None
-        left = (renewed + timedelta(seconds=ttl) - (now or datetime.now(UTC))).total_seconds()
-        return Holder(holder, left) if left > 0 else None
+        now = now or datetime.now(UTC)
+        left = (renewed + timedelta(seconds=ttl) - now).total_seconds()
+        held = (now - acquired).total_seconds() if acquired else None
+        return Holder(holder, left, held) if left > 0 else None
 
     def acquire(self) -> Holder | None:
         """Take the Lease; the other holder when someone has it (nothing is written then)."""

@@ -4,12 +4,16 @@ And the audit trail itself: a dry run is one record, a failed end record is said
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import orjson
 import pytest
 import yaml
 from action_fixtures import console_for, records
@@ -214,3 +218,79 @@ async def test_no_right_to_take_the_lease_is_refused_up_front(
     reset_faults(action_sandbox.kube)
     untouched(kubectl, before)
     only_refusal(console, "rbac")
+
+
+async def test_a_namespace_outside_the_scope_is_refused(
+    console: Console, kubectl: Kubectl, action_sandbox: Sandbox
+) -> None:
+    # `runbook run adapter-oomkilled --param namespace=kube-system --param deployment=coredns`
+    # with -n openclaw: RBAC would allow it here; the engine must not
+    before = live(kubectl)
+    result = await console.prepare_action(
+        "restart", {"namespace": "kube-system", "deployment": "coredns"}
+    )
+    assert isinstance(result, Result) and (result.status, result.reason) == ("refused", "scope")
+    assert result.message == (
+        "namespace kube-system is outside this console's scope (openclaw); "
+        "add it with -n openclaw,kube-system or kubernetes.namespaces"
+    )
+    untouched(kubectl, before)
+    [record] = records(console.audit.path)
+    assert (record["phase"], record["reason"]) == ("refused", "scope")
+    assert record["target"]["namespace"] == "kube-system"
+
+
+async def test_the_same_person_in_another_terminal_is_refused(
+    action_sandbox: Sandbox, kubectl: Kubectl, tmp_path: Path
+) -> None:
+    """Two consoles of one engineer (same OS user, host and Kubernetes identity): while the
+    first verifies its restart, the second is refused, named, and cannot take the Lease
+    over; the first gives the Lease back only after its end record."""
+    app = "openclaw-adapter-shopify"
+    first = console_for(action_sandbox, tmp_path / "first.jsonl")
+    second = console_for(action_sandbox, tmp_path / "second.jsonl")
+    try:
+        engine = await second.engine()
+        engine.env.operator = dataclasses.replace(engine.env.operator, process="pid 2/fedcba")
+        early = await second.prepare_action("restart", {"deployment": app})  # before the first
+        plan = await first.prepare_action("restart", {"deployment": app})
+        assert isinstance(plan, Plan) and isinstance(early, Plan)
+        running = asyncio.create_task(first.run_action(plan, confirmed=True))
+        holder = await _lease_holder(kubectl, lease_name("deployment", app))
+        assert holder == (await first.engine()).env.operator.lease_holder
+        assert " pid " in holder  # this process, not only the person
+        refused = await second.prepare_action("restart", {"deployment": app})
+        assert isinstance(refused, Result) and refused.reason == "lease"
+        assert refused.message.startswith(f"lease held by {holder} for another ")
+        assert refused.message.endswith("s ago)")  # and since when
+        taken_over = await second.run_action(early, confirmed=True)
+        assert taken_over.reason == "lease", taken_over.message
+        assert (await running).status == "done"
+    finally:
+        await first.close()
+        await second.close()
+    assert [r["reason"] for r in records(tmp_path / "second.jsonl")] == ["lease", "lease"]
+    assert [r["phase"] for r in records(tmp_path / "first.jsonl")] == ["start", "end"]
+    leases = {i["metadata"]["name"] for i in kubectl.json("get", "leases")["items"]}
+    assert lease_name("deployment", app) not in leases
+
+
+async def _lease_holder(kubectl: Kubectl, name: str, timeout: float = 10) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = kubectl.run("-n", "openclaw", "get", "lease", name, "-o", "json", check=False)
+        if found.returncode == 0:
+            return str(orjson.loads(found.stdout)["spec"]["holderIdentity"])
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no Lease {name} after {timeout}s")
+
+
+async def test_a_plan_runs_once(console: Console, kubectl: Kubectl) -> None:
+    plan = await console.prepare_action("restart", {"deployment": APP})
+    assert isinstance(plan, Plan)
+    assert (await console.run_action(plan, confirmed=False)).reason == "declined"
+    before = live(kubectl)
+    again = await console.run_action(plan, confirmed=True)
+    assert (again.status, again.reason) == ("refused", "plan")
+    untouched(kubectl, before)
+    assert [r["reason"] for r in records(console.audit.path)] == ["declined", "plan"]

@@ -1,5 +1,6 @@
 """Every action end to end on the sandbox: previewed, executed, verified and audited, and the
-real kubectl (or PostgreSQL itself) sees the result."""
+real kubectl (or PostgreSQL itself) sees the result. And what the server itself guards: a scale
+carries the previewed resourceVersion, a replay's idempotency key is the order's attempt."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from action_fixtures import console_for, records
 from cryptography import x509
 from kube_fixtures import Kubectl, reset_faults
 
+from oc_console.runbook.actions.base import Refused
 from oc_console.runbook.engine import Plan, Result
+from oc_console.runbook.identity import Operator
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
@@ -221,3 +224,79 @@ async def test_cancel_stops_a_running_query(console: Console, sandbox: Sandbox) 
     finally:
         busy.terminate()
     assert phases(console) == [("cancel", "start"), ("cancel", "end")]
+
+
+async def test_scale_carries_the_previewed_resource_version(
+    console: Console, kubectl: Kubectl
+) -> None:
+    """A change between the engine's re-check and the PATCH is the server's 409, not a scale
+    over someone else's change."""
+    app = "openclaw-adapter-walmart"
+    plan = await console.prepare_action("scale", {"deployment": app, "replicas": "5"})
+    assert isinstance(plan, Plan), plan
+    kubectl.run("-n", "openclaw", "annotate", f"deploy/{app}", "note=changed-after-preview")
+    engine = await console.engine()
+    with pytest.raises(Refused) as refused:
+        await plan.action.execute(engine.env, plan.preview)
+    assert refused.value.reason == "target-changed"
+    assert kubectl.json("get", f"deploy/{app}")["spec"]["replicas"] == 2
+
+
+async def test_two_operators_replaying_one_failed_attempt_replay_it_once(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    conn = await asyncpg.connect(sandbox.database.adapter_dsn)
+    try:
+        order = await conn.fetchval(
+            "SELECT order_id FROM orders WHERE status = 'failed' AND order_id <> $1 "
+            "ORDER BY order_id LIMIT 1",
+            STUCK_ORDER,
+        )
+    finally:
+        await conn.close()
+    alice = console_for(sandbox, tmp_path / "alice.jsonl")
+    bob = console_for(sandbox, tmp_path / "bob.jsonl")
+    assert sandbox.openclaw is not None
+    try:
+        (await bob.engine()).env.operator = Operator("bob", "bastion-2", "bob@openclaw.io")
+        first = await alice.prepare_action("replay", {"order_id": order})
+        second = await bob.prepare_action("replay", {"order_id": order})
+        assert isinstance(first, Plan) and isinstance(second, Plan)
+        key = first.preview.facts["idempotency_key"]
+        assert second.preview.facts["idempotency_key"] == key  # not who, not when
+        replays = sandbox.openclaw.replays
+        done = await alice.run_action(first, confirmed=True)
+        assert done.status == "done", done.message
+        # bob's console sees the order changed and sends nothing ...
+        late = await bob.run_action(second, confirmed=True)
+        assert late.reason == "target-changed"
+        # ... and a request of his that reaches the API anyway (a retry, a delayed send)
+        # gets alice's answer back: the order is processed once
+        sent = await second.action.execute((await bob.engine()).env, second.preview)
+        assert sent in done.message and "(run " in sent
+        assert sandbox.openclaw.replays == replays + 1
+    finally:
+        await alice.close()
+        await bob.close()
+
+
+async def test_cancel_of_an_idle_transaction_says_terminate_instead(
+    console: Console, sandbox: Sandbox
+) -> None:
+    app = {"application_name": "openclaw-adapter-tiktok"}
+    idle = await asyncpg.connect(sandbox.database.adapter_dsn, server_settings=app)
+    await idle.execute("BEGIN")
+    await idle.fetchval("SELECT count(*) FROM orders")
+    pid = idle.get_server_pid()
+    try:
+        result = await signal(console, "cancel", pid)
+        assert (result.status, result.reason) == ("refused", "idle-in-transaction")
+        assert result.message == (
+            f"pid {pid} is idle in transaction: there is no query to cancel; "
+            "terminate it (k) to end the transaction"
+        )
+        assert await idle.fetchval("SELECT 1") == 1  # untouched, still in its transaction
+    finally:
+        idle.terminate()
+    [record] = records(console.audit.path)
+    assert (record["phase"], record["reason"]) == ("refused", "idle-in-transaction")

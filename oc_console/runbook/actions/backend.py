@@ -32,6 +32,10 @@ WHERE pid = $1 AND backend_start = $2 AND application_name = $3
 """
 
 
+# pg_stat_activity.state of a session holding a transaction open with no query running
+IDLE_IN_TRANSACTION = frozenset({"idle in transaction", "idle in transaction (aborted)"})
+
+
 def pg_access(env: ActionEnv) -> PgAccess:
     if not env.config.postgres_configured:
         raise ActionFailed("PostgreSQL is not configured (--pg-dsn or PG* variables)")
@@ -118,6 +122,20 @@ class Cancel(_Signal):
     title = "cancel the query of backend"
     function = "pg_cancel_backend"
     done_word = "cancelled"
+
+    async def check(self, env: ActionEnv) -> None:
+        """pg_cancel_backend on a session with no query running does nothing at all, and an
+        operator who pressed it for a held transaction would think it was dealt with."""
+        await super().check(env)
+        state = self._session["state"]
+        if state in IDLE_IN_TRANSACTION:
+            raise Refused(
+                "idle-in-transaction",
+                f"pid {self.pid} is idle in transaction: there is no query to cancel; "
+                "terminate it (k) to end the transaction",
+            )
+        if state == "idle":
+            raise Refused("precondition", f"pid {self.pid} is idle: there is no query to cancel")
 
     async def verify(self, env: ActionEnv, progress: Progress) -> str:
         deadline = time.monotonic() + 5

@@ -3,8 +3,9 @@ POST {api}/v1/workflows/trigger {"workflow": "order-replay", "inputs": {...}, "i
 
 The bearer token (a JWT) is read from its file or the environment on every call, so a rotated
 token is picked up, and it is never shown: the preview prints the request with it redacted.
-The idempotency key is derived from the order, its attempt count and the operator, so a retried
-request replays once while a later, deliberate replay gets a new key. Verified by reading the
+The idempotency key is derived from the order and its attempt count only (never from who runs
+it, or when): a retried request, or a second operator replaying the same failed attempt, replays
+it once, while a replay after a new failed attempt gets a new key. Verified by reading the
 order's state back from PostgreSQL."""
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def read_token(token_file: str | None) -> str:
     return token
 
 
-def idempotency_key(order_id: str, attempt: int, operator: str) -> str:
-    digest = hashlib.sha256(f"{order_id}\x00{attempt}\x00{operator}".encode()).hexdigest()
+def idempotency_key(order_id: str, attempt: int) -> str:
+    digest = hashlib.sha256(f"{order_id}\x00{attempt}".encode()).hexdigest()
     return f"oc-replay-{digest[:32]}"
 
 
@@ -109,7 +110,7 @@ class Replay(Action):
         if self._order is None:
             await self.check(env)
         o = self._order
-        key = idempotency_key(o["order_id"], int(o["attempt"]), env.operator.holder)
+        key = idempotency_key(o["order_id"], int(o["attempt"]))
         inputs = {"order_id": o["order_id"], "platform": o["platform"], "shop_id": o["shop_id"]}
         self._body = {"workflow": WORKFLOW, "inputs": inputs, "idempotency_key": key}
         url = self._shown(env)

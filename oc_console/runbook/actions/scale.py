@@ -1,5 +1,6 @@
 """scale through the Deployment's scale subresource, as `kubectl scale` does; the preview is
-the same request with dryRun=All."""
+the same request with dryRun=All, and the real one carries the resourceVersion the preview
+saw, as `kubectl scale --resource-version` does."""
 
 from __future__ import annotations
 
@@ -39,12 +40,17 @@ class Scale(Action):
     def _path(self) -> str:
         return rollout.deployment_path(self.target) + "/scale"
 
-    async def _scale(self, env: ActionEnv, dry: bool | None) -> dict[str, Any]:
+    async def _scale(self, env: ActionEnv, dry: bool | None, version: str = "") -> dict[str, Any]:
         kwargs: dict[str, Any] = {"verb": "get"}
         if dry is not None:
+            body: dict[str, Any] = {"spec": {"replicas": self.replicas}}
+            if version:
+                # a precondition: a Deployment changed since the preview is a 409, not
+                # silently scaled over (the Scale's resourceVersion is the Deployment's)
+                body["metadata"] = {"resourceVersion": version}
             kwargs = {
                 "verb": "patch",
-                "body": {"spec": {"replicas": self.replicas}},
+                "body": body,
                 "content_type": MERGE_PATCH,
                 "query": {"dryRun": "All"} if dry else None,
             }
@@ -75,7 +81,7 @@ class Scale(Action):
         )
 
     async def execute(self, env: ActionEnv, preview: Preview) -> str:
-        await self._scale(env, False)
+        await self._scale(env, False, preview.version)
         return f"deployment.apps/{self.target.name} scaled to {self.replicas}"
 
     async def verify(self, env: ActionEnv, progress: Progress) -> str:

@@ -161,6 +161,10 @@ def apply_scale(store: Store, res: Resource, current: Stored, scale: Any, dry_ru
         )
     obj = current.copy()
     obj["spec"]["replicas"] = replicas
+    # the Scale's resourceVersion is the Deployment's: a stale one is a precondition failure
+    expected = (scale.get("metadata") or {}).get("resourceVersion")
+    if expected:
+        obj["metadata"]["resourceVersion"] = expected
     return scale_of(write(store, res, current, obj, "", dry_run))
 
 
