@@ -98,13 +98,17 @@ def fleet_changes(fleet: FleetSnapshot, since: datetime | None = None) -> list[C
                 )
             )
     for c in fleet.certificates:
-        if c.tls is not None:
+        # from the Secret when it was read, else the Certificate's status (a covered Secret
+        # is never read)
+        issued = c.tls.not_before if c.tls else c.issued_at
+        until = c.tls.not_after if c.tls else c.not_after
+        if issued is not None and until is not None:
             out.append(
                 Change(
-                    c.tls.not_before,
+                    issued,
                     RENEWAL,
                     c.key,
-                    f"certificate {c.name} issued, valid until {c.tls.not_after:%Y-%m-%d %H:%M}",
+                    f"certificate {c.name} issued, valid until {until:%Y-%m-%d %H:%M}",
                 )
             )
     for o in fleet.config_objects:

@@ -17,7 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from kubernetes.client.exceptions import ApiException
 
+from oc_console.analysis.changes import fleet_changes
 from oc_console.config import KubernetesConfig
+from oc_console.domain.changes import RENEWAL
 from oc_console.domain.kube import CertStatus, FleetSnapshot
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.kube.tap import Served
@@ -171,6 +173,10 @@ async def test_tls_secrets_are_read_only_where_no_certificate_covers_them(
             assert c.managed and c.tls is None and c.tls_error is None, c
             assert c.not_after is not None and c.issued_at is not None
     assert _reader(source).fetched == [(NS, UNCOVERED)]
+    # the Changes screen still shows when each certificate was issued, from the status
+    issued = {c.subject for c in fleet_changes(snap) if c.kind == RENEWAL}
+    assert {c.key for c in snap.certificates if c.issued_at} <= issued
+    assert any(c.secret in covered_keys for c in snap.certificates if c.key in issued)
 
     # on the wire: names of TLS Secrets, and the one uncovered Secret by itself
     for served in sandbox.tap.of("secrets"):
