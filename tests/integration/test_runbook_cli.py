@@ -122,3 +122,54 @@ def test_a_console_killed_mid_action_is_reported_next_time(env: dict[str, str]) 
     assert "UNFINISHED: restart deployment/openclaw-adapter-amazon in openclaw" in shown.stdout
     doc = json.loads(run(env, "audit", "--json").stdout)
     assert [r["action"] for r in doc["unfinished"]] == ["restart"]
+
+
+HOSTILE_ORDER = "114-6666666-0000052"
+
+
+def _plant_hostile_order(env: dict[str, str]) -> None:
+    """A failed order whose platform and shop_id carry terminal control sequences, written as
+    the adapter (the owner of the orders table) would."""
+    import asyncio
+
+    import asyncpg
+
+    from oc_console.sandbox import hostile
+    from oc_console.sandbox.openclaw_db import ADAPTER_PASSWORD, ADAPTER_ROLE
+
+    dsn = env["OC_PG_DSN"].replace("//oc_monitor:monitor@", f"//{ADAPTER_ROLE}:{ADAPTER_PASSWORD}@")
+
+    async def plant() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(
+                "INSERT INTO orders (order_id, platform, shop_id, status, updated_at) "
+                "VALUES ($1, $2, $3, 'failed', now()) ON CONFLICT (order_id) DO UPDATE SET "
+                "platform = $2, shop_id = $3, status = 'failed'",
+                HOSTILE_ORDER, f"amazon{hostile.OSC52_CLIPBOARD}{hostile.CSI_CLEAR}",
+                f"shop{hostile.CSI_8BIT}{hostile.BIDI_OVERRIDE}1042",
+            )  # fmt: skip
+        finally:
+            await conn.close()
+
+    asyncio.run(plant())
+
+
+def test_the_lines_to_confirm_show_backend_text_inert(env: dict[str, str]) -> None:
+    _plant_hostile_order(env)
+    done = subprocess.run(
+        [*CLI, "runbook", "run", "order-sync-failed", "--param", f"order_id={HOSTILE_ORDER}",
+         "--yes"],
+        capture_output=True, timeout=120, env={**env, "NO_COLOR": "1"}, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    out = done.stdout
+    assert f"replay order {HOSTILE_ORDER} (amazon".encode() in out, out + done.stderr
+    for raw in (b"\x1b", b"\x07", "\x9b".encode(), "\u202e".encode()):
+        assert raw not in out + done.stderr, raw
+    # shown, inert: ESC as its control picture, the 8-bit CSI and the override by name
+    assert "amazon\u241b]52;c;cHduZWQ=\u2407".encode() in out
+    assert b"shop\\x9b31m<U+202E>1042" in out
+    shown = subprocess.run([*CLI, "audit", "--json"], capture_output=True, timeout=60, env=env)
+    path = Path(env["XDG_STATE_HOME"]) / "oc-console" / "audit.jsonl"
+    for raw in ("\x9b".encode(), "\u202e".encode(), b"\x1b"):
+        assert raw not in shown.stdout and raw not in path.read_bytes(), raw
