@@ -43,7 +43,8 @@ def cert_row(c: CertStatus, now: datetime, findings: Iterable[Finding] = ()) -> 
     if c.issuing:
         ready += " issuing"
     renew = c.renew_before.total_seconds() if c.renew_before else None
-    sans = ", ".join(c.tls.sans) if c.tls else (c.tls_error or "")
+    # a Secret a Certificate covers is not read: its names are the Certificate's dnsNames
+    sans = ", ".join(c.tls.sans) if c.tls else (c.tls_error or ", ".join(c.dns_names))
     issuer = c.tls.issuer if c.tls else ""
     severity = of_subject(findings, c.key)
     return Row(

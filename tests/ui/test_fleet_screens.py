@@ -165,6 +165,8 @@ async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
         first = certs.rows[0]
         # the severity is the analysis's, as a word too (NO_COLOR)
         assert first.cells[6] == "<336h" and first.cells[0] == "WARN"
+        # its Secret is not read (a Certificate covers it): the names are the Certificate's
+        assert first.cells[7] == "api.openclaw.io, api.internal.openclaw.io"
         assert first.style == "yellow"
         findings = app.snapshot.findings  # type: ignore[union-attr]
         for row in certs.rows:
