@@ -27,6 +27,15 @@ JSON = "application/json"
 # that cannot do this answers 406 rather than the whole objects.
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 METADATA_OBJECT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+
+
+def accept_header(metadata_only: bool, listing: bool) -> str:
+    """What a list (or a watch or get) asks for: the objects, or their metadata only."""
+    if not metadata_only:
+        return JSON
+    return METADATA_LIST if listing else METADATA_OBJECT
+
+
 # One JSON line of a watch or a log: far above any real object (etcd caps them at 1.5 MB).
 MAX_LINE_BYTES = 16 * 1024 * 1024
 READ_CHUNK = 256 * 1024

@@ -23,10 +23,8 @@ import orjson
 
 from oc_console.domain.kube import WatchStatus
 from oc_console.sources.kube.client import (
-    JSON,
-    METADATA_LIST,
-    METADATA_OBJECT,
     KubeClient,
+    accept_header,
     describe_error,
     get,
     iter_lines,
@@ -268,9 +266,7 @@ class Stream:
     def _client_call(
         self, options: dict[str, object], timeout: tuple[float, float], *, list_: bool = False
     ) -> Any:
-        accept = JSON
-        if self.spec.metadata_only:
-            accept = METADATA_LIST if list_ else METADATA_OBJECT
+        accept = accept_header(self.spec.metadata_only, list_)
         response = get(
             self._client, self.spec.path, options, timeout, accept, namespace=self.namespace
         )
