@@ -6,6 +6,7 @@ watch; a server that answers with a plain list gets only NAME and AGE printed. T
 follows kube-apiserver: columnDefinitions, then one row per object whose `object` is the
 object's PartialObjectMetadata (`includeObject=Metadata`, the default), the whole object
 (`includeObject=Object`, which kubectl asks for with --sort-by), or nothing (`None`).
+Which form a request gets is decided by `metadata.negotiate`.
 """
 
 from __future__ import annotations
@@ -24,22 +25,6 @@ Obj = dict[str, Any]
 GROUP = "meta.k8s.io"
 VERSIONS = ("v1", "v1beta1")
 _INCLUDE = ("None", "Metadata", "Object")
-
-
-def requested_version(accept: str) -> str | None:
-    """The Table version to answer with, or None for the plain object.
-
-    Like the API server, take the first media type in the header that can be served."""
-    for media in accept.split(","):
-        kind, *raw = (part.strip() for part in media.split(";"))
-        params = dict(p.split("=", 1) for p in raw if "=" in p)
-        if kind not in ("application/json", "application/*", "*/*"):
-            continue
-        if "as" not in params:
-            return None
-        if params["as"] == "Table" and params.get("g") == GROUP and params.get("v") in VERSIONS:
-            return params["v"]
-    return None
 
 
 def include_of(query: dict[str, str]) -> str:
