@@ -1,5 +1,6 @@
 """`?`: every key the current screen answers to, read from the bindings themselves, grouped
-(everywhere, this screen, moving in a table) and named as they are typed."""
+(this screen first, then everywhere and moving in a table) and named as they are typed; then
+every `:` command. The overlay scrolls with the keys a table does (j/k/g/G)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,19 @@ from textual.widgets import Static
 
 from screens.widgets.key_footer import key_name
 
+# The commands `ConsoleApp.run_command_line` answers besides the screens' names.
 COMMANDS_HELP = (
-    (":overview", "the findings (also :db :adapters :events :certs)"),
-    (":q", "quit"),
+    (":order ID", "one order's timeline (also `o`)"),
+    (":actions", "the recent actions and their outcomes"),
+    (":help", "this list (also `?`)"),
+    (":q", "quit (:q! also interrupts what runs)"),
     ("/text", "keep the rows that contain text; esc clears"),
 )
+# Keys Textual answers itself, so no binding of ours names them.
+BUILT_IN = [
+    ("tab shift+tab", "next / previous panel"),
+    ("ctrl+p", "palette: every screen and action by name"),
+]
 GLOBAL = "Everywhere"
 TABLE = "In a table"
 HERE = "This screen"
@@ -50,14 +59,26 @@ def key_groups(screen: Screen[Any]) -> dict[str, Group]:
         seen.add(name)
         keys.setdefault(b.id, []).append(name)
         about[b.id] = (_group(b), b.description)
-    groups: dict[str, Group] = {GLOBAL: [], HERE: [], TABLE: []}
+    groups: dict[str, Group] = {HERE: [], GLOBAL: [], TABLE: []}  # this screen first
     # everywhere-keys in the order they are worth learning; the rest as declared
     first = {"app.help": 0, "screen.command": 1, "screen.filter": 2, "screen.clear": 3}
     ordered = sorted(keys, key=lambda i: first.get(i, len(first)))
     for binding_id in ordered:
         group, description = about[binding_id]
         groups[group].append((" ".join(keys[binding_id]), description))
+    groups[GLOBAL] += [row for row in BUILT_IN if not set(row[0].split()) & seen]
     return groups
+
+
+def command_rows() -> Group:
+    """Every `:` command: each screen by its names, then the rest."""
+    from screens.app import SCREEN_NAMES  # the app imports this module
+
+    names: dict[str, list[str]] = {}
+    for word, mode in SCREEN_NAMES.items():
+        names.setdefault(mode, []).append(f":{word}")
+    screens = [(" ".join(words), f"the {mode} screen") for mode, words in names.items()]
+    return [*screens, *COMMANDS_HELP]
 
 
 def help_table(groups: dict[str, Group]) -> Table:
@@ -72,7 +93,7 @@ def help_table(groups: dict[str, Group]) -> Table:
             table.add_row(Text(key), Text(description))
         table.add_row("", "")
     table.add_row(Text("Commands", "bold underline"), "")
-    for key, description in COMMANDS_HELP:
+    for key, description in command_rows():
         table.add_row(Text(key), Text(description))
     return table
 
@@ -87,6 +108,12 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "close", id="help.close"),
+        Binding("down,j", "scroll(1)", "down", show=False, id="help.down"),
+        Binding("up,k", "scroll(-1)", "up", show=False, id="help.up"),
+        Binding("pagedown,space", "scroll(10)", "page down", show=False, id="help.pagedown"),
+        Binding("pageup", "scroll(-10)", "page up", show=False, id="help.pageup"),
+        Binding("home,g", "jump(0)", "top", show=False, id="help.home"),
+        Binding("end,G", "jump(1)", "bottom", show=False, id="help.end"),
     ]
 
     def __init__(self, title: str, groups: dict[str, Group]) -> None:
@@ -97,8 +124,16 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
             box.border_title = Text(f"Keys: {self.heading}")
-            box.border_subtitle = "esc close"
+            box.border_subtitle = "j/k g/G scroll · esc close"
             yield Static(help_table(self.groups))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)
+
+    def action_scroll(self, lines: int) -> None:
+        box = self.query_one(VerticalScroll)
+        box.scroll_to(y=box.scroll_y + lines, animate=False)
+
+    def action_jump(self, end: int) -> None:
+        box = self.query_one(VerticalScroll)
+        box.scroll_to(y=box.max_scroll_y if end else 0, animate=False)

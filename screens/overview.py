@@ -14,11 +14,20 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.adapter_rows import COMPACT_COLUMNS, AdapterLine, adapter_lines, compact_row
+from screens.adapter_rows import COMPACT_COLUMNS, adapter_lines, compact_row
 from screens.base import ConsoleScreen
 from screens.certificates import cert_rows
 from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.widgets.database_panel import DatabasePanel, finding_style
+from screens.overview_rows import (
+    POLICY_KEY,
+    finding_rows,
+    fleet_strip,
+    not_yet,
+    policy_summary,
+    row_findings,
+    silent_sources,
+)
+from screens.widgets.database_panel import DatabasePanel
 from screens.widgets.pages_strip import PagesStrip
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
@@ -33,23 +42,12 @@ CERT_COLUMNS = (
     Column("CERTIFICATE", 23, middle=True),
     Column("EXPIRES", 8, right=True),
 )
+FINDINGS_TITLE = "Findings (enter: open)"
+READING_WHY = "No findings yet: still reading"
 SHORT_HEIGHT = 34  # below this many rows the fleet panels fold into a two-line strip
 
 # where `enter` on a finding leads, by the subject it is about
 DRILL = {"postgres": "database"}
-
-
-def finding_rows(findings: list[Finding], namespaces: tuple[str, ...] = ()) -> list[Row]:
-    # with one namespace in view, "openclaw/openclaw-adapter-x" says nothing the header does not
-    prefix = f"{namespaces[0]}/" if len(namespaces) == 1 else "\0"
-    return [
-        Row(
-            key=f"{f.id}:{f.subject}",
-            cells=(SEVERITY_TAG[f.severity], f.subject.removeprefix(prefix), f.summary),
-            style=SEVERITY_STYLE[f.severity],
-        )
-        for f in findings
-    ]
 
 
 def _hanging(line: str, width: int) -> list[str]:
@@ -66,12 +64,22 @@ def _hanging(line: str, width: int) -> list[str]:
     return [lead + parts[0], *(" " * len(lead) + part for part in parts[1:])]
 
 
-def finding_detail(finding: Finding | None, width: int = 0) -> Text:
+def _policy_detail(hygiene: list[Finding]) -> Text:
+    text = Text(f"{policy_summary(hygiene)}\n", "bold")
+    text.append("Policy, no harm today: enter lists them.\n", "dim")
+    for f in hygiene:
+        text.append(f"  • {clean(f.subject)}: {clean(f.summary)}\n")
+    return text
+
+
+def finding_detail(finding: Finding | list[Finding] | None, width: int = 0) -> Text:
     """The selected finding in full: its sentence, every line of evidence (a crash loop's
     previous log tail among them) wrapped rather than cut, and its runbook. `width` is the
     panel's, for the evidence's hanging indent (0: let the panel wrap)."""
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
+    if isinstance(finding, list):
+        return _policy_detail(finding)
     text = Text()
     if finding.pages:
         text.append(f"pages: {clean(', '.join(finding.pages))}\n", "bold reverse")
@@ -85,35 +93,6 @@ def finding_detail(finding: Finding | None, width: int = 0) -> Text:
     return text
 
 
-def fleet_strip(snap: ConsoleSnapshot, lines: list[AdapterLine]) -> Text:
-    """Adapters, database and certificates in two lines, for terminals too short for panels."""
-    text = Text("adapters ", "bold")
-    troubled = [line for line in lines if line.severity]
-    named = ", ".join(f"{line.adapter.platform} {line.status}" for line in troubled)
-    worst = max((line.severity for line in troubled), default=None)
-    text.append(f"{len(lines)}: ")
-    text.append(clean(named) or "all ready", SEVERITY_STYLE[worst] if worst else "green")
-    text.append("  (3)\n", "dim")
-    db = snap.database
-    text.append("db ", "bold")
-    if db is None:
-        health = snap.source("postgres")
-        text.append(health.status if health else "-")
-    else:
-        text.append(f"{db.saturation_pct:.0f} % conn, ")
-        text.append(
-            f"{db.idle_in_transaction_count} idle in tx",
-            finding_style(snap, "pool-idle-in-transaction"),
-        )
-    text.append(" (2)  ", "dim")
-    text.append("next cert expiry ", "bold")
-    if snap.fleet is not None and snap.fleet.certificates:
-        soonest = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)[0]
-        text.append(f"{soonest.cells[2]} {clean(soonest.key.split('/')[-1])}", soonest.style)
-    text.append(" (5)", "dim")
-    return text
-
-
 class OverviewScreen(ConsoleScreen):
     CSS_PATH = "overview.tcss"
     HELP_NAME = "Overview"
@@ -121,9 +100,7 @@ class OverviewScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield PagesStrip(id="pages")
-        yield RowTable(
-            FINDING_COLUMNS, empty="no findings", title="Findings (enter: open)", id="findings"
-        )
+        yield RowTable(FINDING_COLUMNS, empty="no findings", title=FINDINGS_TITLE, id="findings")
         with VerticalScroll(id="why"):
             yield QuietStatic(id="finding-detail")
         yield QuietStatic(id="fleet-strip")
@@ -139,6 +116,10 @@ class OverviewScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self._findings: dict[str, Finding] = {}
+        self._hygiene: list[Finding] = []
+        self._expanded = False  # the policy row lists its findings
+        self._waiting: list[str] = []  # sources not heard from yet
+        self._title = FINDINGS_TITLE
         super().on_mount()
         why = self.query_one("#why")
         why.border_title = "Why"
@@ -148,12 +129,17 @@ class OverviewScreen(ConsoleScreen):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         self.query_one(PagesStrip).show(snap, short=self.size.height < SHORT_HEIGHT)
-        self._findings = {f"{f.id}:{f.subject}": f for f in snap.findings}
-        rows = finding_rows(snap.sorted_findings, snap.namespaces)
-        self.query_one("#findings", RowTable).set_rows(rows)
-        self._show_detail()
+        ordered = snap.sorted_findings
+        self._findings = row_findings(ordered)
+        self._hygiene = [f for f in ordered if f.hygiene]
+        self._waiting = silent_sources(snap)
+        self._show_findings(snap)
         lines = adapter_lines(snap)
         adapters = self.query_one("#adapter-panel", RowTable)
+        if snap.fleet is None:
+            self._empty(adapters, not_yet(snap, "kubernetes"), "no adapters")
+            self._empty(self.query_one("#cert-panel", RowTable), not_yet(snap, "kubernetes"),
+                        "no certificates")  # fmt: skip
         adapters.set_rows(sorted((compact_row(line) for line in lines), key=lambda r: r.sort_key))
         self.query_one(DatabasePanel).show(snap)
         if snap.fleet is not None:
@@ -163,16 +149,49 @@ class OverviewScreen(ConsoleScreen):
             )
         self.query_one("#fleet-strip", QuietStatic).show_text(fleet_strip(snap, lines))
 
+    def _show_findings(self, snap: ConsoleSnapshot | None = None) -> None:
+        snap = snap or self.console_app.snapshot
+        if snap is None:
+            return
+        table = self.query_one("#findings", RowTable)
+        # until every source answered, an empty list is not "no findings"
+        waiting = f"reading… {', '.join(self._waiting)}" if self._waiting else ""
+        if table.empty != (waiting or "no findings"):
+            table.empty = waiting or "no findings"
+            table.refresh()
+        # a partial list says so in its title: more findings may come as sources answer
+        title = f"Findings · {waiting}" if waiting else FINDINGS_TITLE
+        if self._title != title:
+            self._title = title
+            table.set_title(title)
+        rows = finding_rows(snap.sorted_findings, snap.namespaces, expanded=self._expanded)
+        table.set_rows(rows)
+        self._show_detail()
+
+    @staticmethod
+    def _empty(table: RowTable, why: Text | None, default: str) -> None:
+        text = why.plain if why is not None else default
+        if table.empty != text:
+            table.empty = text
+            table.refresh()
+
     def on_resize(self) -> None:
         self.set_class(self.size.height < SHORT_HEIGHT, "-short")
         self.call_after_refresh(self._show_detail)  # the evidence wraps to the new width
 
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
+        detail = self.query_one("#finding-detail", QuietStatic)
+        if current is not None and current.key == POLICY_KEY:
+            detail.show_text(finding_detail(self._hygiene))
+            return
         finding = self._findings.get(current.key) if current else None
+        if finding is None and self._waiting:
+            names = ", ".join(self._waiting)
+            detail.show_text(Text(f"{READING_WHY}: {names}.", "yellow"))
+            return
         if finding is not None and finding.runbook is None:
             finding = replace(finding, runbook=self._linked_runbook(finding))
-        detail = self.query_one("#finding-detail", QuietStatic)
         # the scrollbar's room is kept, so a long Why does not rewrap when it appears
         width = self.query_one("#why").size.width - 2
         detail.show_text(finding_detail(finding, width))
@@ -198,10 +217,16 @@ class OverviewScreen(ConsoleScreen):
 
             self.app.push_screen(AdapterScreen(event.row.key))
             return
+        if event.row.key == POLICY_KEY:
+            self._expanded = not self._expanded
+            self._show_findings()
+            return
         finding = self._findings.get(event.row.key)
         if finding is None:
             return
-        if finding.subject.startswith("order/"):
+        if finding.id == "order-sync-failed" and finding.subject.startswith("orders/"):
+            self.app.switch_mode("orders")  # a platform's group: the failures by error
+        elif finding.subject.startswith("order/"):
             self.console_app.open_order(finding.subject.removeprefix("order/"))
         elif finding.id == "alert-unexplained":
             self.app.switch_mode("alerts")

@@ -148,7 +148,7 @@ def visibility(snapshot: PoolSnapshot) -> list[Finding]:
             subject=SUBJECT,
             summary=f"The console sees only part of the pool: {note}.",
             evidence=("grant pg_monitor to this role to see every session",),
-            urgency=Urgency.RISK,
+            urgency=Urgency.LATER,
         )
     ]
 

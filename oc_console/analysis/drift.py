@@ -254,7 +254,7 @@ def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]
             _cap(evidence),
             runbook="adapter-crashloop" if failed is not None else None,
             # drift that does no harm today is policy; drift to a failed revision is the cause
-            urgency=Urgency.HYGIENE if failed is None and _healthy(adapter) else Urgency.RISK,
+            urgency=Urgency.HYGIENE if failed is None and _healthy(adapter) else Urgency.LATER,
             since=since,
         )
     ]
@@ -282,7 +282,7 @@ def _failed_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding
             f"{adapter.platform} adapter runs a release Helm does not consider deployed.",
             _cap(evidence),
             runbook="adapter-crashloop",
-            urgency=Urgency.RISK,
+            urgency=Urgency.LATER,
         )
     ]
 
@@ -302,7 +302,7 @@ def _pending_finding(adapter: AdapterHealth, rel: AdapterRelease, now: datetime)
             f"{_when(latest.last_deployed)}, so every new helm upgrade or rollback refuses "
             "with 'another operation is in progress'.",
             (_revision_line(latest),),
-            urgency=Urgency.RISK,
+            urgency=Urgency.LATER,
         )
     ]
 
@@ -367,7 +367,7 @@ def _visibility_findings(fleet: FleetSnapshot) -> list[Finding]:
                 "Cannot see the Helm release history, so release drift and failed upgrades "
                 "are unknown (not absent).",
                 (problem,),
-                urgency=Urgency.RISK,
+                urgency=Urgency.LATER,
             )
         )
     for r in fleet.helm:
@@ -380,7 +380,7 @@ def _visibility_findings(fleet: FleetSnapshot) -> list[Finding]:
                     f"Helm release {r.release} revision {r.revision} cannot be decoded, so its "
                     "history and drift are incomplete.",
                     (r.error,),
-                    urgency=Urgency.RISK,
+                    urgency=Urgency.LATER,
                 )
             )
     return findings

@@ -86,7 +86,7 @@ def _unseen(fleet: FleetSnapshot) -> list[Finding]:
                 f"{w.namespace}/{w.kind}",
                 f"cannot see {w.kind} in {w.namespace}: {why}",
                 tuple(e for e in (w.error,) if e),
-                urgency=Urgency.RISK,
+                urgency=Urgency.LATER,
             )
         )
     return findings
@@ -377,7 +377,7 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 f"the {_ago(policy)} policy, leaving little time to fix a failure.",
                 facts,
                 "cert-expiry",
-                urgency=Urgency.RISK,
+                urgency=Urgency.LATER,
             )
         )
     return findings

@@ -172,7 +172,7 @@ def _stale(adapter: AdapterMetrics, subject: str, t: MetricsThresholds) -> list[
             summary=f"The {adapter.platform} adapter's metrics stopped arriving {when}: its "
             "scrape is down, so its numbers here are not current.",
             evidence=(f"last sample {when} (threshold {_duration(t.stale_after_seconds)})",),
-            urgency=Urgency.RISK,
+            urgency=Urgency.LATER,
         )
     ]
 
@@ -188,7 +188,7 @@ def _absent(snapshot: MetricsSnapshot, expected: Iterable[str]) -> list[Finding]
             summary=f"The {platform} adapter has no metrics in Prometheus for the last hour: "
             "it is not scraped, or its series lack the platform label.",
             evidence=(f"no openclaw_adapter_requests_total{{platform={platform!r}}}",),
-            urgency=Urgency.RISK,
+            urgency=Urgency.LATER,
         )
         for platform in missing
     ]
@@ -200,7 +200,7 @@ def _absent(snapshot: MetricsSnapshot, expected: Iterable[str]) -> list[Finding]
                 subject="prometheus",
                 summary="Prometheus has no OpenClaw adapter metrics for the last hour: the "
                 "adapters are not scraped, or the namespaces do not match.",
-                urgency=Urgency.RISK,
+                urgency=Urgency.LATER,
             )
         )
     return findings

@@ -3,7 +3,7 @@ first; and the findings the recent failures raise on the Overview."""
 
 from __future__ import annotations
 
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.orders import OrderTimeline, RecentFailures, Span, Trace
 
 RUNBOOK = "order-sync-failed"
@@ -116,6 +116,10 @@ def timeline_findings(timeline: OrderTimeline) -> tuple[str, ...]:
     return tuple(findings)
 
 
+# Failures at this rate or more are an incident now; fewer are a trickle to clean up.
+BURST_PER_HOUR = 10
+
+
 def recent_failure_findings(recent: RecentFailures) -> list[Finding]:
     """One warning per platform and error, naming its newest order so `enter` opens it."""
     findings = []
@@ -135,6 +139,9 @@ def recent_failure_findings(recent: RecentFailures) -> list[Finding]:
                 evidence=tuple(f"order {o}" for o in group.order_ids),
                 runbook=RUNBOOK,
                 touches=group.count,
+                urgency=Urgency.NOW
+                if group.count >= BURST_PER_HOUR * recent.hours
+                else Urgency.LATER,  # a day's trickle: replay them, no clock is running
             )
         )
     return findings

@@ -10,13 +10,15 @@ from enum import IntEnum
 
 class Urgency(IntEnum):
     """Within one severity, which finding an on-call engineer reads first: the one that names
-    the first move, then harm happening now, harm on a clock, risks to the next operation, and
-    last the policy (hygiene) findings. Set by the analysis rule that makes the finding."""
+    the first move, then harm happening now, harm on a clock, what can wait (no clock running),
+    and last the policy (hygiene) findings. Set by the analysis rule that makes the finding."""
 
     FIRST_MOVE = 0  # names the move that fixes it ("roll it back first")
     NOW = 1  # hurting now: pods down, orders failing, connections exhausted
     SOON = 2  # will hurt on a clock: a certificate's expiry, memory near its limit
-    RISK = 3  # bites at the next upgrade or renewal; or a source the console cannot see
+    # no clock running: a risk at the next upgrade or renewal, a trickle of failures to clean
+    # up, a part of the system the console cannot see
+    LATER = 3
     HYGIENE = 4  # policy without harm today: digest pinning, auto-sync, deprecated APIs
 
     @property

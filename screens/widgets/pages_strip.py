@@ -9,6 +9,7 @@ from datetime import datetime
 from rich.text import Text
 
 from oc_console.domain.alerts import AlertMatch
+from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.format import SEVERITY_STYLE, minutes
@@ -71,13 +72,21 @@ def pages_text(snap: ConsoleSnapshot, max_lines: int = MAX_LINES) -> Text | None
     firing = snap.firing
     text = Text("Pages ", "bold")
     if snap.alerts is None:
-        text.append(
-            f"alertmanager {health.status}: {clean(health.error or 'not read yet')}", "yellow"
-        )
+        if health.error is None:  # not answered yet: no claim either way
+            text.append("alertmanager reading…", "yellow")
+        else:
+            text.append(f"alertmanager {health.status}: {clean(health.error)}", "yellow")
         return text
     if not firing:
         silenced = sum(1 for m in snap.pages if not m.alert.firing)
-        text.append("nothing firing", "green")
+        critical = sum(1 for f in snap.findings if f.severity is Severity.CRITICAL)
+        if critical:
+            # the alerts' rules lag the console (their `for:`): Alertmanager's "nothing" beside
+            # critical findings is its word, not an all-clear
+            text.append("alertmanager pages nothing yet", "yellow")
+            text.append(f", though the console sees {critical} critical", "bold yellow")
+        else:
+            text.append("nothing firing", "green")
         if silenced:
             text.append(f" ({silenced} silenced or inhibited)", "dim")
         return text

@@ -9,7 +9,9 @@ from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
 from oc_console.analysis.database import pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.orders import recent_failure_findings
 from oc_console.domain.findings import Finding, Severity, Urgency, by_urgency
+from oc_console.domain.orders import FailureGroup, RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.report import check_json
 from tests.unit import factories
@@ -97,3 +99,20 @@ def test_check_lists_the_findings_in_the_same_order_as_the_overview() -> None:
     assert listed == [(f.id, f.subject) for f in snap.sorted_findings]
     assert listed[0][0] == "changed-before-it-broke"
     assert check_json(snap)["findings"][0]["urgency"] == "first-move"
+
+
+def test_a_days_trickle_of_failed_orders_waits_behind_an_expiring_certificate() -> None:
+    """The demo seeds ~3 failed orders an hour per platform: a trickle to replay, no clock;
+    a burst (hundreds in the day) is harm now and leads the warnings."""
+    recent = RecentFailures(
+        24,
+        (
+            FailureGroup("lazada", "platform API returned 429", 72, NOW, ("L-1",)),
+            FailureGroup("tiktok", "platform API returned 500", 480, NOW, ("T-1",)),
+        ),
+    )
+    found = recent_failure_findings(recent) + incident()
+    order = [(f.id, f.subject) for f in by_urgency(found) if f.severity is Severity.WARNING]
+    burst = order.index(("order-sync-failed", "orders/tiktok"))
+    trickle = order.index(("order-sync-failed", "orders/lazada"))
+    assert burst < order.index(("cert-expiring", "openclaw/webhooks")) < trickle
