@@ -172,7 +172,7 @@ async def test_tls_secrets_are_read_only_where_no_certificate_covers_them(
         if c.secret in covered_keys:  # the Certificate's status says it all
             assert c.managed and c.tls is None and c.tls_error is None, c
             assert c.not_after is not None and c.issued_at is not None
-    assert _reader(source).fetched == [(NS, UNCOVERED)]
+    assert list(_reader(source).fetched) == [(NS, UNCOVERED)]
     # the Changes screen still shows when each certificate was issued, from the status
     issued = {c.subject for c in fleet_changes(snap) if c.kind == RENEWAL}
     assert {c.key for c in snap.certificates if c.issued_at} <= issued
@@ -195,7 +195,7 @@ async def test_tls_secrets_are_read_only_where_no_certificate_covers_them(
     kubectl.run("-n", NS, "delete", "certificates.cert-manager.io", gone.name)
     snap = await until(source, lambda s: _cert(s, gone.secret).tls is not None)
     assert not _cert(snap, gone.secret).managed
-    assert _reader(source).fetched == [(NS, UNCOVERED), (NS, gone.secret)]
+    assert list(_reader(source).fetched) == [(NS, UNCOVERED), (NS, gone.secret)]
     await source.fetch()
     assert len(_reader(source).fetched) == 2  # once per resourceVersion
     assert holders(source, covered_keys[gone.secret]) == []

@@ -361,7 +361,7 @@ def test_a_covered_secret_is_never_read_and_its_certificate_says_the_rest() -> N
     }
     covered = {(c.namespace, c.secret) for c in rows}
     secrets = reader.facts([r for r in refs if (r.namespace, r.name) in covered], covered)
-    assert set(secrets.values()) == {(None, None)} and reader.fetched == []
+    assert set(secrets.values()) == {(None, None)} and not reader.fetched
     joined = {c.name: c for c in certs.join_certificates(rows, secrets)}
     webhooks = joined["webhooks"]
     assert webhooks.tls is None and webhooks.tls_error is None

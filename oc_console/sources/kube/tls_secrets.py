@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ _EMPTY: Obj = {}
 TLS_TYPE = "kubernetes.io/tls"
 CERTIFICATES, TLS_SECRETS = "certificates.cert-manager.io", "secrets"  # stream kinds
 SECRET_PATH = "/api/v1/namespaces/{namespace}/secrets/{name}"
+FETCHED_KEEP = 1_000
 RETRY_FAILED = 60.0  # a Secret whose read failed is tried again this often
 Key = tuple[str, str]  # (namespace, name)
 
@@ -78,7 +80,8 @@ class TlsReader:
         self._timeout = timeout
         self._reads: dict[Key, _Read] = {}
         self._lock = threading.Lock()
-        self.fetched: list[Key] = []  # every Secret read in full, in order (tests, bench)
+        # the Secrets read in full, newest last (tests, bench); bounded for a shift-long console
+        self.fetched: deque[Key] = deque(maxlen=FETCHED_KEEP)
 
     def facts(
         self, refs: list[SecretRef], covered: set[Key] | None
