@@ -392,6 +392,9 @@ class Console(ConsoleActions):
         )
 
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
+        # an action still running (the terminal went away, a signal) ends with its end record
+        # ("interrupted") and gives its Lease back before the clients close under it
+        await self.actions.interrupt(grace)
         await self.stop()
         pollers = (*self.pollers, self.recent_orders)
         closing = asyncio.gather(*(p.close() for p in pollers), return_exceptions=True)

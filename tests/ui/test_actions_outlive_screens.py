@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 from textual.pilot import Pilot
+from textual.widgets._toast import Toast
 
 from oc_console.config import load_config
 from oc_console.runbook.audit import AuditLog
@@ -78,7 +79,7 @@ async def test_esc_mid_restart_leaves_it_running_to_a_verified_end(
 ) -> None:
     audit = tmp_path / "audit.jsonl"
     app = app_on(sandbox, audit)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await select_adapter(app, pilot, "-lazada")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
@@ -95,6 +96,9 @@ async def test_esc_mid_restart_leaves_it_running_to_a_verified_end(
         # one short line, wherever the operator is
         await until(pilot, lambda: any(n.startswith("restart lazada: done in") for n in notes(app)))
         assert all(len(n) <= 72 and "\n" not in n for n in notes(app))
+        await pilot.pause()
+        toasts = list(app.screen.query(Toast))
+        assert toasts and all(t.outer_size.height == 1 for t in toasts)  # no wrapped pile
         # back on the screen that started it, the outcome is there
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AdapterScreen))

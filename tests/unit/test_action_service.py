@@ -138,3 +138,17 @@ def test_the_scale_prompt_shows_replicas_and_the_hpa_that_would_undo_it() -> Non
         bare, "openclaw", "openclaw-adapter-amazon"
     )
     assert "unknown" in scale_question(None, "openclaw", "openclaw-adapter-amazon")
+
+
+async def test_closing_the_console_interrupts_what_still_runs() -> None:
+    """A dropped terminal or a signal closes the console: the action ends, it is not left."""
+    from oc_console.config import Config
+    from oc_console.services.console import Console
+
+    console = Console(Config())
+    engine = Engine()
+    console.actions = ActionService(engine.run, ADAPTER_PATTERN)
+    run = console.actions.start(plan(), confirmed=True)
+    await asyncio.sleep(0)
+    await console.close(grace=1.0)
+    assert run.status == "interrupted" and engine.cancelled == 1
