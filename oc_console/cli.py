@@ -9,9 +9,12 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from oc_console.errors import UserError
+
+if TYPE_CHECKING:
+    from oc_console.signals import Quit
 
 # (flag, dotted config key, help); each also has an OC_* env var (see config.ENV_KEYS)
 GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
@@ -174,8 +177,12 @@ def _run_runbook(args: argparse.Namespace) -> int:
         return commands.runbook_list()
     if args.runbook_command == "show":
         return commands.runbook_show(args.id)
-    return commands.runbook_run(_load(args), args.id, args.param, dry_run=args.dry_run,
-                                yes=args.yes)  # fmt: skip
+    from oc_console.signals import run_interruptible
+
+    # SIGHUP (a dropped SSH session) and SIGTERM stop an action as Ctrl+C does: audited, Lease
+    # given back
+    return run_interruptible(lambda: commands.runbook_run(
+        _load(args), args.id, args.param, dry_run=args.dry_run, yes=args.yes))  # fmt: skip
 
 
 def _run_audit(args: argparse.Namespace) -> int:
@@ -280,16 +287,22 @@ def _run_order(args: argparse.Namespace) -> int:
     return code
 
 
-def _run_tui(config: Any, *, context_label: str | None = None) -> int:
+def _run_tui(config: Any, *, context_label: str | None = None, leaving: Quit | None = None) -> int:
+    """The app until `q`, SIGHUP (a dropped SSH session, or the terminal closing), SIGTERM.
+    With `leaving` (the demo), the caller finishes the way out."""
     from oc_console.services.console import Console
+    from oc_console.signals import Quit
     from screens.app import make_app
 
     app = make_app(Console(config, context_label=context_label))
-    # An SSH disconnect (SIGHUP) or a kill must still stop the sandbox: leave through app.exit.
-    for sig in (signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.exit())
-    app.run()
-    return 0
+    quitting = leaving or Quit()
+    quitting.install(app)
+    try:
+        app.run()
+    finally:
+        quitting.begin()  # whatever ended the app, the rest of the way out is bounded
+    code = quitting.exit_code(app.return_code or 0)
+    return code if leaving else quitting.finish(code)
 
 
 def _start_sandbox(args: argparse.Namespace) -> Any:
@@ -297,31 +310,46 @@ def _start_sandbox(args: argparse.Namespace) -> Any:
 
     scenarios = parse_scenarios(args.scenario)
     print("starting the OpenClaw sandbox...", file=sys.stderr, flush=True)
+    # Its children are watched from here on: however this process ends, they end too.
     return Sandbox(scenarios).start()
+
+
+def _sandbox_quit() -> Quit:
+    """The way out of `demo` and `sandbox`: past its deadline, the children are killed."""
+    from oc_console.sandbox.watchdog import GUARD
+    from oc_console.signals import Quit
+
+    return Quit(on_overrun=GUARD.kill_all)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     sandbox = _start_sandbox(args)
+    leaving = _sandbox_quit()
+    code = 1
     try:
-        return _run_tui(_load(args, sandbox.flags()), context_label="sandbox")
+        code = _run_tui(_load(args, sandbox.flags()), context_label="sandbox", leaving=leaving)
     finally:
-        sandbox.stop()
+        leaving.begin()
+        sandbox.stop(timeout=leaving.left())
+    return leaving.finish(code)
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
     sandbox = _start_sandbox(args)
+    leaving = _sandbox_quit()
     try:
         for key, value in sandbox.env().items():
             print(f"export {key}='{value}'" if args.print_env else f"{key}={value}")
         print("sandbox running; Ctrl+C stops it", file=sys.stderr, flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
-        with contextlib.suppress(KeyboardInterrupt):
+        leaving.install(None)  # Ctrl+C, SIGTERM and SIGHUP all stop it, once
+        while leaving.started is None:
             signal.pause()
     finally:
-        sandbox.stop()
-        print("sandbox stopped", file=sys.stderr)
-    return 0
+        leaving.begin()
+        sandbox.stop(timeout=leaving.left())
+        with contextlib.suppress(OSError):  # the terminal may be gone
+            print("sandbox stopped", file=sys.stderr)
+    return leaving.finish(0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 from oc_console.errors import UserError
 from oc_console.sandbox import openclaw_db as db
 from oc_console.sandbox.postgres import EmbeddedPostgres
+from oc_console.sandbox.watchdog import GUARD
 
 POOL_IDLE_SESSIONS = 120
 
@@ -67,6 +68,7 @@ class SandboxDatabase:
             text=True,
             start_new_session=True,
         )
+        GUARD.watch(self._load.pid)
         assert self._load.stdout is not None
         line = self._load.stdout.readline().strip()
         if line != "ready":
@@ -82,6 +84,7 @@ class SandboxDatabase:
             except subprocess.TimeoutExpired:
                 self._load.kill()
                 self._load.wait()
+            GUARD.forget(self._load.pid)
             self._load = None
 
     def stop(self) -> None:

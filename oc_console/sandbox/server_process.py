@@ -10,6 +10,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from .watchdog import GUARD
+
 READY_TIMEOUT_SECONDS = 20.0
 STOP_TIMEOUT_SECONDS = 10.0
 
@@ -19,9 +21,13 @@ class ServerProcess:
         self.url = url
         self._log_path = log_path
         self._log = log_path.open("wb")
+        # Its own session: a terminal's SIGHUP would make it reload, not stop, and Ctrl+C is
+        # ours to act on; the watchdog stops it if this process dies first.
         self._process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
-        )
+            argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        GUARD.watch(self._process.pid)
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Raises RuntimeError when it exits first or is not ready in time."""
@@ -45,4 +51,5 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
+        GUARD.forget(self._process.pid)
         self._log.close()

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +30,7 @@ from oc_console.sandbox.traces.cases import (
     build_cases,
     seeded_trace_id,
 )
+from oc_console.sandbox.watchdog import GUARD
 
 _TRACEQL = re.compile(r'\{\s*span\.order_id\s*=\s*("(?:[^"\\]|\\.)*")\s*\}', re.DOTALL)
 _HEX_IDS = ("traceId", "spanId", "parentSpanId")
@@ -244,6 +246,7 @@ class TraceSandbox:
             if builder.is_alive():
                 builder.kill()
                 builder.join()
+            GUARD.forget(builder.pid)
         if pending is not None:
             pending.close()
 
@@ -285,6 +288,7 @@ class TraceSandbox:
             )
             self._builder.start()
             sender.close()  # the child holds the only sending end now
+            GUARD.watch(self._builder.pid, signal.SIGKILL)  # nothing of its work to save
         except BaseException:
             self.stop()
             raise
