@@ -1,6 +1,8 @@
-"""A coordination.k8s.io/v1 Lease per target, so two engineers cannot act on the same adapter
-at once. The Lease is named after the target and expires by itself (a crashed console must not
-block the next engineer for longer than the TTL)."""
+"""A coordination.k8s.io/v1 Lease per target, so two engineers, or two consoles of one
+engineer, cannot act on the same adapter at once: the holder names the console process
+(Operator.lease_holder), and any other holder string is someone else. The Lease is named after
+the target and expires by itself (a crashed console must not block the next engineer for
+longer than the TTL)."""
 
 from __future__ import annotations
 
@@ -73,7 +75,7 @@ class LeaseGuard:
             raise
         return lease
 
-    def other_holder(self, lease: dict[str, Any] | None | bool = True,
+    def other_holder(self, lease: dict[str, Any] | bool | None = True,
                      now: datetime | None = None) -> Holder | None:  # fmt: skip
         """Someone else's unexpired hold on the target, or None. Any holder string but ours
         is someone else: ours names this very process (Operator.lease_holder), so the same

@@ -170,3 +170,36 @@ def test_webhook_key_encoded_twice_is_told_apart_from_one_encoded_once() -> None
     assert hexkey.verdict == "ok"
     for result in (twice, once):
         assert key not in " ".join([result.summary, *result.lines])
+
+
+def test_replay_key_is_the_order_and_its_attempt_only() -> None:
+    """Two operators replaying the same failed attempt send the same key (the API replays
+    once); a replay after a new failed attempt is a new key."""
+    import inspect
+
+    from oc_console.runbook.actions.replay import idempotency_key
+
+    assert list(inspect.signature(idempotency_key).parameters) == ["order_id", "attempt"]
+    key = idempotency_key("114-3941689-8772232", 5)
+    assert key == idempotency_key("114-3941689-8772232", 5)
+    assert key != idempotency_key("114-3941689-8772232", 6)
+    assert key != idempotency_key("114-3941689-8772233", 5)
+
+
+def test_every_console_process_holds_leases_under_its_own_name() -> None:
+    import subprocess
+    import sys
+
+    from oc_console.runbook.identity import Operator
+
+    me = local_operator("oncall@openclaw.io")
+    assert me.lease_holder.startswith(f"{me.holder} pid {os.getpid()}/")
+    assert me.lease_holder == local_operator("oncall@openclaw.io").lease_holder  # stable
+    other = subprocess.run(
+        [sys.executable, "-c", "from oc_console.runbook.identity import local_operator as o; "
+         "print(o('oncall@openclaw.io').lease_holder)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert other.startswith(f"{me.holder} pid ") and other != me.lease_holder
+    # the person (the audit log, a silence's createdBy) stays the person
+    assert Operator("alice", "bastion", "alice@x").holder == "alice@bastion (alice@x)"

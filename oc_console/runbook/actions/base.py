@@ -1,8 +1,9 @@
 """The one small interface every action implements, and what the engine hands it.
 
-The engine (not the action, not a screen) runs the fixed sequence around these four calls:
-read-only refusal, RBAC pre-check, Lease, preview, confirmation, re-check, audit, execute,
-verify. An action only knows how to look, show, do and prove.
+The engine (not the action, not a screen) runs the fixed sequence around these calls:
+read-only refusal, scope, RBAC pre-check, check, Lease peek, preview, confirmation, Lease,
+re-check, audit start, execute, verify, audit end, Lease released (engine.py says it exactly).
+An action only knows how to look, show, do and prove.
 """
 
 from __future__ import annotations
