@@ -73,6 +73,7 @@ class RunbookScreen(ConsoleScreen):
         self.run: RunbookRun | None = None
         self.outcomes: list[StepOutcome] = []
         self.finished = False
+        self.status_text = ""  # the pinned line under the steps
         # the operator's answer to the pinned "next: …" or "done? (y/n)" line
         self._gate: asyncio.Future[bool] | None = None
 
@@ -96,11 +97,8 @@ class RunbookScreen(ConsoleScreen):
         return self.query_one(f"#step-{index}", StepView)
 
     def _status(self, text: str, style: str = "bold") -> None:
-        self.query_one("#runbook-status", Static).update(Text(clean(text), style))
-
-    @property
-    def status_text(self) -> str:
-        return str(self.query_one("#runbook-status", Static).render())
+        self.status_text = clean(text)
+        self.query_one("#runbook-status", Static).update(Text(self.status_text, style))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":

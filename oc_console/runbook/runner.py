@@ -5,7 +5,8 @@ manual fix not done, or an action whose checks could not see its target ends the
 
 An action needs the checks its step names in `needs:` (every check before it by default): if
 one of them could not judge its target ("unknown": cannot see it, refused, failed), the action
-is not prepared at all and the run stops, saying which check and why."""
+is not prepared at all and the run stops, saying which check and why. An action's `for_each`
+acts on the rows of the same check an earlier step showed (what the operator read)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ class RunbookRun:
         self.outcomes: list[StepOutcome] = []
         # the plans the step being confirmed would run, every target (for a screen or the CLI)
         self.asking: tuple[Plan, ...] = ()
+        self._seen: dict[tuple[str, frozenset[tuple[str, str]]], CheckResult] = {}
         self.started = time.monotonic()
 
     def _args(self, raw: Mapping[str, str]) -> dict[str, str]:
@@ -120,7 +122,9 @@ class RunbookRun:
         if isinstance(step, NoteStep):
             out = await self._note(index, step, title, ask, dry_run)
         elif isinstance(step, CheckStep):
-            r = await self._check(step.check, self._args(step.with_))
+            args = self._args(step.with_)
+            r = await self._check(step.check, args)
+            self._seen[_key(step.check, args)] = r
             out = StepOutcome(index, "check", title, r.verdict, r.summary, r.lines)
         elif isinstance(step, WaitStep):
             out = await self._wait(index, step, title, progress, dry_run)
@@ -188,7 +192,9 @@ class RunbookRun:
         base = self._args(step.with_)
         if step.for_each is None:
             return [base]
-        found = await self._check(step.for_each, base)
+        # what the operator read: the rows of the same check an earlier step ran (the owner
+        # it found, the sessions it listed), not a second look that may have changed since
+        found = self._seen.get(_key(step.for_each, base)) or await self._check(step.for_each, base)
         if found.verdict not in JUDGED:
             # no rows because the check could not look is not "nothing to act on"
             raise ActionStop(f"cannot list the targets ({step.for_each}): {found.summary}")
@@ -238,6 +244,10 @@ class RunbookRun:
                                       for o in self.outcomes) else ""  # fmt: skip
         head = "done" if len(self.outcomes) == total else "running"
         return f"{head}: {ran}/{total} ok in {took:.1f} s{audited}"
+
+
+def _key(check: str, args: Mapping[str, str]) -> tuple[str, frozenset[tuple[str, str]]]:
+    return check, frozenset(args.items())
 
 
 def _kind(step: Step) -> str:

@@ -5,6 +5,7 @@ a console killed mid-action is announced at the next start."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,15 +57,24 @@ def _runbook_screen(app: ConsoleApp) -> RunbookScreen | None:
     return next((s for s in app.screen_stack if isinstance(s, RunbookScreen)), None)
 
 
+def _gate_open(screen: RunbookScreen) -> bool:
+    """The pinned line waits for the operator ("next: …" or "done? (y/n)")."""
+    return screen.check_action("answer", (True,)) is True
+
+
 async def walk(
     app: ConsoleApp, pilot: Pilot[None], confirmations: int
 ) -> tuple[RunbookScreen, list[str]]:
-    """Answer `y` to each confirmation; the questions asked, and the screen once finished."""
+    """At each action step, `enter` on the pinned "next:" line, then `y` to the confirmation;
+    the questions asked, and the screen once finished."""
     await until(pilot, lambda: _runbook_screen(app) is not None)
     screen = _runbook_screen(app)
     assert screen is not None
     questions = []
     for _ in range(confirmations):
+        await until(pilot, lambda: _gate_open(screen), timeout=60)
+        assert screen.status_text.startswith("next: ") and not _asking(app)
+        await pilot.press("enter")
         await until(pilot, lambda: _asking(app), timeout=60)
         questions.append(str(app.screen.query_one("#question", Static).render()))
         await pilot.press("y")
@@ -94,6 +104,7 @@ async def test_b_on_the_oom_finding_walks_to_a_verified_restart(
     assert statuses == [("check", "problem"), ("note", "shown"), ("action", "done"),
                         ("wait", "ok")]  # fmt: skip
     assert "OOMKilled" in screen.outcomes[0].summary
+    assert re.fullmatch(r"done: 4/4 ok in \d+\.\d s · audited", screen.status_text)
     assert [(r["action"], r["phase"], r.get("outcome")) for r in records(audit)] == [
         ("restart", "start", None), ("restart", "end", "ok")]  # fmt: skip
     deploy = orjson.loads(kubectl(sandbox, "get", "deploy/openclaw-adapter-amazon", "-o", "json"))
@@ -119,7 +130,7 @@ async def test_pool_exhaustion_terminates_restarts_and_sees_the_drop(
                                                    "minutes": "0"}))  # fmt: skip
         screen, _ = await walk(app, pilot, confirmations=2)
     statuses = [(o.kind, o.status) for o in screen.outcomes]
-    assert statuses == [("check", "ok"), ("check", "problem"), ("note", "shown"),
+    assert statuses == [("check", "problem"), ("check", "problem"), ("note", "shown"),
                         ("action", "done"), ("action", "done"), ("wait", "ok")], \
         [o.summary for o in screen.outcomes]  # fmt: skip
     assert "belong to deployment openclaw/openclaw-adapter-amazon" in screen.outcomes[0].summary
@@ -165,18 +176,81 @@ async def test_a_declined_step_stops_the_walk_and_stays_on_screen(
 ) -> None:
     audit = tmp_path / "audit.jsonl"
     app = app_on(sandbox, audit)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         book = app.service.runbooks()["adapter-oomkilled"]
         await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
-        await until(pilot, lambda: _asking(app), timeout=60)
-        await pilot.press("n")
         screen = _runbook_screen(app)
         assert screen is not None
+        await until(pilot, lambda: _gate_open(screen), timeout=60)
+        await pilot.press("enter")
+        await until(pilot, lambda: _asking(app), timeout=60)
+        await pilot.press("n")
         await until(pilot, lambda: screen.finished)
+        await pilot.pause()
         shown = str(screen.query_one("#step-2", Static).render())
+        not_run = str(screen.query_one("#step-3", Static).render())
+        status = screen.query_one("#runbook-status", Static)
+        pinned = status.region
     assert [(o.kind, o.status) for o in screen.outcomes][-1] == ("action", "refused")
     assert "declined" in shown and "[refused]" in shown
+    # the step a stop left out says so, with its parameters filled in
+    assert "4. Rollout of openclaw-adapter-walmart complete  [not run]" in not_run
+    assert screen.status_text == "stopped at 3: declined"
+    # pinned under the steps, in view at 80x24 without scrolling
+    assert pinned.height >= 1 and pinned.y + pinned.height <= 24 - 1
     assert [(r["phase"], r["reason"]) for r in records(audit)] == [("refused", "declined")]
+
+
+async def test_the_walk_shows_checks_and_notes_before_it_asks(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        book = app.service.runbooks()["adapter-oomkilled"]
+        await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
+        screen = _runbook_screen(app)
+        assert screen is not None
+        await until(pilot, lambda: _gate_open(screen), timeout=60)
+        await pilot.pause(0.3)
+        # no confirmation over the steps: the check's result and the note are readable
+        assert app.screen is screen and not _asking(app)
+        first = str(screen.query_one("#step-0", Static).render())
+        assert "[ok]" in first and "working set at most" in first
+        assert screen.status_text == (
+            "next: Restart openclaw-adapter-walmart — enter to preview · n to stop here"
+        )
+        await pilot.press("n")
+        await until(pilot, lambda: screen.finished)
+        await pilot.pause()
+        last = str(screen.query_one("#step-3", Static).render())
+    assert screen.status_text == "stopped at 3: stopped before the preview"
+    assert "Rollout of openclaw-adapter-walmart complete  [not run]" in last
+    assert not audit.exists()  # nothing was prepared, so nothing to refuse
+
+
+async def test_a_manual_fix_asks_done_first_and_stops_on_no(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    audit = tmp_path / "audit.jsonl"
+    app = app_on(sandbox, audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        book = app.service.runbooks()["webhook-signature-mismatch"]
+        await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-tiktok"}))
+        screen = _runbook_screen(app)
+        assert screen is not None
+        await until(pilot, lambda: _gate_open(screen), timeout=60)
+        asked = screen.status_text
+        await pilot.press("n")
+        await until(pilot, lambda: screen.finished)
+        await pilot.pause()
+        restart = str(screen.query_one("#step-2", Static).render())
+    assert asked.startswith("2. Is the key in Secret openclaw-webhook-secrets stored")
+    assert asked.endswith("done? (y/n)")
+    assert [(o.kind, o.status) for o in screen.outcomes][1:] == [("note", "stopped")]
+    assert screen.status_text == "stopped at 2: not fixed"
+    assert "3. Restart openclaw-adapter-tiktok to load the fixed secret  [not run]" in restart
+    assert not audit.exists()
 
 
 async def test_read_only_refuses_the_runbook_action_and_audits_it(
@@ -189,6 +263,8 @@ async def test_read_only_refuses_the_runbook_action_and_audits_it(
         await app.push_screen(RunbookScreen(book, {"deployment": "openclaw-adapter-walmart"}))
         screen = _runbook_screen(app)
         assert screen is not None
+        await until(pilot, lambda: _gate_open(screen), timeout=60)
+        await pilot.press("enter")
         await until(pilot, lambda: screen.finished, timeout=60)
     assert [(o.kind, o.status) for o in screen.outcomes] == [
         ("check", "ok"), ("note", "shown"), ("action", "refused")]  # fmt: skip
