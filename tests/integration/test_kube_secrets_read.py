@@ -4,6 +4,7 @@ memory is searched for the private keys it must never hold."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import json
@@ -23,6 +24,7 @@ from oc_console.domain.changes import RENEWAL
 from oc_console.domain.kube import CertStatus, FleetSnapshot
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.kube.tap import Served
+from oc_console.sources.kube import tls_secrets
 from oc_console.sources.kube.client import METADATA_OBJECT, connect, get
 from oc_console.sources.kube.source import KubeSource
 from oc_console.sources.kube.tls_secrets import TlsReader
@@ -134,6 +136,19 @@ def _tls_secret(directory: Path, name: str) -> tuple[Path, Path, str]:
     return crt_path, key_path, base64.b64encode(pem).decode()
 
 
+def _create_uncovered(kubectl: Kubectl, tmp_path: Path) -> str:
+    """The hand-made TLS Secret, created with kubectl; its key as the API encodes it."""
+    crt, key, encoded_key = _tls_secret(tmp_path, UNCOVERED)
+    made = kubectl.run(
+        *("-n", NS, "create", "secret", "tls", UNCOVERED, f"--cert={crt}", f"--key={key}"),
+        *("--dry-run=client", "-o", "json"),
+    )
+    manifest = tmp_path / "secret.json"
+    manifest.write_text(made.stdout)
+    kubectl.run("create", "--validate=false", "-f", str(manifest))
+    return encoded_key
+
+
 def _reader(source: KubeSource) -> TlsReader:
     reader = source._tls
     assert reader is not None
@@ -147,14 +162,7 @@ def _cert(snap: FleetSnapshot, name: str) -> CertStatus:
 async def test_tls_secrets_are_read_only_where_no_certificate_covers_them(
     source: KubeSource, sandbox: KubeSandbox, kubectl: Kubectl, tmp_path: Path
 ) -> None:
-    crt, key, uncovered_key = _tls_secret(tmp_path, UNCOVERED)
-    made = kubectl.run(
-        *("-n", NS, "create", "secret", "tls", UNCOVERED, f"--cert={crt}", f"--key={key}"),
-        *("--dry-run=client", "-o", "json"),
-    )
-    manifest = tmp_path / "secret.json"
-    manifest.write_text(made.stdout)
-    kubectl.run("create", "--validate=false", "-f", str(manifest))
+    uncovered_key = _create_uncovered(kubectl, tmp_path)
     listed = kubectl.json("-n", NS, "get", "secrets", "--field-selector=type=kubernetes.io/tls")
     covered_keys = {
         s["metadata"]["name"]: s["data"]["tls.key"]
@@ -213,3 +221,26 @@ def test_a_metadata_request_that_cannot_be_served_is_refused_not_answered_in_ful
     finally:
         client.close()
     assert not [s for s in sandbox.tap.of("secrets") if '"data"' in s.text]
+
+
+async def test_a_failed_read_is_said_and_tried_again_later(
+    source: KubeSource,
+    sandbox: KubeSandbox,
+    kubectl: Kubectl,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _create_uncovered(kubectl, tmp_path)
+    sandbox.faults.deny("get", "secrets")
+    snap = await until(source, lambda s: any(c.name == UNCOVERED for c in s.certificates))
+    assert _cert(snap, UNCOVERED).tls_error == (
+        "403: cannot get secrets in namespace openclaw (user oncall@openclaw.io)"
+    )
+    sandbox.faults.allow("get", "secrets")
+    snap = await asyncio.to_thread(source.snapshot)
+    assert _cert(snap, UNCOVERED).tls is None  # not before RETRY_FAILED has passed
+    monkeypatch.setattr(tls_secrets, "RETRY_FAILED", 0.0)
+    snap = await asyncio.to_thread(source.snapshot)
+    assert _cert(snap, UNCOVERED).tls is not None
+    snap = await asyncio.to_thread(source.snapshot)
+    assert len(_reader(source).fetched) == 2  # a readable certificate is not read again

@@ -69,6 +69,7 @@ class _Read:
     facts: TlsFacts | None
     error: str | None
     at: float
+    failed: bool = False  # the GET failed (not the certificate): worth another try later
 
 
 class TlsReader:
@@ -109,16 +110,18 @@ class TlsReader:
     def _read(self, ref: SecretRef) -> _Read:
         key = (ref.namespace, ref.name)
         read = self._reads.get(key)
-        fresh = read is not None and read.resource_version == ref.resource_version
-        if read is not None and fresh and (read.facts or time.monotonic() - read.at < RETRY_FAILED):
-            return read
+        if read is not None and read.resource_version == ref.resource_version:
+            retry = read.failed and time.monotonic() - read.at >= RETRY_FAILED
+            if not retry:
+                return read
         self.fetched.append(key)
+        failed = False
         try:
             facts, error = parse_without_key(self._get(ref))
         except Exception as exc:
-            facts = None
+            facts, failed = None, True
             error = describe_error(exc, self._client, "get", "secrets", ref.namespace)
-        read = _Read(ref.resource_version, facts, error, time.monotonic())
+        read = _Read(ref.resource_version, facts, error, time.monotonic(), failed)
         self._reads[key] = read
         return read
 
