@@ -91,6 +91,8 @@ async def _finish(step: Awaitable[T]) -> T:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
         await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # seen here; the cancellation is what the caller gets
         raise
 
 

@@ -198,3 +198,14 @@ async def test_a_failed_verify_is_ended_before_the_lease_goes(tmp_path: Path) ->
     assert result.message == "done it; verification failed: someone else rolled it"
     assert r.calls.log[-5:] == ["audit start", "execute", "verify", "audit end", "lease DELETE"]
     assert r.records()[-1]["outcome"] == "refused"
+
+
+async def test_a_failed_end_record_is_said_and_the_lease_still_goes_back(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    plan = await prepared(r)
+    r.audit.fail = "end"
+    result = await r.engine.run(plan, confirmed=True)
+    assert (result.status, result.reason) == ("done", "audit")
+    assert result.message.startswith("done it; audit end record failed: cannot write ")
+    assert r.calls.log[-4:] == ["audit start", "execute", "verify", "lease DELETE"]
+    assert r.kube.leases == {}
