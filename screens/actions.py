@@ -114,12 +114,16 @@ async def confirm_and_start(
 ) -> ActionRun:
     # the engine and the modal are imported on the first action, off the first frame's path
     from oc_console.runbook.engine import Result
+    from oc_console.services.action_service import busy_result
     from screens.confirm import ConfirmScreen
 
     app = screen.console_app
     actions = app.service.actions
     if isinstance(prepared, Result):
         return actions.refused(kind, name, prepared, origin=screen.actions_origin)
+    busy = actions.busy(prepared.action.target.label)
+    if busy is not None:  # asked again while it runs: say so rather than ask
+        return actions.refused(kind, name, busy_result(busy), origin=screen.actions_origin)
     answer = await app.push_screen_wait(ConfirmScreen(prepared))
     confirmed, typed = explicit_yes(prepared, answer)
     # a no goes to the engine too: it audits the refusal

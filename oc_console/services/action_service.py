@@ -84,6 +84,16 @@ class ActionRun:
 Listener = Callable[[ActionRun], None]
 
 
+def busy_result(running: ActionRun) -> Result:
+    from oc_console.runbook.engine import Result
+
+    return Result(
+        "refused",
+        f"{running.title} is still running ({int(running.elapsed())}s): wait for it (:actions)",
+        "busy",
+    )
+
+
 def short_name(name: str, pattern: str) -> str:
     """An adapter by its platform (`amazon`), anything else by its own name."""
     m = re.match(pattern, name)
@@ -116,6 +126,12 @@ class ActionService:
         """The newest action a screen started, running or not."""
         return next((r for r in self.all() if r.origin == origin), None)
 
+    def busy(self, target_label: str) -> ActionRun | None:
+        """The action running on this target, if any: this console acts on a target once at
+        a time, whichever screen asks (its Lease would count a second as its own)."""
+        label = clean(target_label)
+        return next((r for r in self._running.values() if r.target == label), None)
+
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
@@ -128,6 +144,9 @@ class ActionService:
         """Run a confirmed (or declined: the engine audits the refusal) plan as a task of the
         service. Must be called on the event loop that will run it."""
         target = plan.action.target
+        busy = self.busy(target.label)
+        if busy is not None:
+            return self.refused(plan.action.kind, target.name, busy_result(busy), origin)
         run = self._new(plan.action.kind, target.label, target.name, origin)
         self._running[run.id] = run
         # the service holds the task: asyncio keeps only a weak reference to it

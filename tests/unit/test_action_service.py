@@ -152,3 +152,19 @@ async def test_closing_the_console_interrupts_what_still_runs() -> None:
     await asyncio.sleep(0)
     await console.close(grace=1.0)
     assert run.status == "interrupted" and engine.cancelled == 1
+
+
+async def test_a_second_action_on_a_running_target_is_refused_here() -> None:
+    engine = Engine()
+    service = ActionService(engine.run, ADAPTER_PATTERN)
+    first = service.start(plan(), confirmed=True)
+    await asyncio.sleep(0)
+    second = service.start(plan(), confirmed=True)
+    assert (second.status, second.reason) == ("refused", "busy")
+    assert "restart amazon is still running" in second.message
+    assert service.running() == [first]
+    other = service.start(plan("openclaw-adapter-tiktok"), confirmed=True)
+    assert other.running
+    engine.release.set()
+    await service.wait(first, timeout=2)
+    await service.wait(other, timeout=2)
