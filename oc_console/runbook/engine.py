@@ -46,6 +46,10 @@ from oc_console.sanitize import clean
 
 T = TypeVar("T")
 OPEN_PLANS = 256  # plans prepared and never run (a closed modal): the oldest are forgotten
+# The Leases this process holds right now, by (holder, context, namespace, name). The Lease
+# counts our own holder string (this process) as ours, so two actions of this process on
+# one target, from two screens or two engines, are told apart here.
+_ACTING: dict[tuple[str, str, str, str], LeaseGuard] = {}
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,6 @@ class Engine:
         # target and parameters it was previewed with (an action is a mutable object)
         self._issued: dict[str, tuple[Plan, Target, dict[str, Any]]] = {}
         self._spent: set[str] = set()
-        # Leases this process holds right now: the Lease counts our own holder string as
-        # ours, so two actions of one console on one target are told apart here
-        self._acting: dict[str, LeaseGuard] = {}
 
     # --- records ---
     def _base(self, action: Action, action_id: str, preview: Preview | None) -> dict[str, Any]:
@@ -201,8 +202,11 @@ class Engine:
                 who = self.env.operator.kube_user or "this identity"
                 raise Refused("rbac", f"RBAC denies {perm.describe(namespace, name)} to {who}")
 
+    def _key(self, guard: LeaseGuard) -> tuple[str, str, str, str]:
+        return (guard.identity, self.env.context, guard.namespace, guard.name)
+
     def _busy(self, guard: LeaseGuard) -> None:
-        if f"{guard.namespace}/{guard.name}" in self._acting:
+        if self._key(guard) in _ACTING:
             raise Refused("lease", f"this console is already acting under Lease "
                           f"{guard.namespace}/{guard.name}; wait for it to finish")  # fmt: skip
 
@@ -222,7 +226,7 @@ class Engine:
         if guard is None:
             return
         self._busy(guard)
-        self._acting[f"{guard.namespace}/{guard.name}"] = guard
+        _ACTING[self._key(guard)] = guard
         try:
             holder = await _finish(asyncio.to_thread(guard.acquire))
         except KubeCallError as exc:
@@ -233,14 +237,14 @@ class Engine:
     async def _give_back(self, guard: LeaseGuard | None) -> None:
         if guard is None:
             return
-        key = f"{guard.namespace}/{guard.name}"
+        key = self._key(guard)
         try:
             # on failure it expires by itself after its TTL; the action's outcome stands
             with contextlib.suppress(Exception):
                 await _finish(asyncio.to_thread(guard.release))
         finally:
-            if self._acting.get(key) is guard:
-                del self._acting[key]
+            if _ACTING.get(key) is guard:
+                del _ACTING[key]
 
     def _issue(self, plan: Plan) -> None:
         while len(self._issued) >= OPEN_PLANS:

@@ -144,6 +144,9 @@ async def test_one_action_of_this_console_per_target(tmp_path: Path) -> None:
     assert refused.reason == "lease" and "already acting under Lease" in refused.message
     peek = await r.engine.prepare(r.action())
     assert getattr(peek, "reason", "") == "lease"
+    # nor another engine of this process (a second console object, same holder string)
+    twin = rig(tmp_path / "twin", kube=r.kube, calls=r.calls)
+    assert getattr(await twin.engine.prepare(r.action()), "reason", "") == "lease"
     first_action.gate.set()
     assert (await running).status == "done"
     assert r.calls.log.count("execute") == 1 and r.kube.leases == {}
