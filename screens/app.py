@@ -152,6 +152,8 @@ class ConsoleApp(App[None]):
     # --- actions: owned by the service; the app shows them and asks before quitting ---
     def _action_changed(self, run: ActionRun) -> None:
         self.actions_changed += 1
+        if run.status == "interrupted":  # only on the way out: the app is going
+            return
         if not run.running:
             notify_outcome(self, run)
             self.refresh_data()
