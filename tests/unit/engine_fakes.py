@@ -105,7 +105,7 @@ class RecordingAudit(AuditLog):
 
 class FakeAction(Action):
     """Restart-like: patch deployments, leased; each hook records itself and can be told to
-    refuse or fail. `gate` holds verify until a test lets it go."""
+    refuse or fail. `gate` (`execute_gate`) holds verify (execute) until a test lets it go."""
 
     kind = "fake"
     title = "fake action"
@@ -117,6 +117,7 @@ class FakeAction(Action):
         self.confirm_with: str | None = None
         self.fail: dict[str, Exception] = {}
         self.gate: asyncio.Event | None = None
+        self.execute_gate: asyncio.Event | None = None
 
     def permissions(self) -> tuple[Permission, ...]:
         return (Permission("patch", "apps", "deployments"),)
@@ -139,6 +140,8 @@ class FakeAction(Action):
 
     async def execute(self, env: ActionEnv, preview: Preview) -> str:
         self._step("execute")
+        if self.execute_gate is not None:
+            await self.execute_gate.wait()
         return "done it"
 
     async def verify(self, env: ActionEnv, progress: Progress) -> str:

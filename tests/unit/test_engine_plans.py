@@ -174,3 +174,19 @@ async def test_interrupted_mid_verify_ends_the_record_then_gives_the_lease_back(
         "interrupted after execute: verify not done",
     )
     assert r.kube.leases == {}
+
+
+async def test_interrupted_mid_execute_says_the_change_may_still_land(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    action = r.action()
+    action.execute_gate = asyncio.Event()
+    plan = await r.engine.prepare(action)
+    assert isinstance(plan, Plan)
+    running = asyncio.create_task(r.engine.run(plan, confirmed=True))
+    while "execute" not in r.calls.log:
+        await asyncio.sleep(0)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert r.calls.log[-3:] == ["execute", "audit end", "lease DELETE"]
+    assert r.records()[-1]["error"] == "interrupted during execute: the change may still land"
