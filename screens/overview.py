@@ -64,11 +64,11 @@ def _hanging(line: str, width: int) -> list[str]:
     return [lead + parts[0], *(" " * len(lead) + part for part in parts[1:])]
 
 
-def _policy_detail(hygiene: list[Finding]) -> Text:
+def _policy_detail(hygiene: list[Finding], width: int) -> Text:
     text = Text(f"{policy_summary(hygiene)}\n", "bold")
     text.append("Policy, no harm today: enter lists them.\n", "dim")
     for f in hygiene:
-        text.append(f"  • {clean(f.subject)}: {clean(f.summary)}\n")
+        text.append("\n".join(_hanging(f"{f.subject}: {f.summary}", width)) + "\n")
     return text
 
 
@@ -79,7 +79,7 @@ def finding_detail(finding: Finding | list[Finding] | None, width: int = 0) -> T
     if finding is None:
         return Text("No findings: nothing the console checks is wrong.", "green")
     if isinstance(finding, list):
-        return _policy_detail(finding)
+        return _policy_detail(finding, width)
     text = Text()
     if finding.pages:
         text.append(f"pages: {clean(', '.join(finding.pages))}\n", "bold reverse")
@@ -182,8 +182,10 @@ class OverviewScreen(ConsoleScreen):
     def _show_detail(self) -> None:
         current = self.query_one("#findings", RowTable).current
         detail = self.query_one("#finding-detail", QuietStatic)
+        # the scrollbar's room is kept, so a long Why does not rewrap when it appears
+        width = self.query_one("#why").size.width - 2
         if current is not None and current.key == POLICY_KEY:
-            detail.show_text(finding_detail(self._hygiene))
+            detail.show_text(finding_detail(self._hygiene, width))
             return
         finding = self._findings.get(current.key) if current else None
         if finding is None and self._waiting:
@@ -192,8 +194,6 @@ class OverviewScreen(ConsoleScreen):
             return
         if finding is not None and finding.runbook is None:
             finding = replace(finding, runbook=self._linked_runbook(finding))
-        # the scrollbar's room is kept, so a long Why does not rewrap when it appears
-        width = self.query_one("#why").size.width - 2
         detail.show_text(finding_detail(finding, width))
 
     def _linked_runbook(self, finding: Finding) -> str | None:
