@@ -26,6 +26,7 @@ from oc_console.runbook.engine import Plan
 from oc_console.runbook.loader import RunbookError
 from oc_console.runbook.runner import RunbookRun, StepOutcome
 from oc_console.runbook.schema import ActionStep, NoteStep, Runbook
+from oc_console.runbook.templating import ParamError, substitute
 from oc_console.sanitize import clean
 from screens.base import ConsoleScreen
 from screens.confirm import ConfirmScreen, ValuePrompt
@@ -80,8 +81,17 @@ class RunbookScreen(ConsoleScreen):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="runbook-steps"):
             for i, step in enumerate(self.book.steps):
-                yield StepView(Text(f"{i + 1}. {clean(step.title)}", "dim"), id=f"step-{i}")
+                yield StepView(Text(f"{i + 1}. {clean(self._title(step.title))}", "dim"),
+                               id=f"step-{i}")  # fmt: skip
         yield Static("", id="runbook-status")
+
+    def _title(self, title: str) -> str:
+        """Parameters filled in already before the walk binds them (never `{deployment}`)."""
+        known = {k: p.default for k, p in self.book.params.items() if p.default is not None}
+        try:
+            return substitute(title, {**known, **self.params})
+        except ParamError:  # a parameter still to be asked for
+            return title
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -111,17 +111,22 @@ def _check_steps(doc: _Doc) -> None:
             raise doc.error((*path, "for_each"), f"unknown check {step['for_each']!r}")
         if kind == "action" and "needs" in step:
             _check_needs(doc, path, step["needs"], steps[:i])
+        if kind == "note" and step.get("fixed_if_ok") is not None:
+            _check_needs(doc, path, [step["fixed_if_ok"]], steps[:i], "fixed_if_ok")
 
 
-def _check_needs(doc: _Doc, path: Path_, needs: Any, before: list[Any]) -> None:
+def _check_needs(
+    doc: _Doc, path: Path_, needs: Any, before: list[Any], field: str = "needs"
+) -> None:
     """`needs` names checks of earlier check steps: a typo must not silently need nothing."""
     if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs):
-        raise doc.error((*path, "needs"), "a list of check ids of earlier check steps")
+        raise doc.error((*path, field), "a list of check ids of earlier check steps")
     earlier = [s["check"] for s in before if isinstance(s, dict) and "check" in s]
     for n, name in enumerate(needs):
         if name not in earlier:
             have = ", ".join(earlier) or "none"
-            raise doc.error((*path, "needs", n), f"{name!r} is not the check of an earlier "
+            where = (*path, field, n) if field == "needs" else (*path, field)
+            raise doc.error(where, f"{name!r} is not the check of an earlier "
                             f"check step (earlier checks: {have})")  # fmt: skip
 
 

@@ -142,6 +142,9 @@ class RunbookRun:
         if step.ask is None or dry_run:
             return StepOutcome(index, "note", title, "shown", note)
         question = substitute(step.ask, self.values)
+        fixed = self._said_ok(index, step.fixed_if_ok)
+        if fixed is not None:
+            return StepOutcome(index, "note", title, "done", note, (f"{question} yes: {fixed}",))
         if ask is None:
             why = f"{question} Fix it as the note says, then run the runbook again."
             return StepOutcome(index, "note", title, "stopped", note, (why,), "manual fix")
@@ -150,6 +153,14 @@ class RunbookRun:
         return StepOutcome(index, "note", title, "stopped", note,
                            (f"{question} not done: fix it first, then walk again",),
                            "not fixed")  # fmt: skip
+
+    def _said_ok(self, index: int, check: str | None) -> str | None:
+        """What the last earlier step running `check` said, if it judged ok."""
+        for o in reversed(self.outcomes):
+            step = self.book.steps[o.index]
+            if o.index < index and isinstance(step, CheckStep) and step.check == check:
+                return f"step {o.index + 1} found it so: {o.summary}" if o.status == "ok" else None
+        return None
 
     def _blocked(self, index: int, step: ActionStep, title: str) -> StepOutcome | None:
         """The first needed check that did not see its target, as this step's stop."""

@@ -57,6 +57,9 @@ class NoteStep(_Strict):
     # A manual fix the steps after it depend on (e.g. "Is the Secret fixed?"): the walk asks
     # "done? (y/n)" and stops on no; where nobody can be asked, the run explains it and stops.
     ask: str | None = None
+    # the check (of an earlier step) that sees the fix: when it said ok, the fix is in and
+    # nobody is asked (a walk again after fixing goes straight on)
+    fixed_if_ok: str | None = None
 
 
 Step = CheckStep | ActionStep | WaitStep | NoteStep

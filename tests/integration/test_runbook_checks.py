@@ -202,3 +202,28 @@ async def test_a_step_on_many_targets_confirms_them_all_at_once(console: Console
     declined = [r for r in records(console.audit.path) if r["phase"] == "refused"]
     assert len(declined) == 120 and {r["target"]["name"] for r in declined} == pids
     assert run.status_line() == "stopped at 4: declined"
+
+
+async def test_a_manual_fix_the_check_already_sees_is_not_asked_again(
+    action_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """Walked again after the fix: the check finds the key encoded once, so the manual step
+    is done without a question, and a run with nobody to ask goes on to the restart."""
+    fixed = console_for(action_sandbox, tmp_path / "audit.jsonl")
+    try:
+        book = fixed.runbooks()["webhook-signature-mismatch"]
+        run = await fixed.start_runbook(book, {"deployment": "openclaw-adapter-tiktok"})
+        out = [await run.run_step(i, _never, lambda _: None) for i in range(2)]
+    finally:
+        await fixed.close()
+    assert statuses(out) == [("check", "ok"), ("note", "done")]
+    assert "yes: step 1 found it so: TIKTOK_WEBHOOK_SECRET" in out[1].lines[0]
+
+
+async def test_a_manual_fix_nobody_can_confirm_stops_the_run(console: Console) -> None:
+    book = console.runbooks()["webhook-signature-mismatch"]
+    run = await console.start_runbook(book, {"deployment": "openclaw-adapter-tiktok"})
+    out = [await run.run_step(i, _never, lambda _: None) for i in range(2)]
+    assert statuses(out) == [("check", "problem"), ("note", "stopped")]
+    assert out[1].stops and "Fix it as the note says" in out[1].lines[0]
+    assert run.status_line() == "stopped at 2: manual fix"

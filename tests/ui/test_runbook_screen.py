@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(parse_scenarios("oom,pool"), Path(tmp_path_factory.mktemp("rb-ui")),
+    sb = Sandbox(parse_scenarios("oom,pool,webhook"), Path(tmp_path_factory.mktemp("rb-ui")),
                  use_prometheus=False)  # fmt: skip
     sb.start()
     try:
@@ -245,6 +245,7 @@ async def test_a_manual_fix_asks_done_first_and_stops_on_no(
         await until(pilot, lambda: screen.finished)
         await pilot.pause()
         restart = str(screen.query_one("#step-2", Static).render())
+    assert screen.outcomes[0].status == "problem"  # the webhook scenario encodes it twice
     assert asked.startswith("2. Is the key in Secret openclaw-webhook-secrets stored")
     assert asked.endswith("done? (y/n)")
     assert [(o.kind, o.status) for o in screen.outcomes][1:] == [("note", "stopped")]

@@ -159,3 +159,14 @@ def test_an_order_finding_names_its_order() -> None:
     book = load_dir()["order-sync-failed"]
     order = Finding("order-sync-failed", Severity.WARNING, "order/114-3941689-8772232", "x.")
     assert params_from(order, book, None) == {"order_id": "114-3941689-8772232"}
+
+
+def test_fixed_if_ok_names_the_check_of_an_earlier_step(tmp_path: Path) -> None:
+    note = "  - note: fix it\n    ask: Fixed?\n    fixed_if_ok: memory-vs-limt\n"
+    path = _write(tmp_path, GOOD + note)
+    with pytest.raises(RunbookError) as err:
+        load_file(path)
+    assert str(err.value) == (
+        f"{path}:15: steps.2.fixed_if_ok: 'memory-vs-limt' is not the check of an earlier "
+        "check step (earlier checks: memory-vs-limit)"
+    )
