@@ -153,6 +153,8 @@ def _silence_commands(silence: argparse.ArgumentParser) -> None:
                            help="a matcher (=, !=, =~, !~); repeat for more")  # fmt: skip
             p.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
             p.add_argument("--comment", help="why (required)")
+            p.add_argument("--match-all", action="store_true",
+                           help="allow a silence that hides every firing alert")  # fmt: skip
         if name == "expire":
             p.add_argument("id", help="the silence id")
         if name != "list":
@@ -166,7 +168,8 @@ def _run_silence(args: argparse.Namespace) -> int:
     if args.silence_command == "list":
         return silences.silence_list(config)
     if args.silence_command == "add":
-        return silences.silence_add(config, args.match, args.duration, args.comment, yes=args.yes)
+        return silences.silence_add(config, args.match, args.duration, args.comment, yes=args.yes,
+                                    match_all=args.match_all)  # fmt: skip
     return silences.silence_expire(config, args.id, yes=args.yes)
 
 

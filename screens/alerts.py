@@ -99,6 +99,7 @@ async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
     from oc_console.runbook.actions.base import ActionStop
     from oc_console.runbook.actions.silence import (
         AddSilence,
+        hides_everything,
         parse_duration,
         parse_matcher,
         silence_for,
@@ -117,14 +118,23 @@ async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
         screen.notify("a silence needs a comment; nothing done", severity="warning")
         return
     try:
-        action = AddSilence(
-            tuple(parse_matcher(part.strip()) for part in matchers.split(",") if part.strip()),
-            duration=parse_duration(duration),
-            comment=comment,
-        )
+        parsed = tuple(parse_matcher(part.strip()) for part in matchers.split(",") if part.strip())
+        action = AddSilence(parsed, duration=parse_duration(duration), comment=comment)
     except ActionStop as exc:
         screen.notify(clean(str(exc)), severity="warning")
         return
+    alerts = app.snapshot.alerts if app.snapshot else None
+    why = hides_everything(parsed, alerts.alerts if alerts else ())
+    if why is not None:
+        # a silence of every page is sometimes right (a planned outage), never by accident:
+        # esc drops it; anything but the word itself leaves it to the engine, which refuses
+        # and audits the refusal
+        question = f"this silence {why}: it hides every page. Type all to silence everything:"
+        typed = await app.push_screen_wait(ValuePrompt(question, ""))
+        if typed is None:
+            return
+        if typed == "all":
+            action.allow_all()
     await perform_built(screen, action)
 
 

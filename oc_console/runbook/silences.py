@@ -77,19 +77,30 @@ def _act(config: Config, action: Action, *, yes: bool) -> int:
             prepared = await console.prepare(action)
             if isinstance(prepared, Result):
                 return prepared
-            out.print(Text(clean(prepared.preview.detail, newlines=True), style="dim"))
+            out.print(Text(clean(prepared.preview.summary)), soft_wrap=True)
+            out.print(Text(clean(prepared.preview.detail, newlines=True), style="dim"),
+                      soft_wrap=True)  # fmt: skip
             answer = await ask(out, prepared.confirmation, None, yes=yes)
             return await console.run_action(prepared, confirmed=answer is not False)
         finally:
             await console.close()
 
     result = asyncio.run(run())
-    out.print(Text(f"{result.status}: {clean(result.message)}", style="bold"))
+    # one line, whatever the width: scripts grep it
+    out.print(Text(f"{result.status}: {clean(result.message)}", style="bold"), soft_wrap=True)
+    if result.reason == "bad-input":
+        return 2  # a usage error, as argparse's own; refused and audited all the same
     return 0 if result.ok else 1
 
 
 def silence_add(
-    config: Config, matches: list[str], duration: str, comment: str | None, *, yes: bool
+    config: Config,
+    matches: list[str],
+    duration: str,
+    comment: str | None,
+    *,
+    yes: bool,
+    match_all: bool = False,
 ) -> int:
     _need(config)
     try:
@@ -97,6 +108,7 @@ def silence_add(
             tuple(parse_matcher(m) for m in matches),
             duration=parse_duration(duration),
             comment=comment or "",
+            match_all=match_all,
         )
     except ActionStop as exc:
         raise UserError(str(exc)) from None

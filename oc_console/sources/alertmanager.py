@@ -184,6 +184,6 @@ class AlertmanagerSource:
 
 def _checked(silence_id: str) -> str:
     """Silence ids are UUIDs; anything else never reaches a URL path."""
-    if not _SILENCE_ID.match(silence_id):
+    if not _SILENCE_ID.fullmatch(silence_id):  # `$` alone lets a final newline through
         raise SourceError(f"'{clean(silence_id[:70])}' is not a silence id")
     return silence_id

@@ -219,3 +219,91 @@ def test_a_silence_without_a_comment_or_matcher_is_one_line(
         done = _cli(sandbox, "silence", "add", *args, "--yes", state=tmp_path)
         assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert _audit(tmp_path) == []
+
+
+def _silence_ids(sandbox: Sandbox, state: Path) -> set[str]:
+    listed = _cli(sandbox, "silence", "list", state=state).stdout
+    return set(re.findall(r"^ *([0-9a-f-]{36}) +(?:active|pending)", listed, re.MULTILINE))
+
+
+async def _all_firing(sandbox: Sandbox) -> set[str]:
+    source = AlertmanagerSource(AlertmanagerConfig(url=sandbox.alerts.url))
+    try:
+        wanted = {"AdapterOOMKilled", "AdapterThrottled", "QueueBacklog", "InventoryFeedStale"}
+        return names(await until(source, lambda s: wanted <= names(s)))
+    finally:
+        await source.close()
+
+
+async def test_a_silence_of_everything_is_refused_without_match_all(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    every = "alertname=~(" + "|".join(sorted(await _all_firing(sandbox))) + ")"
+    before = _silence_ids(sandbox, tmp_path)
+    for matcher in ("alertname=~.+", every):
+        refused = _cli(sandbox, "silence", "add", "--match", matcher, "--comment", "noise",
+                       "--yes", state=tmp_path)  # fmt: skip
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "it would hide every page" in refused.stdout and "--match-all" in refused.stdout
+    assert _silence_ids(sandbox, tmp_path) == before
+    assert [(r["phase"], r["reason"]) for r in _audit(tmp_path)] == [("refused", "match-all")] * 2
+    allowed = _cli(sandbox, "silence", "add", "--match", every, "--for", "5m", "--comment",
+                   "planned outage", "--match-all", "--yes", state=tmp_path)  # fmt: skip
+    created = re.search(r"silence ([0-9a-f-]{36}) created", allowed.stdout)
+    try:
+        assert allowed.returncode == 0 and created, allowed.stdout + allowed.stderr
+        params = _audit(tmp_path)[-1]["params"]
+        assert isinstance(params, dict) and params["match_all"] is True
+    finally:
+        if created:  # the other tests need their pages
+            _cli(sandbox, "silence", "expire", created.group(1), "--yes", state=tmp_path)
+
+
+def test_one_alert_named_is_not_everything(sandbox: Sandbox, tmp_path: Path) -> None:
+    add = _cli(sandbox, "silence", "add", "--match", "alertname=QueueBacklog", "--for", "5m",
+               "--comment", "queue team on it", "--yes", state=tmp_path)  # fmt: skip
+    created = re.search(r"silence ([0-9a-f-]{36}) created", add.stdout)
+    assert add.returncode == 0 and created, add.stdout + add.stderr
+    _cli(sandbox, "silence", "expire", created.group(1), "--yes", state=tmp_path)
+
+
+async def _made_silence(sandbox: Sandbox) -> str:
+    source = AlertmanagerSource(AlertmanagerConfig(url=sandbox.alerts.url))
+    now = datetime.now(UTC)
+    try:
+        return await source.create_silence({
+            "matchers": [{"name": "alertname", "value": "QueueBacklog", "isRegex": False,
+                          "isEqual": True}],
+            "startsAt": now.isoformat(), "endsAt": (now + timedelta(minutes=30)).isoformat(),
+            "createdBy": "ana@bastion (oidc:ana)", "comment": "queue drained by hand, watch it",
+        })  # fmt: skip
+    finally:
+        await source.close()
+
+
+async def test_the_expiry_preview_shows_what_the_silence_holds(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    silence_id = await _made_silence(sandbox)
+    expire = _cli(sandbox, "silence", "expire", silence_id, "--yes", state=tmp_path)
+    assert expire.returncode == 0, expire.stdout + expire.stderr
+    head = expire.stdout.split("yes (--yes)")[0]  # what was shown before the answer
+    assert f"/api/v2/silence/{silence_id}" in head
+    assert "matchers:   alertname=QueueBacklog" in head
+    assert "comment:    queue drained by hand, watch it" in head
+    assert "created by: ana@bastion (oidc:ana)" in head
+
+
+async def test_a_silence_id_with_a_trailing_newline_is_refused_and_audited(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    silence_id = await _made_silence(sandbox)
+    try:
+        refused = _cli(sandbox, "silence", "expire", silence_id + "\n", "--yes", state=tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "is not a silence id" in refused.stdout
+        assert silence_id in _silence_ids(sandbox, tmp_path)  # still active
+        (record,) = _audit(tmp_path)
+        assert (record["phase"], record["reason"]) == ("refused", "bad-input")
+    finally:
+        _cli(sandbox, "silence", "expire", silence_id, "--yes", state=tmp_path)

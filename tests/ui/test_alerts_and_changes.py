@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
@@ -115,3 +116,41 @@ async def test_changes_at_80x24_cost_no_list_call(fleet_sandbox: Sandbox) -> Non
         assert any(r.cells[2] == "5xx" and r.cells[3] == "tiktok" for r in table.rows)
         findings = {f.id: f for f in app.snapshot.findings}  # type: ignore[union-attr]
         assert "2m before the crash loop began" in findings["changed-before-it-broke"].summary
+
+
+async def _silence_everything(pilot: Pilot[None], app: ConsoleApp, answer: str) -> None:
+    """`x` on the highlighted alert, the proposed matchers replaced by `alertname=~.+`, and
+    `answer` typed where the console asks for the word `all`."""
+    await pilot.press("x")
+    await until(pilot, lambda: isinstance(app.screen, ValuePrompt))
+    await pilot.press("end", "ctrl+u", *"alertname=~.+", "enter")
+    await pilot.pause(0.1)
+    await pilot.press("enter")  # 2h
+    await pilot.pause(0.1)
+    await pilot.press(*"maintenance", "enter")
+    await until(pilot, lambda: isinstance(app.screen, ValuePrompt)
+                and "Type all" in app.screen.question)  # type: ignore[attr-defined]  # fmt: skip
+    assert "matches any alert" in app.screen.question  # type: ignore[attr-defined]
+    await pilot.press(*answer, "enter")
+
+
+async def test_a_silence_of_every_page_needs_the_word_all(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    refusals = lambda: [r for r in _audit() if r.get("reason") == "match-all"]  # noqa: E731
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: firing(app, "InventoryFeedStale"), timeout=40)
+        await pilot.press("colon", *"alerts", "enter")
+        alerts = app.screen.query_one("#alerts", RowTable)
+        await until(pilot, lambda: alerts.current is not None)
+        before = len(refusals())
+        await _silence_everything(pilot, app, "yes")  # not the word: the engine refuses
+        await until(pilot, lambda: len(refusals()) == before + 1, timeout=20)
+        assert refusals()[-1]["phase"] == "refused"
+        assert not isinstance(app.screen, ConfirmScreen)
+        await _silence_everything(pilot, app, "all")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        plan = app.screen.plan  # type: ignore[attr-defined]
+        assert plan.action.match_all and '"alertname"' in plan.preview.detail
+        await pilot.press("n")  # the other tests need their pages
+        await until(pilot, lambda: _audit()[-1:] and _audit()[-1].get("reason") == "declined")
+        assert len(refusals()) == before + 1

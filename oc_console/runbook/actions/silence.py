@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from oc_console.domain.alerts import Matcher, Silence
+from oc_console.domain.alerts import Alert, Matcher, Silence
+from oc_console.domain.durations import human_duration
 from oc_console.errors import SourceError
 
 if TYPE_CHECKING:
@@ -35,6 +36,13 @@ DEFAULT_DURATION = timedelta(hours=2)
 MAX_DURATION = timedelta(days=14)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 _LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Alertmanager's silence ids are UUIDs. fullmatch, not match: `$` also matches before a final
+# newline, and an id read from a pipe or a paste must be exactly an id.
+SILENCE_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
+# Label values a silence meant for one page would not all accept: a regex or a negation that
+# takes every one of them takes (nearly) any alert.
+_PROBES = ("a", "Z", "0", "x-y_z.1:2", "KubePodCrashLooping", "openclaw-adapter-amazon-7d9f-x2k4q",
+           "critical", "\u00e9t\u00e9", "a b")  # fmt: skip
 
 
 def parse_duration(text: str) -> timedelta:
@@ -61,6 +69,35 @@ def parse_matcher(text: str) -> Matcher:
         except re.error as exc:
             raise ActionFailed(f"bad regex in matcher {text!r}: {exc}") from None
     return Matcher(name, value, is_regex="~" in op, is_equal=op.startswith("="))
+
+
+def matches(m: Matcher, labels: dict[str, str]) -> bool:
+    """Alertmanager's rule: a missing label is "", regexes are anchored at both ends."""
+    value = labels.get(m.name, "")
+    hit = re.fullmatch(m.value, value) is not None if m.is_regex else value == m.value
+    return hit if m.is_equal else not hit
+
+
+def silences(matchers: Iterable[Matcher], alert: Alert) -> bool:
+    labels = dict(alert.labels)
+    return all(matches(m, labels) for m in matchers)
+
+
+def hides_everything(matchers: tuple[Matcher, ...], alerts: Iterable[Alert]) -> str | None:
+    """Why a silence would hide every page (`alertname=~.+`, or matchers that hold every alert
+    firing now), or None. One firing alert that the silence names is not "everything": that is
+    what `x` is for."""
+    if all(all(matches(m, {m.name: p}) for p in _PROBES) for m in matchers):
+        return "matches any alert, whatever its labels"
+    firing = [a for a in alerts if a.firing]
+    if len(firing) > 1 and all(silences(matchers, a) for a in firing):
+        return f"matches every alert firing now ({len(firing)} of {len(firing)})"
+    return None
+
+
+def check_silence_id(silence_id: str) -> None:
+    if not SILENCE_ID.fullmatch(silence_id):
+        raise Refused("bad-input", f"{silence_id!r} is not a silence id")
 
 
 def _alertmanager(env: ActionEnv) -> AlertmanagerSource:
@@ -98,8 +135,10 @@ class AddSilence(Action):
         *,
         duration: timedelta = DEFAULT_DURATION,
         comment: str,
+        match_all: bool = False,
         clock: type[datetime] = datetime,
     ) -> None:
+        """`match_all`: the operator said, on purpose, that this silence may hide every page."""
         if not matchers:
             raise ActionFailed("a silence needs at least one matcher (--match label=value)")
         if not comment.strip():
@@ -107,9 +146,11 @@ class AddSilence(Action):
         label = ",".join(str(m) for m in matchers)
         super().__init__(
             Target("silence", label),
-            {"matchers": label, "duration_s": int(duration.total_seconds()), "comment": comment},
-        )
+            {"matchers": label, "duration_s": int(duration.total_seconds()), "comment": comment,
+             **({"match_all": True} if match_all else {})},
+        )  # fmt: skip
         self.matchers, self.duration, self.comment = matchers, duration, comment.strip()
+        self.match_all = match_all
         self._clock = clock
         self._body: dict[str, object] | None = None
         self.silence_id: str | None = None
@@ -117,6 +158,24 @@ class AddSilence(Action):
     @property
     def leased(self) -> bool:
         return False
+
+    def allow_all(self) -> None:
+        """The operator typed, on purpose, that this silence may hide every page."""
+        self.match_all = True
+        self.params["match_all"] = True
+
+    async def check(self, env: ActionEnv) -> None:
+        """A silence that would hide every page needs the operator to say so (refused and
+        audited otherwise): the alerts are read live, not from a screen's last snapshot."""
+        if self.match_all:
+            return
+        async with _session(env) as am:
+            snap = await am.fetch()
+        why = hides_everything(self.matchers, snap.alerts)
+        if why is not None:
+            raise Refused("match-all", f"silence {self.target.name} {why}: it would hide every "
+                          "page. Name the alert, or confirm a silence of everything "
+                          "(--match-all; type all in the console)")  # fmt: skip
 
     def body(self, env: ActionEnv) -> dict[str, object]:
         if self._body is None:
@@ -169,6 +228,7 @@ class ExpireSilence(Action):
         return False
 
     async def check(self, env: ActionEnv) -> None:
+        check_silence_id(self.silence_id)
         silence = await _silence(env, self.silence_id)
         if silence.state == "expired":
             raise Refused("precondition", f"silence {self.silence_id} has already expired")
@@ -178,12 +238,20 @@ class ExpireSilence(Action):
         source = _alertmanager(env)
         s = self._shown or await _silence(env, self.silence_id)
         matchers = ", ".join(str(m) for m in s.matchers)
+        left = human_duration((s.ends_at - datetime.now(UTC)).total_seconds())
+        # what the operator is about to let page again, not only where the request goes
+        detail = (f"DELETE {source.where}/api/v2/silence/{self.silence_id}\n\n"
+                  f"silence {self.silence_id} ({s.state}, ends in {left})\n"
+                  f"  matchers:   {matchers}\n  comment:    {s.comment}\n"
+                  f"  created by: {s.created_by}")  # fmt: skip
         return Preview(
-            summary=f"expire silence {self.silence_id} ({matchers}) in {source.where}",
-            detail=f"DELETE {source.where}/api/v2/silence/{self.silence_id}",
+            summary=f"expire silence {self.silence_id} ({matchers}) by {s.created_by}: "
+            f"{s.comment}",
+            detail=detail,
             version=s.ends_at.isoformat(),
-            facts={"alertmanager": source.where, "matchers": matchers},
-        )
+            facts={"alertmanager": source.where, "matchers": matchers,
+                   "created_by": s.created_by, "comment": s.comment},
+        )  # fmt: skip
 
     async def current_version(self, env: ActionEnv) -> str:
         return (await _silence(env, self.silence_id)).ends_at.isoformat()
