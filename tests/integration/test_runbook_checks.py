@@ -13,7 +13,7 @@ from action_fixtures import console_for, records
 
 from oc_console.runbook.engine import Plan
 from oc_console.runbook.links import params_from, runbook_for
-from oc_console.runbook.loader import RunbookError
+from oc_console.runbook.loader import RunbookError, parse_runbook
 from oc_console.runbook.runner import StepOutcome
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
 from oc_console.sandbox.runner import Sandbox
@@ -227,3 +227,34 @@ async def test_a_manual_fix_nobody_can_confirm_stops_the_run(console: Console) -
     assert statuses(out) == [("check", "problem"), ("note", "stopped")]
     assert out[1].stops and "Fix it as the note says" in out[1].lines[0]
     assert run.status_line() == "stopped at 2: manual fix"
+
+
+WITHOUT_NEEDS = """\
+id: two-checks
+title: Two checks, an action that names no needs
+params:
+  deployment: {description: "the adapter"}
+  other: {description: "another Deployment"}
+  elsewhere: {description: "its namespace"}
+steps:
+  - check: memory-vs-limit
+    title: Memory of {deployment}
+    with: {namespace: openclaw, deployment: "{deployment}"}
+  - check: last-termination
+    title: Terminations of {other}
+    with: {namespace: "{elsewhere}", deployment: "{other}"}
+  - action: restart
+    title: Restart {deployment}
+    with: {namespace: openclaw, deployment: "{deployment}"}
+"""
+
+
+async def test_an_action_without_needs_needs_every_check_before_it(console: Console) -> None:
+    book = parse_runbook(WITHOUT_NEEDS, "two-checks.yaml")
+    params = {"deployment": "openclaw-adapter-amazon", "other": "coredns",
+              "elsewhere": "kube-system"}  # fmt: skip
+    run = await console.start_runbook(book, params)
+    out = [await run.run_step(i, _never, lambda _: None) for i in range(3)]
+    assert statuses(out) == [("check", "problem"), ("check", "unknown"), ("action", "stopped")]
+    assert "step 2 (last-termination) unknown: cannot see deployment coredns" in out[2].summary
+    assert records(console.audit.path) == []
