@@ -1,7 +1,7 @@
 """From `oc-console demo --scenario oom` starting to a verified, audited restart through the
 runbook screen, driven by Pilot: how long it takes and how many keys it needs (budget: 5 keys,
 and 60 s for the rollout on the sandbox). The keys are counted as pressed: moving to the OOM
-finding, `b` for its runbook, `y` at the confirmation."""
+finding, `b` for its runbook, `enter` on its "next:" line, `y` at the confirmation."""
 
 from __future__ import annotations
 
@@ -54,10 +54,14 @@ async def drive(started: float, audit: Path) -> tuple[int, float, float]:
             while not (findings.current and findings.current.key.startswith("adapter-oomkilled:")):
                 await press("down")
             await press("b")
+            await until(lambda: any(isinstance(s, RunbookScreen) for s in app.screen_stack))
+            screen = next(s for s in app.screen_stack if isinstance(s, RunbookScreen))
+            # the checks and the note are shown first; `enter` on the "next:" line previews
+            await until(lambda: screen.status_text.startswith("next: "))
+            await press("enter")
             await until(lambda: isinstance(app.screen, ConfirmScreen))
             confirmed = time.monotonic()
             await press("y")
-            screen = next(s for s in app.screen_stack if isinstance(s, RunbookScreen))
             await until(lambda: screen.finished, timeout=ROLLOUT_BUDGET_S * 2)
             verified = time.monotonic()
             outcomes = [(o.kind, o.status) for o in screen.outcomes]
