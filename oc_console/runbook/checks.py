@@ -173,6 +173,9 @@ async def previous_logs(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     if adapter is None or snap.fleet is None:
         return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
     crashed = [(p, c) for p in snap.fleet.pods_of(adapter) for c in p.containers if c.restart_count]
+    # the container the crash-loop finding quotes first (its first crash-looping one), then
+    # an OOMKilled one, then any that restarted
+    crashed.sort(key=lambda pc: (not pc[1].crashloop, not pc[1].oomkilled))
     if not crashed:
         return CheckResult("ok", "no container restarted: there is no previous log")
     pod, c = crashed[0]
