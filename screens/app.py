@@ -157,6 +157,9 @@ class ConsoleApp(App[None]):
         if not run.running:
             notify_outcome(self, run)
             self.refresh_data()
+            for screen in self.screen_stack:
+                if isinstance(screen, ConsoleScreen):
+                    screen.refresh_after_action(run)
 
     def _tick_actions(self) -> None:
         if self.service.actions.running():
@@ -314,7 +317,13 @@ class ConsoleApp(App[None]):
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         await self.service.close()
+        # On the way out, asyncio.run joins the default executor's threads: one still blocked
+        # (a source on a dead server, or waiting for a cluster's first answers) would hold the
+        # quit that close() gave up waiting for. Those threads are left to the process's exit.
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
 
 
 def make_app(console: Console, *, poll_sources: bool = True) -> ConsoleApp:

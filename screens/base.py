@@ -19,6 +19,7 @@ from screens.widgets.row_table import RowTable
 from screens.widgets.source_bar import SourceBar
 
 if TYPE_CHECKING:
+    from oc_console.services.action_service import ActionRun
     from screens.app import ConsoleApp
 
 
@@ -77,6 +78,10 @@ class ConsoleScreen(Screen[None]):
         """Who started an action, to show its outcome here again: a detail screen opened
         anew for the same kind of thing counts as the same screen."""
         return type(self).__name__
+
+    def refresh_after_action(self, run: ActionRun) -> None:
+        """An action ended, whichever screen started it: a screen that shows its target and
+        reads it once (not from the snapshot) reads it again here."""
 
     def _on_actions(self, _generation: int) -> None:
         actions = self.console_app.service.actions

@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from oc_console.domain.orders import OrderTimeline
 from oc_console.sanitize import clean
+from oc_console.services.action_service import ActionRun
 from screens.base import ConsoleScreen
 from screens.timeline_rows import LOG, SPAN, TimelineRow, timeline_rows
 from screens.widgets.quiet_static import QuietStatic
@@ -63,6 +64,11 @@ class TimelineScreen(ConsoleScreen):
 
     def action_params(self, kind: str) -> dict[str, str] | None:
         return {"order_id": self.order_id} if kind == "replay" else None
+
+    def refresh_after_action(self, run: ActionRun) -> None:
+        """A replay of this order ended: its status changed, read the timeline again."""
+        if run.kind == "replay" and run.target.endswith(f"/{self.order_id}"):
+            self.run_worker(self._lookup(), exclusive=True, group="order-lookup")
 
     def __init__(self, order_id: str) -> None:
         super().__init__()

@@ -1,6 +1,7 @@
 """The questions around an action, driven by Pilot on the sandbox: a step on several targets
 shows every one in its confirmation; the scale prompt shows the replicas and the HPA that would
-undo a manual scale; `:q` and ctrl+c ask before interrupting a running action."""
+undo a manual scale; `:q` and ctrl+c ask before interrupting a running action; a verified
+replay shows on the open timeline as `synced`."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from textual.widgets import Static
 from oc_console.config import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Plan
+from oc_console.sandbox.openclaw_db import STUCK_ORDER
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.services.console import Console
 from screens.app import ConsoleApp, make_app
 from screens.confirm import ConfirmScreen, QuitScreen, ValuePrompt
 from screens.recent_actions import RecentActionsScreen
+from screens.timeline import TimelineScreen
 from screens.widgets.row_table import RowTable
 from tests.ui.pilot_helpers import until
 
@@ -28,7 +31,7 @@ NS = "openclaw"
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    sb = Sandbox(parse_scenarios("none"), Path(tmp_path_factory.mktemp("confirm")),
+    sb = Sandbox(parse_scenarios("order"), Path(tmp_path_factory.mktemp("confirm")),
                  use_prometheus=False)  # fmt: skip
     sb.start()
     try:
@@ -125,3 +128,24 @@ async def test_colon_q_and_ctrl_c_ask_with_an_action_running(
             sandbox.kube.faults.latency = 0.0
     [run] = app.service.actions.recent()
     assert run.status == "interrupted"
+
+
+async def test_a_verified_replay_shows_synced_on_the_open_timeline(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    app = app_on(sandbox, tmp_path / "audit.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        app.open_order(STUCK_ORDER)
+        await until(pilot, lambda: bool(app.screen.query("#timeline-summary")))
+        screen = app.screen
+        assert isinstance(screen, TimelineScreen)
+        await until(pilot, lambda: screen.timeline is not None and screen.timeline.done)
+        assert "failed" in rendered(app, "#timeline-summary")
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=30)
+        await pilot.press("y")
+        await until(pilot, lambda: bool(app.service.actions.recent()), timeout=60)
+        [run] = app.service.actions.recent()
+        assert run.status == "done", run.message
+        await until(pilot, lambda: "synced" in rendered(app, "#timeline-summary"), timeout=30)
