@@ -76,7 +76,13 @@ async def walk(
         assert screen.status_text.startswith("next: ") and not _asking(app)
         await pilot.press("enter")
         await until(pilot, lambda: _asking(app), timeout=60)
-        questions.append(str(app.screen.query_one("#question", Static).render()))
+        asking = app.screen
+        assert isinstance(asking, ConfirmScreen)
+        # every target of the step is in the one confirmation, not the first preview only
+        targets = 1 + len(asking.others)
+        questions.append(
+            f"{targets} targets: " + str(asking.query_one("#question", Static).render())
+        )
         await pilot.press("y")
     await until(pilot, lambda: screen.finished, timeout=120)
     return screen, questions
@@ -128,12 +134,15 @@ async def test_pool_exhaustion_terminates_restarts_and_sees_the_drop(
         # minutes=0: the scenario's sessions are only seconds old
         await app.push_screen(RunbookScreen(book, {"application_name": "openclaw-adapter-amazon",
                                                    "minutes": "0"}))  # fmt: skip
-        screen, _ = await walk(app, pilot, confirmations=2)
+        screen, asked = await walk(app, pilot, confirmations=2)
     statuses = [(o.kind, o.status) for o in screen.outcomes]
     assert statuses == [("check", "problem"), ("check", "problem"), ("note", "shown"),
                         ("action", "done"), ("action", "done"), ("wait", "ok")], \
         [o.summary for o in screen.outcomes]  # fmt: skip
     assert "belong to deployment openclaw/openclaw-adapter-amazon" in screen.outcomes[0].summary
+    sessions = int(screen.outcomes[1].summary.split()[0])
+    assert asked[0].startswith(f"{sessions} targets: terminate backend")
+    assert asked[1].startswith("1 targets: rollout restart deployment/openclaw-adapter-amazon")
     ended = [r for r in records(audit) if r["phase"] == "end"]
     terminated = [r for r in ended if r["action"] == "terminate"]
     assert len(terminated) >= 100 and all(r["outcome"] == "ok" for r in terminated)
