@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from oc_console.domain.findings import Finding, Severity, rule_word, worst
+from oc_console.domain.findings import Finding, Severity, Urgency, rule_word, worst
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.adapter_rows import AdapterLine
@@ -101,10 +101,12 @@ def silent_sources(snap: ConsoleSnapshot) -> list[str]:
 
 
 def _reasons(snap: ConsoleSnapshot, troubled: list[AdapterLine]) -> str:
-    """Each troubled adapter with its most urgent finding's word: "lazada unpinned"."""
+    """Each troubled adapter with its most urgent finding's word: "lazada unpinned". A first
+    move names the cause, not the state: the state it explains is the adapter's reason."""
     first: dict[str, Finding] = {}
     for f in snap.sorted_findings:
-        first.setdefault(f.subject, f)
+        if f.urgency is not Urgency.FIRST_MOVE:
+            first.setdefault(f.subject, f)
     named = []
     for line in troubled:
         top = first.get(line.adapter.key)

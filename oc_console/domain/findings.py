@@ -36,7 +36,7 @@ RULE_WORD: dict[str, str] = {
     "release-failed": "failed upgrade",
     "release-pending-stuck": "helm pending",
     "adapter-oomkilled": "OOMKilled",
-    "adapter-crashloop": "crash loop",
+    "adapter-crashloop": "CrashLoop",  # as the Adapters screen's status says it
     "adapter-unavailable": "unavailable",
     "adapter-degraded": "degraded",
     "rollout-stuck": "rollout stuck",

@@ -82,7 +82,7 @@ async def test_first_move_on_top_policy_folded_and_a_stable_table(fleet_sandbox:
         assert folded[-1] == POLICY_KEY and not any(k.startswith("image-not") for k in folded)
         # the fleet strip names why each adapter is listed, never a bare `Ready`
         strip = text(app, "#fleet-strip")
-        assert "lazada backlog" in strip and "shopee bad rollout" in strip
+        assert "lazada backlog" in strip and "shopee CrashLoop" in strip
         assert "Ready" not in strip
 
 
