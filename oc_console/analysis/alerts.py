@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from oc_console.domain.alerts import Alert, AlertMatch
 from oc_console.domain.durations import human_duration
@@ -71,16 +71,42 @@ def _points_at(where: Mapping[str, str], subject: str) -> bool:
     return all(_agrees(k, v, namespace, name) for k, v in where.items())
 
 
+# How long a page whose finding cleared reads "resolving": Alertmanager's resolve, after the
+# rule's own `for:` and the group interval, takes minutes; after this it is unexplained again.
+RESOLVING_WINDOW = timedelta(minutes=15)
+
+
+class ClearedFindings:
+    """When each finding was last seen, so a page whose finding just cleared (the runbook
+    fixed the pool) reads "resolving", not "unexplained", while Alertmanager catches up."""
+
+    def __init__(self, window: timedelta = RESOLVING_WINDOW) -> None:
+        self.window = window
+        self._seen: dict[tuple[str, str], tuple[Finding, datetime]] = {}
+
+    def update(self, findings: list[Finding], now: datetime) -> list[tuple[Finding, datetime]]:
+        """Remember `findings` as seen `now`; the ones that cleared within the window, each
+        with the last moment it was seen."""
+        current = {(f.id, f.subject) for f in findings}
+        for f in findings:
+            self._seen[(f.id, f.subject)] = (f, now)
+        for key in [k for k, (_, at) in self._seen.items() if now - at > self.window]:
+            del self._seen[key]
+        return [(f, at) for key, (f, at) in self._seen.items() if key not in current]
+
+
 def match_alerts(
     alerts: tuple[Alert, ...] | list[Alert],
     findings: tuple[Finding, ...] | list[Finding],
     *,
     alert_findings: Mapping[str, tuple[str, ...] | list[str]] = DEFAULT_ALERT_FINDINGS,
     label_renames: Mapping[str, str] | None = None,
+    cleared: list[tuple[Finding, datetime]] | None = None,
 ) -> tuple[AlertMatch, ...]:
     """One match per alert, worst alert first; each finding picked is the worst candidate.
     An alert whose name maps to no rule is unexplained: a guess by labels alone could call
-    "inventory feed stale" explained by an unrelated finding on the same platform."""
+    "inventory feed stale" explained by an unrelated finding on the same platform. An alert
+    only a `cleared` finding explains is resolving, with the moment that finding cleared."""
     renames = label_renames or {}
     ranked = sorted(findings, key=lambda f: -f.severity)
     out = []
@@ -88,7 +114,13 @@ def match_alerts(
         rules = alert_findings.get(alert.alertname, ())
         where = _located(alert, renames)
         found = next((f for f in ranked if f.id in rules and _points_at(where, f.subject)), None)
-        out.append(AlertMatch(alert, found))
+        gone = None
+        if found is None:
+            gone = max(
+                (at for f, at in cleared or () if f.id in rules and _points_at(where, f.subject)),
+                default=None,
+            )
+        out.append(AlertMatch(alert, found, cleared_at=gone))
     return tuple(out)
 
 
@@ -109,8 +141,8 @@ def unexplained_findings(matches: tuple[AlertMatch, ...], now: datetime) -> list
     """A warning for each firing alert nothing explains."""
     out = []
     for m in matches:
-        if m.finding is not None or not m.alert.firing:
-            continue
+        if m.finding is not None or m.cleared_at is not None or not m.alert.firing:
+            continue  # explained, or resolving: its finding just cleared
         a = m.alert
         labels = ", ".join(f"{k}={v}" for k, v in a.labels if k != "alertname")
         firing = human_duration((now - a.starts_at).total_seconds())

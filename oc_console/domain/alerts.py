@@ -100,6 +100,9 @@ class AlertsSnapshot:
 class AlertMatch:
     alert: Alert
     finding: Finding | None  # the finding that explains it; None: unexplained
+    # No finding explains it now, but one did until this moment: the fix worked and
+    # Alertmanager has not caught up yet ("resolving"), not "unexplained".
+    cleared_at: datetime | None = None
 
     def to_json(self) -> dict[str, object]:
         a = self.alert
@@ -112,4 +115,5 @@ class AlertMatch:
             "finding": (
                 {"id": self.finding.id, "subject": self.finding.subject} if self.finding else None
             ),
+            "finding_cleared_at": self.cleared_at.isoformat() if self.cleared_at else None,
         }

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from oc_console.analysis.alerts import (
     DEFAULT_ALERT_FINDINGS,
+    ClearedFindings,
     annotate,
     match_alerts,
     unexplained_findings,
@@ -166,6 +167,7 @@ class Console(ConsoleActions):
         self._listeners: list[Callable[[str], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self.pool_history: deque[tuple[float, float]] = deque(maxlen=POOL_HISTORY_POINTS)
+        self._cleared = ClearedFindings()  # a page whose finding just cleared is resolving
         self._engine = None
         self._runbooks = None
 
@@ -361,6 +363,7 @@ class Console(ConsoleActions):
             self.prometheus.detail = ", ".join(notes) or None
         alerts = self.alertmanager.value
         pages: tuple[AlertMatch, ...] = ()
+        cleared = self._cleared.update(findings, now)
         if alerts is not None:
             cfg = self.config.alertmanager
             pages = match_alerts(
@@ -368,6 +371,7 @@ class Console(ConsoleActions):
                 findings,
                 alert_findings={**DEFAULT_ALERT_FINDINGS, **cfg.findings},
                 label_renames=cfg.labels,
+                cleared=cleared,
             )
             # what the console cannot see leads the warnings: it may be the real cause
             findings = unexplained_findings(pages, now) + annotate(findings, pages)

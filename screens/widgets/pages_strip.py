@@ -9,6 +9,7 @@ from datetime import datetime
 from rich.text import Text
 
 from oc_console.domain.alerts import AlertMatch
+from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
@@ -47,17 +48,25 @@ def page_line(m: AlertMatch, count: int, now: datetime) -> Text:
     if m.finding is not None:
         text.append("explained by: ", "dim")
         text.append(clean(m.finding.summary), SEVERITY_STYLE[m.finding.severity])
+    elif m.cleared_at is not None:
+        # the fix worked; Alertmanager resolves after its rule's `for:` and group interval
+        ago = human_duration(max(0.0, (now - m.cleared_at).total_seconds()))
+        text.append(f"resolving (finding cleared {ago} ago)", "green")
     else:
         text.append("unexplained", "bold reverse yellow")
     return text
 
 
+def _unexplained(m: AlertMatch) -> bool:
+    return m.finding is None and m.cleared_at is None
+
+
 def _shown(groups: list[tuple[AlertMatch, int]], room: int) -> list[tuple[AlertMatch, int]]:
     """The worst `room` groups, but an unexplained page is never the one left off."""
     shown = groups[:room]
-    hidden = [g for g in groups[room:] if g[0].finding is None]
+    hidden = [g for g in groups[room:] if _unexplained(g[0])]
     for g in hidden:
-        explained = [i for i, s in enumerate(shown) if s[0].finding is not None]
+        explained = [i for i, s in enumerate(shown) if not _unexplained(s[0])]
         if not explained:
             break
         shown[explained[-1]] = g
@@ -90,7 +99,7 @@ def pages_text(snap: ConsoleSnapshot, max_lines: int = MAX_LINES) -> Text | None
         if silenced:
             text.append(f" ({silenced} silenced or inhibited)", "dim")
         return text
-    unexplained = sum(1 for m in firing if m.finding is None)
+    unexplained = sum(1 for m in firing if _unexplained(m))
     text.append(f"{len(firing)} firing", "bold red")
     if unexplained:
         text.append(f", {unexplained} unexplained", "bold yellow")

@@ -141,3 +141,28 @@ async def test_nothing_paging_beside_a_critical_finding_is_not_an_all_clear() ->
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "nothing firing" in str(app.screen.query_one(PagesStrip).render())
+
+
+def pool_page(app: ConsoleApp) -> str:
+    lines = str(app.screen.query_one(PagesStrip).render()).splitlines()
+    return next((line for line in lines if "PoolIdleInTransaction" in line), "")
+
+
+async def test_a_fixed_pool_reads_resolving_while_alertmanager_catches_up(tmp_path: Path) -> None:
+    """The leaked sessions end (as the pool runbook ends them): the finding clears at the
+    next read, the page still fires, and the strip says so instead of "unexplained"."""
+    sandbox = Sandbox(frozenset({"pool"}), tmp_path / "sandbox", use_prometheus=False).start()
+    try:
+        app = make_app(Console(load_config(flags=sandbox.flags(), environ={})))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: "explained by" in pool_page(app), timeout=40)
+            sandbox.database.stop_pool_load()
+            app.refresh_data()
+            await until(pilot, lambda: "resolving" in pool_page(app), timeout=30)
+            line = pool_page(app)
+            assert "resolving (finding cleared " in line and "unexplained" not in line
+            snap = app.snapshot
+            assert snap is not None
+            assert not any(f.id == "alert-unexplained" for f in snap.findings)
+    finally:
+        sandbox.stop()

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from oc_console.analysis.alerts import annotate, match_alerts, unexplained_findings
+from oc_console.analysis.alerts import (
+    ClearedFindings,
+    annotate,
+    match_alerts,
+    unexplained_findings,
+)
 from oc_console.domain.alerts import Alert
 from oc_console.domain.findings import Finding, Severity
 from oc_console.sources.alertmanager import parse_alert
@@ -115,3 +120,26 @@ def test_parse_alert_from_the_api_v2_shape() -> None:
     assert a.alertname == "QueueBacklog" and a.label("platform") == "lazada"
     assert a.state == "suppressed" and not a.firing and a.silenced_by == ("a1",)
     assert a.starts_at == datetime(2026, 11, 29, 2, 35, 0, 123000, tzinfo=UTC)
+
+
+def test_a_page_whose_finding_just_cleared_is_resolving_not_unexplained() -> None:
+    """The pool runbook fixed the pool: the finding is gone, Alertmanager still fires."""
+    memory = ClearedFindings()
+    assert memory.update([POOL], NOW - timedelta(seconds=40)) == []
+    cleared = memory.update([], NOW)
+    assert cleared == [(POOL, NOW - timedelta(seconds=40))]
+    page = alert("PoolIdleInTransaction", namespace="openclaw")
+    (match,) = match_alerts([page], [], cleared=cleared)
+    assert match.finding is None and match.cleared_at == NOW - timedelta(seconds=40)
+    assert unexplained_findings((match,), NOW) == []
+    # a cleared finding of another rule or subject does not make a page resolving
+    (other,) = match_alerts([alert("AdapterOOMKilled", namespace="openclaw")], [], cleared=cleared)
+    assert other.cleared_at is None and len(unexplained_findings((other,), NOW)) == 1
+
+
+def test_a_finding_cleared_long_ago_leaves_the_page_unexplained_again() -> None:
+    memory = ClearedFindings(window=timedelta(minutes=15))
+    memory.update([POOL], NOW - timedelta(minutes=16))
+    assert memory.update([], NOW) == []
+    memory.update([POOL], NOW)
+    assert memory.update([POOL], NOW + timedelta(seconds=5)) == []  # still there: not cleared
