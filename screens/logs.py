@@ -1,8 +1,11 @@
 """A pod's log: followed live into a bounded ring, or the previous container's tail; `/`
 filters by order_id, trace_id or any text; signature mismatches stand out; `w` wraps long
-lines and the selected line's whole message shows under the table."""
+lines and the selected line's whole message shows under the table. Opened from a timeline's
+span, it stands at the span's time, paused there."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,6 +44,26 @@ def log_row(seq: int, line: LogLine) -> Row:
     )
 
 
+def _at(line: LogLine) -> datetime | None:
+    try:
+        return datetime.fromisoformat(line.ts.replace("Z", "+00:00")) if line.ts else None
+    except ValueError:
+        return None
+
+
+def place(lines: tuple[LogLine, ...], around: datetime) -> tuple[int, str]:
+    """The first line at or after `around`, and a note when the log no longer reaches back
+    that far (the kubelet keeps a tail) or has nothing since."""
+    clock = around.strftime("%H:%M:%S")
+    for i, line in enumerate(lines):
+        at = _at(line)
+        if at is not None and at >= around:
+            if i == 0:
+                return 0, f"; the log's oldest line is after {clock}: earlier lines are gone"
+            return i, f"; at {clock}"
+    return max(0, len(lines) - 1), f"; no line since {clock}"
+
+
 def numbered(stream: LogStream) -> tuple[int, tuple[LogLine, ...]]:
     """The ring's lines and the sequence number of its first, read consistently: the reader
     thread may append between the two reads, so read until `received` holds still."""
@@ -63,13 +86,24 @@ class LogScreen(ConsoleScreen):
         Binding("w", "toggle_wrap", "wrap", id="logs.wrap"),
     ]
 
-    def __init__(self, namespace: str, pod: str, container: str, *, previous: bool) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        previous: bool,
+        around: datetime | None = None,
+    ) -> None:
         super().__init__()
         self.target = (namespace, pod, container)
         self.previous = previous
         self._stream: LogStream | None = None
         self._seen = -1
-        self._follow = True
+        # at a time (a span's start): the cursor goes there once and stays, not following
+        self.around = around
+        self._follow = around is None
+        self._note = ""
 
     def compose_body(self) -> ComposeResult:
         _, pod, container = self.target
@@ -120,7 +154,7 @@ class LogScreen(ConsoleScreen):
         self._show_lines(first, lines)
         state = stream.error or ("stream ended" if stream.ended else "following")
         paused = "" if self._follow else " (paused: f to follow)"
-        self._status(f"{self._seen} lines received, {state}{paused}")
+        self._status(f"{self._seen} lines received, {state}{paused}{self._note}")
 
     def _show_lines(self, first: int, lines: tuple[LogLine, ...]) -> None:
         table = self.query_one("#log", RowTable)
@@ -128,7 +162,11 @@ class LogScreen(ConsoleScreen):
         mismatches = sum(1 for line in lines if line.signature_mismatch)
         if mismatches:
             table.border_subtitle = f"{mismatches} signature mismatch lines"
-        if self._follow:
+        if self.around is not None and lines:
+            index, self._note = place(lines, self.around)
+            self.around = None  # once: then the person moves
+            table.call_after_refresh(lambda: table.move_to(index))
+        elif self._follow:
             # once laid out: it knows its height
             table.call_after_refresh(lambda: table.move_to(len(table.rows) - 1))
         self._show_selected()

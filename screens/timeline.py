@@ -4,16 +4,17 @@ one time axis. Parts arrive as their sources answer; each says if its source fai
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from oc_console.domain.orders import OrderTimeline
+from oc_console.domain.orders import OrderTimeline, ns_to_datetime
 from oc_console.sanitize import clean
 from oc_console.services.action_service import ActionRun
 from screens.base import ConsoleScreen
-from screens.timeline_rows import LOG, SPAN, TimelineRow, timeline_rows
+from screens.timeline_rows import TimelineRow, timeline_rows
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.waterfall import Waterfall
 
@@ -137,22 +138,15 @@ class TimelineScreen(ConsoleScreen):
             self.app.push_screen(SpanDetailScreen(row))
 
     def action_logs(self) -> None:
-        """The log lines of the span's pod from the span's start: in this timeline when it
-        holds them, else that pod's live log."""
-        waterfall = self.query_one(Waterfall)
-        row = waterfall.current
+        """The log of the selected row's pod, standing at the row's time: the lines around
+        a span, not only the few this timeline picked for naming the order."""
+        row = self.query_one(Waterfall).current
         if row is None or row.pod is None:
             self.notify("this row names no pod", severity="warning")
             return
-        for i, other in enumerate(waterfall.rows):
-            if other.kind == LOG and other.pod == row.pod and other.start_ns >= row.start_ns:
-                waterfall.go(i)
-                return
-        if row.kind == SPAN:
-            self.notify(f"no log lines of {clean(row.pod)} after this span here; opening its log")
-        self._open_pod_log(row.namespace, row.pod)
+        self._open_pod_log(row.namespace, row.pod, ns_to_datetime(row.start_ns))
 
-    def _open_pod_log(self, namespace: str | None, pod: str) -> None:
+    def _open_pod_log(self, namespace: str | None, pod: str, at: datetime) -> None:
         from screens.logs import LogScreen
 
         snap = self.console_app.snapshot
@@ -164,5 +158,5 @@ class TimelineScreen(ConsoleScreen):
             return
         container = found.app_containers[0].name
         self.app.push_screen(
-            LogScreen(namespace or found.namespace, pod, container, previous=False)
+            LogScreen(namespace or found.namespace, pod, container, previous=False, around=at)
         )

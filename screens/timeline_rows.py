@@ -26,6 +26,7 @@ class Marker:
     style: str
     pod: str | None = None
     namespace: str | None = None
+    headline: str = ""  # the row's words where a span shows its name, duration and status
 
 
 class TimelineRow:
@@ -69,6 +70,25 @@ class TimelineRow:
         return self.marker.name if self.marker else ""
 
     @property
+    def what(self) -> str:
+        """What happened, in the row's own words: a span's name (indented by its depth, a
+        little), a marker's whole message; markers take the duration and status cells too."""
+        if self.span is not None:
+            return " " * min(self.depth, 4) + self.span.name
+        return self.marker.headline or self.marker.name if self.marker else ""
+
+    @property
+    def why(self) -> str:
+        """A span's outcome as the backend said it: the error's own text, not `error: …`;
+        an answered call's HTTP status; else `ok`."""
+        span = self.span
+        if span is None:
+            return ""
+        if span.failed:
+            return span.status_message or "error"
+        return span.attribute("http.status_code") or span.status
+
+    @property
     def duration(self) -> str:
         return _duration(self.span.duration_ms) if self.span else ""
 
@@ -85,6 +105,14 @@ class TimelineRow:
         if self.span is None:
             return self.marker.detail if self.marker else ""
         return " ".join(f"{k}={v}" for k, v in self.span.attributes if k in KEY_ATTRIBUTES)
+
+    @property
+    def attributes(self) -> str:
+        """The attributes column: a span's key attributes, a database row's event id; a log
+        line or pod event has said all in its headline."""
+        if self.span is not None or self.kind == DB:
+            return self.detail
+        return ""
 
     @property
     def style(self) -> str:
@@ -140,9 +168,17 @@ def _marker(
     kind: str,
     pod: str | None = None,
     namespace: str | None = None,
+    *,
+    headline: str = "",
 ) -> TimelineRow:
-    marker = Marker(source, name, status, detail, style, pod, namespace)
+    marker = Marker(source, name, status, detail, style, pod, namespace, headline)
     return TimelineRow(kind, ns, ns, marker=marker)
+
+
+def pod_suffix(pod: str) -> str:
+    """`openclaw-adapter-amazon-7d9f8-x2k4q` -> `…x2k4q`: what tells a pod from its siblings."""
+    head, _, tail = pod.rpartition("-")
+    return f"…{tail}" if head and tail else pod
 
 
 def _markers(t: OrderTimeline) -> list[TimelineRow]:
@@ -157,7 +193,11 @@ def _markers(t: OrderTimeline) -> list[TimelineRow]:
             name = f"◆ {e.event_type} {what}"
             detail = f"{e.event_id} attempts={e.attempts}{error}"
             style = "error" if state == "failed" else "marker"
-            rows.append(_marker(ns, "postgres", name, state, detail, style, DB))
+            headline = f"◆ {e.event_type} {state}"
+            if state == "failed":
+                headline += f" after {e.attempts} attempts" + (f": {e.last_error}" if error else "")
+            row = _marker(ns, "postgres", name, state, detail, style, DB, headline=headline)
+            rows.append(row)
     for line in t.logs:
         ns = _ns(line.at)
         if ns is not None:
@@ -165,17 +205,23 @@ def _markers(t: OrderTimeline) -> list[TimelineRow]:
             style = "error" if level in ("error", "fatal") else "marker"
             style = "retry" if level in ("warn", "warning") else style
             name = f"▪ log {level}"
+            # the message is the row; the level only when it says more than "info"
+            word = f"{level} " if style != "marker" else ""
             rows.append(
-                _marker(ns, line.pod, name, "", line.msg, style, LOG, line.pod, line.namespace)
-            )
+                _marker(ns, line.pod, name, "", line.msg, style, LOG, line.pod, line.namespace,
+                        headline=f"▪ {word}{line.msg}")
+            )  # fmt: skip
     for ev in t.pod_events:
         ns = _ns(ev.at)
         if ns is not None:
             style = "error" if ev.type == "Warning" else "marker"
             name = f"▲ event {ev.reason}"
+            # the pod's own suffix: three pods' identical events must read apart
+            headline = f"▲ {ev.reason} {pod_suffix(ev.pod)}: {ev.message}"
             rows.append(
-                _marker(ns, ev.pod, name, ev.type, ev.message, style, EVENT, ev.pod, ev.namespace)
-            )
+                _marker(ns, ev.pod, name, ev.type, ev.message, style, EVENT, ev.pod, ev.namespace,
+                        headline=headline)
+            )  # fmt: skip
     rows.sort(key=lambda r: r.start_ns)
     return rows
 

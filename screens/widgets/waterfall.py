@@ -5,6 +5,7 @@ status and key attributes; markers (database, logs, pod events) sit on the same 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -14,7 +15,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from oc_console.sanitize import fit
+from oc_console.sanitize import fit, fit_middle
 from screens.timeline_rows import SPAN, TimelineRow
 
 STYLES = {
@@ -28,9 +29,44 @@ BAR_STYLE = {"error": Style(color="red"), "retry": Style(color="yellow"), "": St
 HEADER = Style(bold=True, reverse=True)
 CURSOR = Style(reverse=True)
 BLANK = Style()  # Strip.blank without a style breaks Textual's NO_COLOR (monochrome) filter
-# time, critical mark, service, name, duration, status; the bar and attributes share the rest
-WIDE = (12, 1, 18, 28, 7, 12)
-NARROW = (12, 1, 14, 20, 6, 8)  # below 140 columns
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Cells per column at one width. The columns that say why a row matters (its name and
+    status) win the width; the bar keeps a few cells; attributes get what is left, and below
+    100 columns the service gives way too (a span's name says where it ran)."""
+
+    time: int
+    service: int
+    name: int
+    duration: int
+    status: int
+    bar: int
+    attributes: int
+
+    @property
+    def marker(self) -> int:
+        """A marker's words take the name, duration and status cells."""
+        return self.name + 1 + self.duration + 1 + self.status
+
+
+def layout(width: int) -> Layout:
+    if width >= 140:
+        service, name, duration, status_max, bar_max = 18, 28, 7, 44, 40
+    elif width >= 100:
+        service, name, duration, status_max, bar_max = 14, 24, 6, 34, 16
+    else:
+        service, name, duration, status_max, bar_max = 0, 24, 6, 60, 8
+    # time, the critical mark, and a space after each column shown
+    fixed = 12 + 1 + name + duration + 4 + (service + 1 if service else 0)
+    rest = max(0, width - fixed)
+    bar = min(bar_max, max(6, rest // 4))
+    status = max(0, min(status_max, rest - bar - 1))
+    attributes = max(0, rest - status - bar - 2)
+    if attributes < 12:  # too few cells to read one attribute: the status takes them
+        status, attributes = status + attributes, 0
+    return Layout(12, service, name, duration, status, bar, attributes)
 
 
 class Waterfall(ScrollView, can_focus=True):
@@ -144,38 +180,43 @@ class Waterfall(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        widths = WIDE if width >= 140 else NARROW
-        fixed = sum(widths) + len(widths) + 1
-        rest = max(0, width - fixed)
-        bar_width = rest // 2
-        detail_width = max(0, rest - bar_width - 1)
+        cols = layout(width)
         if y == 0:
-            titles = ("TIME", "*", "SERVICE", "NAME", "DUR", "STATUS")
-            head = " ".join(fit(t, w) for t, w in zip(titles, widths, strict=True))
-            text = f"{head} {fit('TIMELINE', bar_width)} {fit('ATTRIBUTES', detail_width)}"
-            return Strip([Segment(fit(text, width), HEADER)])
+            return Strip([Segment(fit(_header(cols), width), HEADER)])
         index = y - 1 + int(self.scroll_y)
         if index >= len(self.rows):
             if index == 0:
                 return Strip([Segment(fit("waiting for the sources…", width), Style(dim=True))])
             return Strip.blank(width, BLANK)
         row = self.rows[index]
-        cells = (row.time, "*" if row.critical else " ", row.service, row.name, row.duration,
-                 row.status)  # fmt: skip
-        head = " ".join(fit(c, w) for c, w in zip(cells, widths, strict=True)) + " "
+        head = f"{fit(row.time, cols.time)} {'*' if row.critical else ' '} "
+        if cols.service:
+            head += fit_middle(row.service, cols.service).ljust(cols.service) + " "
+        if row.kind == SPAN:
+            head += f"{fit(row.what, cols.name)} {fit(row.duration, cols.duration, right=True)} "
+            head += fit(row.why, cols.status) + " "
+        else:
+            head += fit(row.what, cols.marker) + " "
         style = STYLES.get(row.style, STYLES[""])
         bar_style = BAR_STYLE.get(row.style, BAR_STYLE[""])
         if index == self.cursor and self.has_focus:
             style, bar_style = style + CURSOR, bar_style + CURSOR
-        segments = [
-            Segment(head, style),
-            Segment(self._bar(row, bar_width), bar_style),
-            Segment(" " + fit(row.detail, detail_width), style),
-        ]
-        return Strip(segments).crop(0, width)
+        segments = [Segment(head, style), Segment(self._bar(row, cols.bar), bar_style)]
+        if cols.attributes:
+            segments.append(Segment(" " + fit(row.attributes, cols.attributes), style))
+        return Strip(segments).crop(0, width).extend_cell_length(width, BLANK)
 
     def on_focus(self) -> None:
         self._refresh_line(self.cursor)
 
     def on_blur(self) -> None:
         self._refresh_line(self.cursor)
+
+
+def _header(cols: Layout) -> str:
+    text = f"{fit('TIME', cols.time)} * "
+    if cols.service:
+        text += fit("SERVICE", cols.service) + " "
+    text += f"{fit('NAME', cols.name)} {fit('DUR', cols.duration, right=True)} "
+    text += f"{fit('STATUS', cols.status)} {fit('TIMELINE', cols.bar)}"
+    return text + (" " + fit("ATTRIBUTES", cols.attributes) if cols.attributes else "")

@@ -9,7 +9,10 @@ from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 from screens.app import ConsoleApp, make_app
+from screens.logs import LogScreen
 from screens.timeline import TimelineScreen
+from screens.timeline_rows import LOG
+from screens.widgets.row_table import RowTable
 from screens.widgets.waterfall import Waterfall
 from tests.ui.pilot_helpers import until
 
@@ -55,3 +58,50 @@ async def test_o_then_the_id_typed_key_by_key_opens_the_timeline(fleet_sandbox: 
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, TimelineScreen))
         assert app.screen.order_id == ORDER  # type: ignore[attr-defined]
+
+
+def shown(waterfall: Waterfall, index: int) -> str:
+    """Row `index` as painted (the waterfall scrolls it into view first)."""
+    waterfall.go(index)
+    return waterfall.render_line(index - int(waterfall.scroll_y) + 1).text
+
+
+async def test_at_80_columns_a_row_says_why(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.snapshot is not None and app.snapshot.fleet is not None)
+        app.open_order(ORDER)
+        await until(pilot, lambda: timeline_done(app))
+        waterfall = app.screen.query_one(Waterfall)
+        rows = waterfall.rows
+        first_429 = waterfall.cursor  # the first failure, selected on arrival
+        line = shown(waterfall, first_429)
+        assert "amazon PUT /orders" in line and "700ms 429 Too Many Requests" in line, line
+        assert "error:" not in line
+        rate_limited = next(i for i, r in enumerate(rows) if r.kind == LOG and r.style == "retry")
+        line = shown(waterfall, rate_limited)
+        assert "platform API rate limited (429" in line and "▪ log" not in line, line
+        # the status column is not given to attributes at 80 columns
+        assert "ATTRIBUTES" not in waterfall.render_line(0).text
+
+
+async def test_l_opens_the_pod_log_at_the_span_time(fleet_sandbox: Sandbox) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.snapshot is not None and app.snapshot.fleet is not None)
+        app.open_order(ORDER)
+        await until(pilot, lambda: timeline_done(app))
+        span = app.screen.query_one(Waterfall).current
+        assert span is not None and span.span is not None  # the first 429
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        table = app.screen.query_one("#log", RowTable)
+        await until(pilot, lambda: table.current is not None and table.current.cells[0] != "")
+        await pilot.pause(0.3)
+        assert table.current is not None
+        at = table.current.cells[0]  # HH:MM:SS.mmm of the line under the cursor
+        assert at == span.time, (at, span.time)
+        assert "order sync started (attempt 1/3)" in table.current.cells[4]
+        assert table.cursor > 0  # the lines before the span are there to read, above it
+        await pilot.pause(1.5)  # new lines arrive: the cursor stays at the span's time
+        assert table.current is not None and table.current.cells[0] == span.time
