@@ -136,10 +136,10 @@ class OverviewScreen(ConsoleScreen):
         self._show_findings(snap)
         lines = adapter_lines(snap)
         adapters = self.query_one("#adapter-panel", RowTable)
-        if snap.fleet is None:
-            self._empty(adapters, not_yet(snap, "kubernetes"), "no adapters")
-            self._empty(self.query_one("#cert-panel", RowTable), not_yet(snap, "kubernetes"),
-                        "no certificates")  # fmt: skip
+        # until the cluster answered, an empty panel says so, not "no adapters"
+        waiting = not_yet(snap, "kubernetes") if snap.fleet is None else None
+        self._empty(adapters, waiting, "no adapters")
+        self._empty(self.query_one("#cert-panel", RowTable), waiting, "no certificates")
         adapters.set_rows(sorted((compact_row(line) for line in lines), key=lambda r: r.sort_key))
         self.query_one(DatabasePanel).show(snap)
         if snap.fleet is not None:

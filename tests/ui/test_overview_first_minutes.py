@@ -109,6 +109,9 @@ async def test_before_the_sources_answer_each_says_reading(
             table = app.screen.query_one("#findings", RowTable)
             assert "reading… kubernetes, alertmanager" in table.title_text
             assert app.snapshot is not None and app.snapshot.fleet is None
+            # the panels a taller terminal shows say the same, not "no adapters"
+            for panel in ("#adapter-panel", "#cert-panel"):
+                assert app.screen.query_one(panel, RowTable).empty == "kubernetes reading…"
 
 
 async def test_an_empty_list_before_any_answer_is_not_no_findings(tmp_path: Path) -> None:
