@@ -11,6 +11,9 @@ PLAIN_PASSWORD = "plain"
 ADAPTER_ROLE = "openclaw_adapter"
 ADAPTER_PASSWORD = "adapter"
 STUCK_ORDER = "114-3941689-8772232"  # the order a seller says never synced
+# How long ago its webhook came: its trace and log lines are made for the same moment
+# (kube.sandbox and traces.server place them `6 * 60` s before their start).
+ORDER_AGE_SECONDS = 6 * 60
 
 ROLES = f"""
 CREATE ROLE {MONITOR_ROLE} LOGIN PASSWORD '{MONITOR_PASSWORD}' IN ROLE pg_monitor;
@@ -69,14 +72,18 @@ FROM (SELECT order_id, platform, status, updated_at,
              row_number() OVER (ORDER BY order_id) AS n FROM orders) o,
      generate_series(1, 3) AS k;
 
+-- In the window of its trace and log lines (the webhook came ORDER_AGE_SECONDS ago): created
+-- with the webhook, the update a second later, the row parked when the last attempt ended.
 INSERT INTO orders
-VALUES ('{STUCK_ORDER}', 'amazon', 'shop_1042', 'failed', now() - interval '2 hours');
+VALUES ('{STUCK_ORDER}', 'amazon', 'shop_1042', 'failed',
+        now() - make_interval(secs => {ORDER_AGE_SECONDS} - 38));
 INSERT INTO order_events VALUES
   ('evt_stuck_1', '{STUCK_ORDER}', 'amazon', 'order.created', 'processed', 1, NULL,
-   '4bf92f3577b34da6a3ce929d0e0e4736', now() - interval '2 hours', now() - interval '2 hours'),
+   '4bf92f3577b34da6a3ce929d0e0e4736', now() - make_interval(secs => {ORDER_AGE_SECONDS}),
+   now() - make_interval(secs => {ORDER_AGE_SECONDS} - 0.05)),
   ('evt_stuck_2', '{STUCK_ORDER}', 'amazon', 'order.updated', 'failed', 5,
    'platform API returned 429 Too Many Requests', '4bf92f3577b34da6a3ce929d0e0e4736',
-   now() - interval '2 hours', NULL);
+   now() - make_interval(secs => {ORDER_AGE_SECONDS} - 1), NULL);
 RESET ROLE;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {MONITOR_ROLE};
 ANALYZE;

@@ -303,7 +303,8 @@ class OrderLookup:
         window: LookupWindow,
         traces: tuple[Trace, ...],
     ) -> tuple[PodEventMarker, ...]:
-        if fleet is None:
+        if fleet is None or (platform is None and not traces):
+            # nothing says which pods handled the order: every pod's events would be noise
             return ()
         pods = {p.name for p in adapter_pods(fleet, platform)}
         pods |= {s.pod for t in traces for s in t.spans if s.pod}

@@ -3,6 +3,11 @@ typed key by key, `6` then `enter`. Driven by Pilot against the whole sandbox.""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from oc_console.config import load_config
@@ -105,3 +110,34 @@ async def test_l_opens_the_pod_log_at_the_span_time(fleet_sandbox: Sandbox) -> N
         assert table.cursor > 0  # the lines before the span are there to read, above it
         await pilot.pause(1.5)  # new lines arrive: the cursor stays at the span's time
         assert table.current is not None and table.current.cells[0] == span.time
+
+
+async def test_the_orders_database_rows_sit_in_the_window_of_its_trace(
+    fleet_sandbox: Sandbox,
+) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app.open_order(ORDER)
+        await until(pilot, lambda: timeline_done(app))
+        timeline = app.screen.timeline  # type: ignore[attr-defined]
+        (trace,) = timeline.traces
+        start, end = trace.start_ns / 1e9, trace.end_ns / 1e9
+        # the sandbox's parts start a few seconds apart: within a minute of the trace
+        for event in timeline.events:
+            assert start - 60 <= event.created_at.timestamp() <= end + 60, event
+        assert start - 60 <= timeline.order.updated_at.timestamp() <= end + 60
+        rows = app.screen.query_one(Waterfall).rows
+        assert not any("◂" in app.screen.query_one(Waterfall)._bar(r, 20) for r in rows)
+
+
+def test_an_unknown_order_prints_no_pod_events(fleet_sandbox: Sandbox) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "oc_console.cli", "order", "999-0000000-0000000", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **fleet_sandbox.env()},
+    )
+    assert done.returncode == 1, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["sources"]["pod_events"]["ok"] and doc["pod_events"] == []
