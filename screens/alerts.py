@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from oc_console.domain.alerts import AlertMatch, Silence
+from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.actions import perform_built
@@ -40,6 +41,9 @@ def alert_row(m: AlertMatch, now: datetime) -> Row:
     a = m.alert
     state = "firing" if a.firing else ("silenced" if a.silenced_by else a.state)
     explained = f"{m.finding.id} {m.finding.subject}" if m.finding else "unexplained"
+    if m.finding is None and m.cleared_at is not None:  # the fix worked; the page lags
+        ago = human_duration((now - m.cleared_at).total_seconds())
+        explained = f"resolving (finding cleared {ago} ago)"
     style = ""
     if a.firing:
         style = "bold red" if a.rank[0] == 0 else "yellow"
@@ -87,6 +91,9 @@ def alert_detail(m: AlertMatch | None) -> Text:
         text.append(clean(m.finding.summary))
         if m.finding.runbook:
             text.append(f" (runbook {m.finding.runbook})", "dim")
+    elif m.cleared_at is not None:
+        text.append("\nresolving: ", "bold green")
+        text.append("the finding that explained it cleared; Alertmanager has not caught up yet.")
     else:
         text.append("\nunexplained: ", "bold yellow")
         text.append("no finding the console makes explains it; look where it cannot see.")

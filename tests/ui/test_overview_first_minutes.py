@@ -167,5 +167,10 @@ async def test_a_fixed_pool_reads_resolving_while_alertmanager_catches_up(tmp_pa
             snap = app.snapshot
             assert snap is not None
             assert not any(f.id == "alert-unexplained" for f in snap.findings)
+            await pilot.press("colon", *"alerts", "enter")  # the Alerts screen says the same
+            alerts = app.screen.query_one("#alerts", RowTable)
+            await until(pilot, lambda: bool(alerts.rows))
+            row = next(r for r in alerts.rows if "PoolIdleInTransaction" in r.cells)
+            assert any(c.startswith("resolving (finding cleared ") for c in row.cells), row
     finally:
         sandbox.stop()
