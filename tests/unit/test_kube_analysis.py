@@ -12,7 +12,7 @@ import pytest
 
 from oc_console.analysis.kube import kube_findings
 from oc_console.config import ADAPTER_PATTERN
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.kube import FleetSnapshot, PodLogTail
 from oc_console.runbook.loader import load_dir
 from oc_console.sources.kube import certs, parse
@@ -197,3 +197,20 @@ def test_scaled_to_zero_and_healthy_adapters_are_quiet() -> None:
     quiet = tuple(replace(a, desired=0, ready=0) for a in snap.adapters)
     ids = {f.id for f in kube_findings(replace(snap, adapters=quiet), NOW)}
     assert not ids & {"adapter-unavailable", "adapter-degraded"}
+
+
+def test_each_rule_says_how_urgent_its_finding_is() -> None:
+    """The ranking reads these fields, never the summary's words."""
+    found = by_id(kube_findings(fleet(), NOW))
+    unpinned = found[("image-not-pinned", "openclaw/openclaw-adapter-shopee")]
+    assert unpinned.hygiene and unpinned.urgency is Urgency.HYGIENE
+    cert = found[("cert-expiring", "openclaw/webhooks")]
+    assert cert.urgency is Urgency.SOON and cert.hurts_in is not None
+    assert 4 * 86400 < cert.hurts_in < 6 * 86400  # "expires in 5d"
+    assert found[("cert-renew-before-policy", "openclaw/webhooks")].urgency is Urgency.LATER
+    crash = found[("adapter-crashloop", "openclaw/openclaw-adapter-shopee")]
+    assert crash.urgency is Urgency.NOW and crash.since is not None and crash.since <= NOW
+    oom = found[("adapter-oomkilled", "openclaw/openclaw-adapter-amazon")]
+    assert oom.touches == 1 and not oom.hygiene
+    expired = by_id(kube_findings(fleet(), datetime(2025, 3, 16, 10, 0, tzinfo=UTC)))
+    assert expired[("cert-expiring", "openclaw/webhooks")].urgency is Urgency.NOW
