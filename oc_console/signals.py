@@ -24,6 +24,10 @@ from types import FrameType
 from typing import Any, NoReturn, Protocol
 
 ENDING = (signal.SIGHUP, signal.SIGTERM)
+# After SIGHUP or SIGTERM, what the cleanup (the end record, the Lease's DELETE) may take. It is
+# also the bound on the exit: asyncio.run joins its executor's threads, and one blocked in
+# input() at a confirmation prompt on a terminal that is still there would hold it for good.
+CLEANUP_SECONDS = 10.0
 
 
 def detach_terminal(fds: tuple[int, ...] = (1, 2)) -> None:
@@ -58,6 +62,8 @@ def like_ctrl_c() -> Iterator[Caught]:
         caught.signum = signum
         if signum == signal.SIGHUP:
             detach_terminal()
+        threading.Thread(target=_exit_after, args=(CLEANUP_SECONDS, 128 + signum),
+                         name="cleanup-deadline", daemon=True).start()  # fmt: skip
         interrupt = signal.getsignal(signal.SIGINT)
         if callable(interrupt):
             interrupt(signal.SIGINT, frame)
@@ -201,6 +207,12 @@ class Quit:
                 os.write(2, _RESET.encode())
         _flush()
         os._exit(self.exit_code(self._code))
+
+
+def _exit_after(seconds: float, code: int) -> None:
+    time.sleep(seconds)
+    _flush()
+    os._exit(code)
 
 
 def _flush() -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.signals import QUIT_SECONDS
+from oc_console.signals import CLEANUP_SECONDS, QUIT_SECONDS
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +50,31 @@ def test_sighup_cancels_the_action_once_and_exits_129() -> None:
     done = python(ACTION)
     assert done.stdout == "end record written\n", done.stderr
     assert done.returncode == 129
+
+
+PROMPT = """
+    import asyncio, os, signal, sys
+    from oc_console.signals import run_interruptible
+
+    async def confirm():
+        asyncio.get_running_loop().call_later(0.3, os.kill, os.getpid(), signal.SIGTERM)
+        return await asyncio.to_thread(input, "[y/N] ")  # nobody answers
+
+    sys.exit(run_interruptible(lambda: asyncio.run(confirm())))
+"""
+
+
+def test_sigterm_at_a_prompt_nobody_answers_still_exits() -> None:
+    """asyncio.run would wait for the thread blocked in input() for good."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(PROMPT)], cwd=ROOT, stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert proc.wait(CLEANUP_SECONDS + SLACK + 2) == 128 + 15
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 HUNG_QUIT = """
