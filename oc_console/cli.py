@@ -9,54 +9,14 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
+from oc_console.cli_parser import GLOBAL_OPTIONS, UsageError, build_parser
 from oc_console.errors import UserError
 
 if TYPE_CHECKING:
     from oc_console.signals import Quit
 
-# (flag, dotted config key, help); each also has an OC_* env var (see config.ENV_KEYS)
-GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (("--kubeconfig",), "kubernetes.kubeconfig", "kubeconfig file (default $KUBECONFIG)"),
-    (("--context",), "kubernetes.context", "kubeconfig context"),
-    (("-n", "--namespace"), "kubernetes.namespaces", "namespace(s), comma-separated"),
-    (("--pg-dsn",), "postgres.dsn", "PostgreSQL DSN (libpq PG* variables also work)"),
-    (("--prometheus",), "prometheus.url", "Prometheus-API URL"),
-    (("--traces",), "traces.url", "Tempo or Jaeger URL"),
-    (("--traces-kind",), "traces.kind", "tempo|jaeger"),
-    (("--openclaw-api",), "openclaw.api", "OpenClaw API URL"),
-    (("--alertmanager",), "alertmanager.url", "Alertmanager URL (API v2)"),
-)
-
-
-def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    # Subcommands get the same options with SUPPRESS defaults, so a value given before the
-    # subcommand is not overwritten by the subparser's default.
-    default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", default=default, help="TOML config file")
-    for flags, key, help_text in GLOBAL_OPTIONS:
-        parser.add_argument(*flags, dest=key, default=default, help=help_text)
-    parser.add_argument(
-        "--read-only",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress else False,
-        help="refuse every action that writes",
-    )
-
-
-class UsageError(Exception):
-    """A command line argparse rejects; `main` prints it as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    # argparse prints the usage and exits 2, which Nagios reads as CRITICAL; `check` must
-    # exit 3 (UNKNOWN) instead, so the decision is left to `main`.
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
-
-
-CHECK_TIMEOUT_SECONDS = 10.0
 CHECK_CLOSE_SECONDS = 0.5
 PIPED_WIDTH = 160
 NOTHING_CONFIGURED = (
@@ -65,108 +25,12 @@ NOTHING_CONFIGURED = (
 )
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0 seconds: {text!r}")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="oc-console", description="Terminal incident console for OpenClaw.")
-    _global_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _global_options(p, suppress=True)
-        return p
-
-    scenario_help = (
-        "oom,crashloop,pool,cert,order,webhook,hostile | all | none "
-        "(default all: every incident; hostile only when named)"
-    )
-    demo = command("demo", "the console on the built-in sandbox")
-    demo.add_argument("--scenario", default="all", help=scenario_help)
-    sandbox = command("sandbox", "run the sandbox in the foreground until Ctrl+C")
-    sandbox.add_argument("--scenario", default="all", help=scenario_help)
-    sandbox.add_argument("--print-env", action="store_true", help="print its settings as env")
-    check = command("check", "print findings; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN")
-    check.add_argument("--json", action="store_true", help="machine-readable output")
-    check.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=CHECK_TIMEOUT_SECONDS,
-        help="overall deadline in seconds; sources not read by then are UNKNOWN (default 10)",
-    )
-    check.add_argument(
-        "--include-queries",
-        action="store_true",
-        help="include pg_stat_activity query text (it may hold literals such as passwords)",
-    )
-    _runbook_commands(command("runbook", "list, show or run the guided runbooks"))
-    _silence_commands(command("silence", "list, add or expire Alertmanager silences"))
-    audit = command("audit", "the audit log of actions, unfinished ones first")
-    audit.add_argument("--since", help="only records this recent: 90s, 30m, 1h, 7d")
-    audit.add_argument("--json", action="store_true", help="machine-readable output")
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="resolve")
-    resolve = audit_sub.add_parser(
-        "resolve", help="mark an unfinished action resolved, with a note (itself audited)",
-        description="mark an unfinished action resolved, with a note (itself audited)",
-    )  # fmt: skip
-    resolve.add_argument("id", metavar="ID", help="the action's id (as `audit` shows it)")
-    resolve.add_argument("--note", required=True, metavar="TEXT", help="what you found")
-    order = command(
-        "order", "one order's timeline; exit 0 found, 1 unknown, 2 bad ID, 3 unreadable"
-    )
-    order.add_argument("order_id", metavar="ID", help="the order ID")
-    order.add_argument("--json", action="store_true", help="machine-readable output")
-    return parser
-
-
-def _runbook_commands(runbook: argparse.ArgumentParser) -> None:
-    sub = runbook.add_subparsers(dest="runbook_command", metavar="list|show|run", required=True)
-    for name, help_text in (("list", "the shipped runbooks"), ("show", "a runbook's steps"),
-                            ("run", "run a runbook's steps")):  # fmt: skip
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _global_options(p, suppress=True)
-        if name != "list":
-            p.add_argument("id", help="runbook id, e.g. adapter-oomkilled")
-        if name == "run":
-            p.add_argument("--param", action="append", default=[], metavar="K=V")
-            p.add_argument("--dry-run", action="store_true", help="preview only; write nothing")
-            p.add_argument("--yes", action="store_true", help="confirm every action")
-
-
-def _silence_commands(silence: argparse.ArgumentParser) -> None:
-    sub = silence.add_subparsers(dest="silence_command", metavar="list|add|expire", required=True)
-    for name, help_text in (("list", "the silences and how many alerts fire"),
-                            ("add", "silence the alerts that match"),
-                            ("expire", "expire a silence now")):  # fmt: skip
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        _global_options(p, suppress=True)
-        if name == "add":
-            p.add_argument("--match", action="append", default=[], metavar="LABEL=VALUE",
-                           help="a matcher (=, !=, =~, !~); repeat for more")  # fmt: skip
-            p.add_argument("--for", dest="duration", default="2h", help="how long (default 2h)")
-            p.add_argument("--comment", help="why (required)")
-            p.add_argument("--match-all", action="store_true",
-                           help="allow a silence that hides every firing alert")  # fmt: skip
-        if name == "expire":
-            p.add_argument("id", help="the silence id")
-        if name != "list":
-            p.add_argument("--yes", action="store_true", help="confirm without asking")
-
-
 def _run_silence(args: argparse.Namespace) -> int:
     from oc_console.runbook import silences
 
     config = _load(args)
     if args.silence_command == "list":
-        return silences.silence_list(config)
+        return silences.silence_list(config, args.output)
     if args.silence_command == "add":
         return silences.silence_add(config, args.match, args.duration, args.comment, yes=args.yes,
                                     match_all=args.match_all)  # fmt: skip
@@ -177,7 +41,7 @@ def _run_runbook(args: argparse.Namespace) -> int:
     from oc_console.runbook import commands
 
     if args.runbook_command == "list":
-        return commands.runbook_list()
+        return commands.runbook_list(args.output)
     if args.runbook_command == "show":
         return commands.runbook_show(args.id)
     from oc_console.signals import run_interruptible
@@ -189,16 +53,16 @@ def _run_runbook(args: argparse.Namespace) -> int:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from oc_console.runbook.commands import audit_command, audit_resolve
+    from oc_console.runbook.audit_commands import audit_command, audit_resolve
 
     if getattr(args, "audit_command", None) == "resolve":
         return audit_resolve(args.id, args.note)
-    return audit_command(args.since, args.json)
+    return audit_command(args.since, "json" if args.json else args.output)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:
     flags: dict[str, object] = {
-        key: getattr(args, key) for _, key, _ in GLOBAL_OPTIONS if getattr(args, key, None)
+        key: getattr(args, key) for _, key, _, _ in GLOBAL_OPTIONS if getattr(args, key, None)
     }
     if getattr(args, "read_only", False):
         flags["read_only"] = True
@@ -239,13 +103,15 @@ def _run_check(args: argparse.Namespace) -> int:
         snap = loop.run_until_complete(once())
     finally:
         loop.close()
-    if args.json:
+    if args.json or args.output == "json":
         sys.stdout.write(check_json_text(snap, config.kubernetes.thresholds))
         sys.stdout.write("\n")
     else:
-        # Piped (monitoring, grep): wide enough that an error is on one line.
-        width = None if sys.stdout.isatty() else PIPED_WIDTH
-        print_check(snap, RichConsole(no_color=bool(os.environ.get("NO_COLOR")), width=width))
+        # Piped (monitoring, grep): plain columns, every line whole.
+        plain = not sys.stdout.isatty()
+        out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")),
+                          width=PIPED_WIDTH if plain else None)  # fmt: skip
+        print_check(snap, out, plain=plain, wide=args.output == "wide")
     code = exit_code(snap)
     if console.abandoned:
         # A worker thread is still blocked on a source that missed its deadline, and the

@@ -19,8 +19,10 @@ from rich.text import Text
 from oc_console.analysis.kube import KubeThresholds, adapter_problems
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Severity
+from oc_console.domain.health import SourceHealth
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.inert_json import inert
+from oc_console.listing import show, whole
 from oc_console.redact import redact
 from oc_console.sanitize import clean
 
@@ -130,6 +132,10 @@ def _text(value: object, style: str = "") -> Text:
     return Text(clean(redact(str(value))), style=style)
 
 
+def _source_detail(s: SourceHealth) -> str:
+    return " · ".join(x for x in (s.error or s.detail, s.insecure) if x)
+
+
 def _sources_table(snap: ConsoleSnapshot) -> Table:
     table = Table(title="sources", show_edge=False, title_justify="left")
     table.add_column("source", no_wrap=True)
@@ -140,9 +146,47 @@ def _sources_table(snap: ConsoleSnapshot) -> Table:
         status = _text(s.status, style)
         if s.insecure:
             status.append(" insecure", style="bold yellow")
-        detail = " · ".join(x for x in (s.error or s.detail, s.insecure) if x)
-        table.add_row(_text(s.name), status, _text(detail))
+        table.add_row(_text(s.name), status, _text(_source_detail(s)))
     return table
+
+
+def _finding_rows(snap: ConsoleSnapshot, *, wide: bool) -> list[list[str]]:
+    rows = []
+    for f in snap.sorted_findings:
+        row = [f.severity.label, f.subject, f.summary, f.runbook or "-"]
+        rows.append([*row, f.id, ",".join(f.pages) or "-"] if wide else row)
+    return rows
+
+
+def _finding_columns(wide: bool) -> tuple[str, ...]:
+    return ("severity", "subject", "summary", "runbook", *(("id", "pages") if wide else ()))
+
+
+def _findings_table(snap: ConsoleSnapshot, *, wide: bool) -> Table:
+    table = Table(title="findings", show_edge=False, title_justify="left")
+    for col in _finding_columns(wide):
+        table.add_column(col, overflow="fold")
+    for row, f in zip(_finding_rows(snap, wide=wide), snap.sorted_findings, strict=True):
+        table.add_row(_text(row[0], _STYLE[f.severity]), *(_text(cell) for cell in row[1:]))
+    return table
+
+
+def _print_sources(snap: ConsoleSnapshot, out: RichConsole, *, plain: bool) -> None:
+    if not plain:
+        out.print(_sources_table(snap))
+        return
+    # piped: kubectl's plain columns, every value whole on its line (redacted, cleaned)
+    rows = [[s.name, s.status + (" insecure" if s.insecure else ""), _source_detail(s) or "-"]
+            for s in snap.sources]  # fmt: skip
+    show(out, ("source", "status", "detail"), _redacted(rows), plain=True)
+
+
+def _print_findings(snap: ConsoleSnapshot, out: RichConsole, *, plain: bool, wide: bool) -> None:
+    if not plain:
+        out.print(_findings_table(snap, wide=wide))
+        return
+    whole(out, "")
+    show(out, _finding_columns(wide), _redacted(_finding_rows(snap, wide=wide)), plain=True)
 
 
 def _headline(snap: ConsoleSnapshot) -> Text:
@@ -157,9 +201,13 @@ def _headline(snap: ConsoleSnapshot) -> Text:
     return line
 
 
-def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
-    out.print(_headline(snap))
-    out.print(_sources_table(snap))
+def print_check(
+    snap: ConsoleSnapshot, out: RichConsole, *, plain: bool = False, wide: bool = False
+) -> None:
+    """For a person. `plain` (stdout is not a terminal): lines never wrapped and tables as
+    plain columns; `wide`: the findings' rule ids and the pages they explain as well."""
+    whole(out, _headline(snap))
+    _print_sources(snap, out, plain=plain)
     fleet = snap.fleet
     if fleet is not None:
         bad = [(a, adapter_problems(fleet, a)) for a in fleet.adapters]
@@ -170,25 +218,11 @@ def print_check(snap: ConsoleSnapshot, out: RichConsole) -> None:
         line.append(f"; {len(fleet.certificates)} certificates")
         for w in fleet.unseen:
             line.append_text(_text(f"; cannot see {w.kind} in {w.namespace}", "yellow"))
-        out.print(line)
+        whole(out, line)
     if snap.database is not None:
         db = snap.database
-        out.print(
-            Text(
-                f"database: {db.total_sessions}/{db.usable_connections} connections "
-                f"({db.saturation_pct:.0f} %), {db.idle_in_transaction_count} idle in "
-                f"transaction, {len(db.blocked)} blocked"
-            )
-        )
+        whole(out, f"database: {db.total_sessions}/{db.usable_connections} connections "
+                   f"({db.saturation_pct:.0f} %), {db.idle_in_transaction_count} idle in "
+                   f"transaction, {len(db.blocked)} blocked")  # fmt: skip
     if snap.findings:
-        table = Table(title="findings", show_edge=False, title_justify="left")
-        for col in ("severity", "subject", "summary", "runbook"):
-            table.add_column(col, overflow="fold")
-        for f in snap.sorted_findings:
-            table.add_row(
-                _text(f.severity.label, _STYLE[f.severity]),
-                _text(f.subject),
-                _text(f.summary),
-                _text(f.runbook or ""),
-            )
-        out.print(table)
+        _print_findings(snap, out, plain=plain, wide=wide)

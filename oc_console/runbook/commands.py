@@ -1,39 +1,28 @@
-"""`oc-console runbook list | show ID | run ID` and `oc-console audit`: the CLI on the same
-engine as the screens. Output is for a person (rich tables, plain when piped or NO_COLOR);
-every backend string is sanitised first."""
+"""`oc-console runbook list | show ID | run ID`: the CLI on the same engine as the screens.
+Output is for a person (rich tables on a terminal; plain columns, whole values, when piped;
+`-o wide|json`); every backend string is sanitised first. `audit` is in audit_commands."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Any
 
-import orjson
 from rich.console import Console as RichConsole
-from rich.table import Table
+from rich.markdown import Markdown
+from rich.padding import Padding
 from rich.text import Text
 
 from oc_console.config import Config
 from oc_console.errors import SourceError, UserError
-from oc_console.inert_json import inert
-from oc_console.runbook.audit import CLOSING_PHASES, AuditError, AuditLog, AuditReading, now_iso
+from oc_console.listing import out_console, piped, show, whole, write_json
 from oc_console.runbook.checks import CheckContext
 from oc_console.runbook.engine import Plan
 from oc_console.runbook.loader import RunbookError, load_dir
 from oc_console.runbook.runner import RunbookRun, StepOutcome, bind_params
 from oc_console.runbook.schema import ActionStep, CheckStep, NoteStep, Runbook, WaitStep
 from oc_console.sanitize import clean
-
-_SINCE = re.compile(r"^(\d+)([smhd])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
-
-
-def out_console() -> RichConsole:
-    return RichConsole(no_color=bool(os.environ.get("NO_COLOR")), highlight=False)
 
 
 def _books() -> dict[str, Runbook]:
@@ -49,11 +38,26 @@ def _book(books: dict[str, Runbook], ident: str) -> Runbook:
     return books[ident]
 
 
-def runbook_list() -> int:
-    table = Table("id", "title", "applies to", box=None)
-    for book in _books().values():
-        table.add_row(book.id, book.title, ", ".join(book.applies_to))
-    out_console().print(table)
+def _book_json(book: Runbook) -> dict[str, Any]:
+    params = {name: {"description": p.description, "default": p.default, "required": p.required}
+              for name, p in book.params.items()}  # fmt: skip
+    return {"id": book.id, "title": book.title, "applies_to": list(book.applies_to),
+            "file": book.source, "steps": len(book.steps), "params": params}  # fmt: skip
+
+
+def runbook_list(output: str | None = None) -> int:
+    books = list(_books().values())
+    if output == "json":
+        write_json([_book_json(b) for b in books])
+        return 0
+    columns = ["id", "title", "applies to"]
+    rows = [[b.id, b.title, ", ".join(b.applies_to)] for b in books]
+    if output == "wide":
+        columns += ["params", "file"]
+        for row, b in zip(rows, books, strict=True):
+            row += [",".join(b.params) or "-", b.source]
+    # the id is what `runbook run` takes: never cut
+    show(out_console(), columns, rows, plain=piped(), keep=("id",))
     return 0
 
 
@@ -71,16 +75,20 @@ def _step_name(step: Any) -> str:
 def runbook_show(ident: str) -> int:
     book = _book(_books(), ident)
     out = out_console()
-    out.print(Text(f"{book.id}: {book.title}", style="bold"))
-    out.print(Text(f"applies to: {', '.join(book.applies_to) or '-'}   file: {book.source}"))
+    whole(out, clean(f"{book.id}: {book.title}"), "bold")
+    whole(out, f"file: {book.source}")  # whole, to open it or copy it
+    whole(out, clean(f"applies to: {', '.join(book.applies_to) or '-'}"))
     for name, p in book.params.items():
         default = f" (default {p.default})" if p.default is not None else ""
-        out.print(Text(f"  --param {name}=...  {p.description}{default}"))
+        whole(out, clean(f"  --param {name}=...  {p.description}{default}"))
     for i, step in enumerate(book.steps, 1):
-        out.print(Text(f"{i}. {_step_name(step)}: {step.title}"))
+        whole(out, clean(f"{i}. {_step_name(step)}: {step.title}"))
         if isinstance(step, NoteStep):
-            for line in step.note.strip().splitlines():
-                out.print(Text(f"     {line}", style="dim"))
+            # the note is Markdown: rendered for a terminal (plain text when piped)
+            note = Markdown(clean(step.note.strip(), newlines=True))
+            out.print(Padding(note, (0, 0, 0, 5)))
+            if step.ask:
+                whole(out, clean(f"     asks: {step.ask} (y/n)"))
     return 0
 
 
@@ -166,107 +174,3 @@ async def ask(out: RichConsole, question: str, name: str | None, *, yes: bool) -
         return True
     answer = await asyncio.to_thread(input, f"{question} [y/N] ")
     return answer.strip().lower() in ("y", "yes")
-
-
-def parse_since(text: str | None) -> timedelta | None:
-    if not text:
-        return None
-    match = _SINCE.match(text.strip())
-    if not match:
-        raise UserError(f"--since wants a number and s, m, h or d (like 1h), not {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-
-
-def _target(record: dict[str, Any]) -> str:
-    t = record.get("target")
-    if isinstance(t, dict):
-        where = f" in {t['namespace']}" if t.get("namespace") else ""
-        return f"{t.get('kind')}/{t.get('name')}{where}"
-    return str(t or "")
-
-
-def _unfinished_line(r: dict[str, Any]) -> str:
-    return (f"UNFINISHED {r.get('id')}: {r.get('action')} {_target(r)} started {r.get('at')} by "
-            f"{r.get('user')} and never ended (the console stopped mid-action); check the "
-            "target, then: oc-console audit resolve ID --note WHAT-YOU-FOUND")  # fmt: skip
-
-
-def _record_line(r: dict[str, Any]) -> str:
-    outcome = r.get("outcome") or r.get("reason") or ""
-    detail = r.get("error") or r.get("message") or r.get("verification") or r.get("note") or ""
-    who = f"{r.get('user')} ({r.get('identity')})" if r.get("identity") else r.get("user")
-    return (f"{str(r.get('at', ''))[:19].replace('T', ' ')}  {who}  {r.get('context')}  "
-            f"{r.get('action')} {_target(r)}  {r.get('phase')} {outcome}"
-            f"{': ' + detail if detail else ''}")  # fmt: skip
-
-
-def audit_command(since: str | None, as_json: bool, log: AuditLog | None = None) -> int:
-    """The records in the window, and every unfinished action whatever the window: an action
-    the console stopped in the middle of stays in view until someone resolves it."""
-    log = log or AuditLog()
-    reading = log.read(parse_since(since))
-    unfinished = reading.unfinished()
-    if as_json:
-        doc = {"records": list(reading.records), "unfinished": unfinished,
-               "unreadable_lines": reading.unreadable}  # fmt: skip
-        sys.stdout.write(inert(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode()) + "\n")
-        return 0
-    out = out_console()
-    for r in unfinished:
-        out.print(Text(clean(_unfinished_line(r)), style="bold"), soft_wrap=True)
-    if reading.unreadable:
-        out.print(Text(f"{reading.unreadable} unreadable line(s) in {log.path}"))
-    for r in reading.records:
-        out.print(Text(clean(_record_line(r))), soft_wrap=True)
-    if not reading.records:
-        out.print(Text(f"no audit records{' in that window' if since else ''} ({log.path})"))
-    return 0
-
-
-RESOLVE_PREFIX = 8  # the shortest id prefix `audit resolve` takes
-
-
-def _the_start(reading: AuditReading, ident: str) -> dict[str, Any]:
-    """The start record `ident` names (the whole id or a unique prefix), if it is unfinished."""
-    shown = clean(ident)
-    if len(ident) < RESOLVE_PREFIX:
-        raise UserError(f"audit resolve: give at least {RESOLVE_PREFIX} characters of the id, "
-                        f"not {shown!r}")  # fmt: skip
-    ids = {str(r.get("id")) for r in reading.every if str(r.get("id")).startswith(ident)}
-    if not ids:
-        raise UserError(f"audit resolve: no action {shown!r} in the audit log")
-    if len(ids) > 1:
-        raise UserError(f"audit resolve: {shown!r} names {len(ids)} actions; give more of the id")
-    records = reading.by_id(ids.pop())
-    start = next((r for r in records if r.get("phase") == "start"), None)
-    if start is None:
-        what = records[0].get("phase")
-        raise UserError(f"audit resolve: {shown!r} is a {what} record, not an action that started")
-    closed = next((r for r in records if r.get("phase") in CLOSING_PHASES), None)
-    if closed is not None:
-        how = (f"resolved by {closed.get('user')}" if closed.get("phase") == "resolved"
-               else f"ended ({closed.get('outcome')})")  # fmt: skip
-        raise UserError(clean(f"audit resolve: action {start.get('id')} already {how} at "
-                              f"{closed.get('at')}; nothing to resolve"))  # fmt: skip
-    return start
-
-
-def audit_resolve(ident: str, note: str, log: AuditLog | None = None) -> int:
-    """Close an unfinished action by hand, with what the operator found: itself a record."""
-    from oc_console.runbook.identity import local_operator
-
-    log = log or AuditLog()
-    if not note.strip():
-        raise UserError("audit resolve: --note must say what you found on the target")
-    start = _the_start(log.read(), ident.strip())
-    op = local_operator()
-    record = {"id": start.get("id"), "phase": "resolved", "at": now_iso(), "user": op.user,
-              "host": op.host, "context": start.get("context"), "action": start.get("action"),
-              "target": start.get("target"), "note": note.strip()}  # fmt: skip
-    try:
-        log.append(record)
-    except AuditError as exc:
-        raise UserError(str(exc)) from None
-    line = f"resolved {start.get('id')}: {start.get('action')} {_target(start)}: {note.strip()}"
-    out_console().print(Text(clean(line)), soft_wrap=True)
-    return 0

@@ -8,12 +8,13 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 
-from rich.table import Column, Table
 from rich.text import Text
 
 from oc_console.config import Config
+from oc_console.domain.alerts import AlertsSnapshot, Silence
 from oc_console.domain.durations import human_duration
 from oc_console.errors import SourceError, UserError
+from oc_console.listing import out_console, piped, show, whole, write_json
 from oc_console.runbook.actions.base import Action, ActionStop
 from oc_console.runbook.actions.silence import (
     AddSilence,
@@ -21,7 +22,7 @@ from oc_console.runbook.actions.silence import (
     parse_duration,
     parse_matcher,
 )
-from oc_console.runbook.commands import ask, out_console
+from oc_console.runbook.commands import ask
 from oc_console.runbook.engine import Result
 from oc_console.sanitize import clean
 
@@ -31,36 +32,49 @@ def _need(config: Config) -> None:
         raise UserError("Alertmanager is not configured (--alertmanager URL or OC_ALERTMANAGER)")
 
 
-def silence_list(config: Config) -> int:
+def _silence_json(s: Silence) -> dict[str, object]:
+    return {"id": s.id, "state": s.state, "matchers": [m.to_json() for m in s.matchers],
+            "starts_at": s.starts_at.isoformat(), "ends_at": s.ends_at.isoformat(),
+            "created_by": s.created_by, "comment": s.comment}  # fmt: skip
+
+
+def _silence_row(s: Silence, now: datetime, *, wide: bool) -> list[str]:
+    left = human_duration((s.ends_at - now).total_seconds()) if s.state != "expired" else "-"
+    row = [s.id, s.state, left, ", ".join(str(m) for m in s.matchers), s.created_by, s.comment]
+    return [*row, s.starts_at.isoformat(), s.ends_at.isoformat()] if wide else row
+
+
+def silence_list(config: Config, output: str | None = None) -> int:
     from oc_console.sources.alertmanager import AlertmanagerSource
 
     _need(config)
 
-    async def read() -> tuple[int, list[tuple[str, ...]]]:
+    async def read() -> AlertsSnapshot:
         source = AlertmanagerSource(config.alertmanager)
         try:
-            snap = await source.fetch()
+            return await source.fetch()
         except SourceError as exc:
             raise UserError(str(exc)) from None
         finally:
             await source.close()
-        now = datetime.now(UTC)
-        rows: list[tuple[str, ...]] = [
-            (s.id, s.state, human_duration((s.ends_at - now).total_seconds()) if s.state !=
-             "expired" else "-", ", ".join(str(m) for m in s.matchers), s.created_by, s.comment)
-            for s in sorted(snap.silences, key=lambda s: (s.state != "active", s.ends_at))
-        ]  # fmt: skip
-        return sum(a.firing for a in snap.alerts), rows
 
-    firing, rows = asyncio.run(read())
-    # ids are what `silence expire` takes: never cut, whatever the terminal's width
-    table = Table(Column("id", no_wrap=True, min_width=36), "state", "ends in", "matchers", "by",
-                  "comment", box=None)  # fmt: skip
-    for row in rows:
-        table.add_row(*(Text(clean(cell)) for cell in row))
+    snap = asyncio.run(read())
+    silences = sorted(snap.silences, key=lambda s: (s.state != "active", s.ends_at))
+    firing = sum(a.firing for a in snap.alerts)
+    if output == "json":
+        write_json({"silences": [_silence_json(s) for s in silences], "alerts_firing": firing})
+        return 0
     out = out_console()
-    out.print(table if rows else Text("no silences"))
-    out.print(Text(f"{firing} alerts firing"))
+    if not silences:
+        whole(out, "no silences")
+    else:
+        now = datetime.now(UTC)
+        columns = ["id", "state", "ends in", "matchers", "by", "comment"]
+        columns += ["starts", "ends"] if output == "wide" else []
+        rows = [_silence_row(s, now, wide=output == "wide") for s in silences]
+        # ids are what `silence expire` takes: never cut, whatever the terminal's width
+        show(out, columns, rows, plain=piped(), keep=("id",))
+    whole(out, f"{firing} alerts firing")
     return 0
 
 

@@ -307,3 +307,28 @@ async def test_a_silence_id_with_a_trailing_newline_is_refused_and_audited(
         assert (record["phase"], record["reason"]) == ("refused", "bad-input")
     finally:
         _cli(sandbox, "silence", "expire", silence_id, "--yes", state=tmp_path)
+
+
+async def test_silence_list_piped_is_plain_columns_and_takes_o(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    silence_id = await _made_silence(sandbox)
+    try:
+        listed = _cli(sandbox, "silence", "list", state=tmp_path).stdout
+        assert "…" not in listed and "─" not in listed
+        lines = listed.splitlines()
+        assert lines[0].split() == ["ID", "STATE", "ENDS", "IN", "MATCHERS", "BY", "COMMENT"]
+        row = next(x for x in lines if x.startswith(silence_id))
+        assert re.split(r" {3,}", row)[3:] == [
+            "alertname=QueueBacklog", "ana@bastion (oidc:ana)", "queue drained by hand, watch it"
+        ]  # fmt: skip
+        assert re.fullmatch(r"\d+ alerts firing", lines[-1])
+        wide = _cli(sandbox, "silence", "list", "-o", "wide", state=tmp_path).stdout
+        assert wide.splitlines()[0].split()[-2:] == ["STARTS", "ENDS"]
+        doc = json.loads(_cli(sandbox, "silence", "list", "-o", "json", state=tmp_path).stdout)
+        mine = next(s for s in doc["silences"] if s["id"] == silence_id)
+        assert mine["created_by"] == "ana@bastion (oidc:ana)"
+        assert mine["matchers"][0]["value"] == "QueueBacklog"
+        assert isinstance(doc["alerts_firing"], int)
+    finally:
+        _cli(sandbox, "silence", "expire", silence_id, "--yes", state=tmp_path)

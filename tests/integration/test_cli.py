@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,6 +78,41 @@ def test_check_for_a_person_and_options_after_the_subcommand(
     assert done.stdout.startswith("CRITICAL - ")
     assert "\x1b[" not in done.stdout  # plain when piped
     assert "pool-exhaustion" in done.stdout
+
+
+BOX = set("─│┃━┏┓┗┛┡┩╇╈┼├┤┬┴╭╮╰╯═║")
+
+
+def _finding_rows(text: str, columns: list[str]) -> list[list[str]]:
+    """The findings table's rows, split on the gaps between columns."""
+    lines = text.splitlines()
+    header = next(x for x in lines if x.startswith("SEVERITY "))
+    assert header.split() == columns
+    return [re.split(r" {3,}", x) for x in lines[lines.index(header) + 1 :]]
+
+
+def test_check_piped_prints_plain_columns_with_every_value_whole(
+    sandbox_env: tuple[dict[str, str], object],
+) -> None:
+    env, _ = sandbox_env
+    done = run("check", env={**env, "NO_COLOR": "1"})
+    assert done.returncode == 2
+    assert not BOX & set(done.stdout) and "…" not in done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[1].split() == ["SOURCE", "STATUS", "DETAIL"]
+    rows = _finding_rows(done.stdout, ["SEVERITY", "SUBJECT", "SUMMARY", "RUNBOOK"])
+    count = int(re.search(r" - (\d+) findings", lines[0]).group(1))  # type: ignore[union-attr]
+    assert len(rows) == count  # one line each: nothing wrapped
+    assert all(len(r) == 4 and r[0] in ("critical", "warning", "info") for r in rows), rows
+    doc = json.loads(run("check", "-o", "json", env=env).stdout)
+    longest = max((f["summary"] for f in doc["findings"]), key=len)
+    stable = re.sub(r"\d+", "N", longest)  # counts move between two reads
+    assert stable in {re.sub(r"\d+", "N", r[2]) for r in rows}
+    # (the sandbox only adds findings as it runs: each read holds the one before)
+    assert {r[3] for r in rows} <= {f["runbook"] or "-" for f in doc["findings"]}
+    wide = run("check", "-o", "wide", env={**env, "NO_COLOR": "1"}).stdout
+    rows = _finding_rows(wide, ["SEVERITY", "SUBJECT", "SUMMARY", "RUNBOOK", "ID", "PAGES"])
+    assert {f["id"] for f in doc["findings"]} <= {r[4] for r in rows}
 
 
 def test_check_waits_for_the_log_sample_and_hides_query_text(

@@ -119,7 +119,9 @@ def test_a_console_killed_mid_action_is_reported_next_time(env: dict[str, str]) 
         proc.wait(10)
     assert [r["phase"] for r in audit(env)] == ["start"]
     shown = run(env, "audit")
-    assert "UNFINISHED: restart deployment/openclaw-adapter-amazon in openclaw" in shown.stdout
+    [line] = [x for x in shown.stdout.splitlines() if x.startswith("UNFINISHED ")]
+    assert ": restart deployment/openclaw-adapter-amazon in openclaw started " in line
+    assert "oc-console audit resolve ID" in line
     doc = json.loads(run(env, "audit", "--json").stdout)
     assert [r["action"] for r in doc["unfinished"]] == ["restart"]
 
