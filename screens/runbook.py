@@ -185,9 +185,10 @@ class RunbookScreen(ConsoleScreen):
         step = self.book.steps[i]
         if isinstance(step, ActionStep):
             view.update(Text(f"{i + 1}. {title}  next", "bold"))
+            self.call_after_refresh(view.scroll_visible)  # the step asked about is in view
             line = f"next: {title} — enter to preview · n to stop here"
             if not await self._gate_open(line):
-                return run.stop(i, "stopped before the preview")
+                return run.stop(i, "not previewed")
         self._status(f"running {i + 1}/{len(self.book.steps)}: {title}")
         view.update(Text(f"{i + 1}. {title}  …running", "bold"))
 
@@ -203,6 +204,7 @@ class RunbookScreen(ConsoleScreen):
         async def ask(question: str) -> bool:
             if isinstance(step, NoteStep):  # the fix to make, in view while asked
                 view.update(Group(Text(f"{i + 1}. {title}", "bold"), Markdown(run.note(i))))
+                self.call_after_refresh(view.scroll_visible)
             return await self._gate_open(f"{i + 1}. {question} done? (y/n)")
 
         return await run.run_step(i, confirm, progress, ask=ask)

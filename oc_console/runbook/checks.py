@@ -99,7 +99,7 @@ async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResul
         return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
     t = ctx.env.config.prometheus.thresholds
     usage = {(m.pod, m.container): m for m in _memory_usage(snap, adapter) if m.ratio is not None}
-    lines, killed, near = [], [], []
+    lines, killed, near, calm = [], [], [], []
     for m in usage.values():
         if (m.ratio or 0.0) >= t.memory_ratio_warning:
             near.append(f"{m.pod}/{m.container} at {_share(m.ratio or 0.0)}")
@@ -108,6 +108,10 @@ async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResul
             used = usage.get((pod.name, c.name))
             if used is None and not c.oomkilled:
                 continue
+            share = (used.ratio or 0.0) if used is not None else 0.0
+            if used is not None and not c.oomkilled and share < t.memory_ratio_warning:
+                calm.append(share)
+                continue  # one line for all of them: the walk fits 80x24
             facts = []
             if used is not None:
                 facts.append(f"{_mib(used.working_set_bytes)} of {_mib(used.limit_bytes)} "
@@ -119,6 +123,8 @@ async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResul
                 facts.append(f"OOMKilled (exit {c.last_exit_code})")
             lines.append(f"{pod.name}/{c.name}: {', '.join(facts)}, {c.restart_count} restarts")
     threshold = f"{t.memory_ratio_warning:.0%}"
+    if calm:
+        lines.append(f"{len(calm)} other container(s) at most {_share(max(calm))} of their limit")
     if killed:
         also = f"; {len(near)} near the limit" if near else ""
         summary = f"{len(killed)} container(s) of {adapter.name} were OOMKilled{also}"

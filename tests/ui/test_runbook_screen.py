@@ -233,7 +233,7 @@ async def test_the_walk_shows_checks_and_notes_before_it_asks(
         await until(pilot, lambda: screen.finished)
         await pilot.pause()
         last = str(screen.query_one("#step-3", Static).render())
-    assert screen.status_text == "stopped at 3: stopped before the preview"
+    assert screen.status_text == "stopped at 3: not previewed"
     assert "Rollout of openclaw-adapter-walmart complete  [not run]" in last
     assert not audit.exists()  # nothing was prepared, so nothing to refuse
 
