@@ -78,7 +78,7 @@ def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> A
 def _run_check(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.report import check_json_text, exit_code, print_check
+    from oc_console.report import check_json_text, exit_code, print_check, with_runbooks
     from oc_console.services.console import Console
 
     config = _load(args)
@@ -100,7 +100,7 @@ def _run_check(args: argparse.Namespace) -> int:
     # server would hold `check` past its deadline.
     loop = asyncio.new_event_loop()
     try:
-        snap = loop.run_until_complete(once())
+        snap = with_runbooks(loop.run_until_complete(once()))  # as the screens link them
     finally:
         loop.close()
     if args.json or args.output == "json":

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from oc_console.analysis.kube import KubeThresholds, adapter_problems
 from oc_console.domain.database import PoolSnapshot
-from oc_console.domain.findings import Severity
+from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.inert_json import inert
@@ -95,6 +95,24 @@ def _redacted(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     return value
+
+
+def with_runbooks(snap: ConsoleSnapshot) -> ConsoleSnapshot:
+    """Each finding with the runbook the console links it to (its own id, else the shipped
+    runbook that applies to its rule), so `check` and the screens name the same runbook."""
+    from oc_console.runbook.links import runbook_for
+    from oc_console.runbook.loader import RunbookError, load_dir
+
+    try:
+        books = load_dir()
+    except RunbookError:
+        return snap  # a broken runbook file: the findings keep their own ids, nothing more
+
+    def linked(f: Finding) -> Finding:
+        book = None if f.runbook else runbook_for(f, books)
+        return dataclasses.replace(f, runbook=book.id) if book else f
+
+    return dataclasses.replace(snap, findings=tuple(linked(f) for f in snap.findings))
 
 
 def check_json(snap: ConsoleSnapshot, policy: KubeThresholds | None = None) -> dict[str, Any]:
