@@ -49,6 +49,7 @@ def outcome_text(o: StepOutcome) -> Text:
         text.append(f"   {clean(line)}\n", "dim")
     if len(o.lines) > MAX_LINES:
         text.append(f"   … {len(o.lines) - MAX_LINES} more lines\n", "dim")
+    text.rstrip()  # the step's margin is the one blank line between steps
     return text
 
 
