@@ -41,7 +41,8 @@ def summary_text(t: OrderTimeline) -> Text:
         else:
             text.append(f" ✖{label}: {clean(part.error or 'failed')}", "bold red")
     spans = sum(len(tr.spans) for tr in t.traces)
-    text.append(f"\n{len(t.events)} events, {spans} spans, {len(t.logs)} log lines, "
+    # on the sources' line, not one of its own: at 24 lines the findings need the room
+    text.append(f"  {len(t.events)} events, {spans} spans, {len(t.logs)} log lines, "
                 f"{len(t.pod_events)} pod events", "dim")  # fmt: skip
     if not t.done:
         text.append("  (still reading)", "cyan")
@@ -54,7 +55,7 @@ def summary_text(t: OrderTimeline) -> Text:
 
 class TimelineScreen(ConsoleScreen):
     DEFAULT_CSS = """
-    #timeline-summary { height: auto; max-height: 6; padding: 0 1; }
+    #timeline-summary { height: auto; max-height: 7; padding: 0 1; }
     #waterfall { height: 1fr; border: round $primary; }
     """
     BINDINGS = [

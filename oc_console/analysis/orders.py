@@ -3,6 +3,7 @@ first; and the findings the recent failures raise on the Overview."""
 
 from __future__ import annotations
 
+from oc_console.analysis.order_claims import disagreement
 from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.orders import OrderTimeline, RecentFailures, Span, Trace
 
@@ -38,9 +39,12 @@ def critical_path(trace: Trace) -> frozenset[str]:
 
 
 def _is_attempt(span: Span) -> bool:
-    """A call to the platform's API: a client span with an HTTP status or a retry number."""
+    """A call to the platform's API: a client span with an HTTP status or a retry number.
+    Not a root: the webhook that brought the order also carries a status and a platform."""
     return span.attribute("retry") is not None or (
-        span.attribute("http.status_code") is not None and span.attribute("platform") is not None
+        span.parent_span_id is not None
+        and span.attribute("http.status_code") is not None
+        and span.attribute("platform") is not None
     )
 
 
@@ -78,12 +82,14 @@ def timeline_findings(timeline: OrderTimeline) -> tuple[str, ...]:
     spans = sorted((s for t in timeline.traces for s in t.spans), key=lambda s: s.start_ns)
     attempts = [s for s in spans if _is_attempt(s)]
     outcomes = [o for o in (_outcome(s) for s in attempts) if o]
-    db_attempts = max((e.attempts for e in failed_events), default=0)
     if outcomes:
         where = platform or next((s.attribute("platform") for s in attempts), None)
-        count = max(db_attempts, len(attempts))
         at = f" at {where}'s API" if where else ""
-        findings.append(f"failed after {count} attempts: {_sequence(outcomes)}{at}")
+        # the trace's own count: the database's may differ, and the next line says so
+        findings.append(f"failed after {len(attempts)} attempts: {_sequence(outcomes)}{at}")
+    differ = disagreement(timeline, attempts)
+    if differ:
+        findings.append(differ)
     for e in failed_events:
         err = f": {e.last_error}" if e.last_error else ""
         findings.append(

@@ -42,8 +42,7 @@ async def test_the_failed_order_opens_from_its_overview_finding(fleet_sandbox: S
         findings = app.screen.query_one("#findings", RowTable)
         key = f"order-sync-failed:order/{ORDER}"
         await until(pilot, lambda: any(r.key == key for r in findings.rows))
-        # two keys: its finding (the last: one order, the smallest group), then enter
-        await pilot.press("end")
+        findings.move_to(next(i for i, r in enumerate(findings.rows) if r.key == key))
         assert findings.current is not None and findings.current.key == key
         await pilot.press("enter")
         await until(pilot, lambda: timeline_done(app))

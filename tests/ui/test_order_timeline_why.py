@@ -88,6 +88,15 @@ async def test_at_80_columns_a_row_says_why(fleet_sandbox: Sandbox) -> None:
         assert "platform API rate limited (429" in line and "▪ log" not in line, line
         # the status column is not given to attributes at 80 columns
         assert "ATTRIBUTES" not in waterfall.render_line(0).text
+        # the sources' different claims, each in its words, on screen in full at 80x24
+        summary = app.screen.query_one("#timeline-summary")
+        painted = " ".join(
+            " ".join(summary.render_line(y).text.split()) for y in range(summary.size.height)
+        )
+        assert (
+            "sources disagree: database 5 attempts, order failed · trace 3 attempts, failed · "
+            'log "order sync failed after 3 attempts: 429 Too Many Requests"' in painted
+        ), painted
 
 
 async def test_l_opens_the_pod_log_at_the_span_time(fleet_sandbox: Sandbox) -> None:

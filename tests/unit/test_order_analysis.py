@@ -108,8 +108,12 @@ def test_the_failure_reads_as_its_attempts_in_order() -> None:
         traces=(trace,),
     )
     findings = timeline_findings(timeline)
+    # the trace's own count; the database's 5 is its own claim, on the next line
     assert findings[0] == (
-        "failed after 5 attempts: HTTP 429 (twice), then a 30 s timeout at amazon's API"
+        "failed after 3 attempts: HTTP 429 (twice), then a 30 s timeout at amazon's API"
+    )
+    assert findings[1] == (
+        "sources disagree: database 5 attempts, order failed · trace 3 attempts, failed"
     )
     assert any("evt_1" in f and "429" in f for f in findings)
     assert "order status is failed" in findings
