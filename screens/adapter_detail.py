@@ -31,10 +31,10 @@ POD_COLUMNS = (
     Column("AGE", 7, right=True, priority=4),
 )
 EVENT_COLUMNS = (
-    Column("LAST", 5, right=True),
+    Column("LAST", 6, right=True),  # whole: 14m02s, not 14m0…
     Column("TYPE", 7, priority=1),
     Column("REASON", 16),
-    Column("OBJECT", 30, middle=True, priority=2),
+    Column("OBJECT", 30, middle=True),  # never dropped: which pod is the point
     Column("MESSAGE", 24),
 )
 

@@ -24,7 +24,9 @@ METRICS_STATUS = (
 
 def short_age(seconds: float) -> str:
     """The leading unit of a duration: `3m`, `2h`, `4d`, enough for a table cell."""
-    match = re.match(r"\d+[a-z]", human_duration(max(0.0, seconds)))
+    if seconds < 60:  # `4s`, not the `-` that `4.2s` or `350ms` would give the pattern
+        return f"{max(0, int(seconds))}s"
+    match = re.match(r"\d+[a-z]", human_duration(seconds))
     return match.group() if match else "-"
 
 
@@ -138,12 +140,12 @@ ADAPTER_COLUMNS = (
     Column("READY", 5, right=True, priority=2),
     Column("STATUS", 12),
     Column("RST", 3, right=True, priority=2),
-    Column("LAST TERM", 18, priority=1),
+    Column("LAST TERM", 19, priority=1),  # whole: `OOMKilled 137 · 14m`
     Column("5XX", 5, right=True, priority=1),
     Column("429", 5, right=True, priority=3),
     Column("P95", 6, right=True, priority=5),
     Column("QUEUE", 11, right=True, priority=4),
-    Column("MEM/LIMIT", 18, priority=2),
+    Column("MEM/LIMIT", 17, priority=2),  # `100% ▇█▇█▆█ 1.5Gi`
 )
 
 COMPACT_COLUMNS = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -150,3 +151,26 @@ def test_an_unknown_order_prints_no_pod_events(fleet_sandbox: Sandbox) -> None:
     assert done.returncode == 1, done.stderr
     doc = json.loads(done.stdout)
     assert doc["sources"]["pod_events"]["ok"] and doc["pod_events"] == []
+
+
+async def test_at_80_columns_events_keep_their_object_and_ages_read_whole(
+    fleet_sandbox: Sandbox,
+) -> None:
+    app = app_on(fleet_sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        events = app.screen.query_one("#events", RowTable)
+        await until(pilot, lambda: len(events.rows) > 3)
+        assert "OBJECT" in events.render_line(0).text
+        painted = [events.render_line(y).text for y in range(1, 6)]
+        assert all("pod/" in line for line in painted), painted
+        assert all("…" not in line.split()[0] for line in painted), painted  # the age, whole
+        await pilot.press("3")
+        adapters = app.screen.query_one("#adapters", RowTable)
+        await until(pilot, lambda: any("OOMKilled 137 ·" in r.cells[4] for r in adapters.rows))
+        await pilot.pause(0.3)
+        shown = [adapters.render_line(y).text for y in range(1, len(adapters.rows) + 1)]
+        oom = [line for line in shown if "OOMKilled 137 ·" in line]
+        assert oom and all("· -" not in line and "· …" not in line for line in oom), oom
+        assert all(re.search(r"OOMKilled 137 · \d+[smhd] ", line) for line in oom), oom
+        assert "MEM/LIMIT" in adapters.render_line(0).text
