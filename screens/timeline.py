@@ -117,7 +117,8 @@ class TimelineScreen(ConsoleScreen):
 
     def show_summary(self, t: OrderTimeline) -> None:
         self.timeline = t
-        self.query_one("#timeline-summary", QuietStatic).show_text(summary_text(t))
+        for summary in self.query("#timeline-summary").results(QuietStatic):  # none once left
+            summary.show_text(summary_text(t))
 
     def show_timeline(self, t: OrderTimeline) -> None:
         """Show a timeline at once (laid out on the UI thread: for small ones)."""
@@ -125,7 +126,10 @@ class TimelineScreen(ConsoleScreen):
         self.show_rows(*timeline_rows(t))
 
     def show_rows(self, rows: list[TimelineRow], first: int | None) -> None:
-        waterfall = self.query_one(Waterfall)
+        found = self.query(Waterfall)
+        if not found:  # the screen was left while the rows were laid out in a thread
+            return
+        waterfall = found.first()
         cursor = None
         if not self._placed_cursor and first is not None:
             cursor, self._placed_cursor = first, True  # the first failure, once, on arrival

@@ -104,6 +104,8 @@ def _throttled(adapter: AdapterMetrics, subject: str, t: MetricsThresholds) -> l
             summary=f"{adapter.platform.capitalize()} rate-limits {_pct(ratio)} of the adapter's "
             "calls (HTTP 429): orders are throttled, not failing, and sync late as the queue "
             "drains.",
+            # orders wait and retry rather than fail: late, on a clock, after what is down now
+            urgency=Urgency.SOON,
             evidence=(
                 f"429 ratio {_pct(ratio)} over 5 min (threshold {_pct(t.throttled_ratio_warning)})",
                 f"request rate {_rate(adapter.request_rate)}",

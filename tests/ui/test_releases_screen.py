@@ -12,6 +12,7 @@ from oc_console.domain.releases import HelmRevision
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console
 from screens.app import ConsoleApp, make_app
+from screens.overview_rows import POLICY_KEY
 from screens.release_detail import ReleaseDetailScreen, history_row
 from screens.releases import ReleasesScreen
 from screens.widgets.row_table import RowTable
@@ -69,6 +70,10 @@ async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> No
         # a release finding on the Overview opens this screen
         await pilot.press("1")
         findings = app.screen.query_one("#findings", RowTable)
+        # the auto-sync finding is policy: it sits in the folded policy row, which enter opens
+        await until(pilot, lambda: any(r.key == POLICY_KEY for r in findings.rows))
+        findings.cursor = next(i for i, r in enumerate(findings.rows) if r.key == POLICY_KEY)
+        await pilot.press("enter")
         await until(pilot, lambda: any("auto-syncs" in " ".join(r.cells) for r in findings.rows))
         findings.cursor = next(
             i for i, r in enumerate(findings.rows) if "auto-syncs" in " ".join(r.cells)
