@@ -309,7 +309,9 @@ class Console(ConsoleActions):
         """The watch cache's generation once it passes `after`, or `after` at the timeout."""
         source: Any = self.kube.source
         if source is None or self.kube.value is None:
-            await asyncio.sleep(timeout)
+            # not read yet: look again soon, so the first change after the first read is
+            # redrawn at once rather than after a whole timeout
+            await asyncio.sleep(min(timeout, 0.2))
             return after
         generation: int = await source.wait_for_change(after, timeout)
         return generation
