@@ -141,7 +141,10 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
             # an order's platform or shop_id from the database is in these lines
             out.print(Text(clean(plan.preview.summary)))
             out.print(Text(clean(plan.preview.detail, newlines=True), style="dim"))
-            more = f" (and {count - 1} more like it)" if count > 1 else ""
+            for other in plans[1:]:  # every target of a for_each step is named before the yes
+                also = f"  also: {other.confirmation} {other.preview.summary}"
+                out.print(Text(clean(also)))
+            more = f" (and {count - 1} more listed above)" if count > 1 else ""
             return await ask(out, f"{plan.confirmation}{more}", plan.preview.confirm_with, yes=yes)
 
         def progress(line: str) -> None:

@@ -95,7 +95,8 @@ def _act(config: Config, action: Action, *, yes: bool) -> int:
             out.print(Text(clean(prepared.preview.detail, newlines=True), style="dim"),
                       soft_wrap=True)  # fmt: skip
             answer = await ask(out, prepared.confirmation, None, yes=yes)
-            return await console.run_action(prepared, confirmed=answer is not False)
+            # only an explicit yes confirms
+            return await console.run_action(prepared, confirmed=answer is True)
         finally:
             await console.close()
 
