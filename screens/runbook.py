@@ -151,6 +151,15 @@ class RunbookScreen(ConsoleScreen):
             self.refresh_bindings()
 
     async def _walk(self) -> None:
+        try:
+            await self._walk_steps()
+        except Exception as exc:  # a worker's error would otherwise vanish with the worker
+            line = clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            self._status(f"stopped: unexpected error: {line}", "bold red")
+            self.finished = True
+            raise
+
+    async def _walk_steps(self) -> None:
         service = self.console_app.service
         try:
             if not await self._ask_missing():

@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# imported whole before any app runs: two of the app's threads importing it at once can leave
-# a half-imported module behind for every later test in the process
-import kubernetes.client  # noqa: F401
 import pytest
 
 from oc_console.config import load_config

@@ -9,9 +9,6 @@ import re
 import subprocess
 import sys
 
-# imported whole before any app runs: two of the app's threads importing it at once can leave
-# a half-imported module behind for every later test in the process
-import kubernetes.client  # noqa: F401
 import pytest
 
 from oc_console.config import load_config

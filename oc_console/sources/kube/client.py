@@ -8,6 +8,7 @@ must paint its first frame before any cluster is contacted.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +73,26 @@ def kubeconfig_paths(cfg: KubernetesConfig, environ: Mapping[str, str] | None = 
     return str(default) if default.exists() else None
 
 
+# The package's modules import each other in cycles: two threads importing it for the first
+# time at once can deadlock (Python raises _DeadlockError) or see a half-built module.
+_FIRST_IMPORT = threading.Lock()
+
+
+def _import_kubernetes() -> None:
+    """Import, once and under a lock, every part of `kubernetes` used anywhere here; later
+    imports inside functions then only read sys.modules."""
+    with _FIRST_IMPORT:
+        import kubernetes.client.api_client
+        import kubernetes.client.configuration
+        import kubernetes.client.exceptions
+        import kubernetes.config.config_exception
+        import kubernetes.config.incluster_config
+        import kubernetes.config.kube_config  # noqa: F401
+
+
 def connect(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> KubeClient:
     """An ApiClient for the chosen context, or for the pod's service account in a cluster."""
+    _import_kubernetes()
     from kubernetes.client.api_client import ApiClient
     from kubernetes.client.configuration import Configuration
     from kubernetes.config import incluster_config, kube_config
