@@ -270,18 +270,15 @@ class Console(ConsoleActions):
         them at once can see it half-initialised. Import them once, in one worker thread."""
         if self._clients_imported:
             return
-        modules = [
-            name
-            for poller, name in (
-                (self.kube, "kubernetes.client"),
-                (self.prometheus, "prometheus_api_client"),
-            )
-            if poller.configured
-        ]
+        kube, prometheus = self.kube.configured, self.prometheus.configured
 
         def load() -> None:
-            for name in modules:
-                importlib.import_module(name)
+            if kube:
+                from oc_console.sources.kube.client import import_kubernetes
+
+                import_kubernetes()  # under the lock every other first import takes
+            if prometheus:
+                importlib.import_module("prometheus_api_client")
 
         await asyncio.to_thread(load)
         self._clients_imported = True

@@ -78,7 +78,7 @@ def kubeconfig_paths(cfg: KubernetesConfig, environ: Mapping[str, str] | None = 
 _FIRST_IMPORT = threading.Lock()
 
 
-def _import_kubernetes() -> None:
+def import_kubernetes() -> None:
     """Import, once and under a lock, every part of `kubernetes` used anywhere here; later
     imports inside functions then only read sys.modules."""
     with _FIRST_IMPORT:
@@ -92,7 +92,7 @@ def _import_kubernetes() -> None:
 
 def connect(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> KubeClient:
     """An ApiClient for the chosen context, or for the pod's service account in a cluster."""
-    _import_kubernetes()
+    import_kubernetes()
     from kubernetes.client.api_client import ApiClient
     from kubernetes.client.configuration import Configuration
     from kubernetes.config import incluster_config, kube_config
