@@ -31,7 +31,7 @@ Hello().run(headless=True, size=(120, 40), auto_pilot=auto)
 
 CONSOLE = """
 import sys
-from oc_console.cli import build_parser, _load
+from oc_console.cli.main import build_parser, _load
 from oc_console.services.console import Console
 from screens.app import make_app
 

@@ -3,9 +3,9 @@ runbook that applies to its rule."""
 
 from __future__ import annotations
 
+from oc_console.cli.report import check_json, with_runbooks
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.report import check_json, with_runbooks
 from tests.unit.test_kube_analysis import NOW
 
 

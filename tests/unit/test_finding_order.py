@@ -10,10 +10,10 @@ from oc_console.analysis.database import pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.orders import recent_failure_findings
+from oc_console.cli.report import check_json
 from oc_console.domain.findings import Finding, Severity, Urgency, by_urgency
 from oc_console.domain.orders import FailureGroup, RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.report import check_json
 from tests.unit import factories
 from tests.unit.releases_fleet import NOW as RELEASE_NOW
 from tests.unit.releases_fleet import sandbox_objects, snapshot

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console as RichConsole
 
-from oc_console.listing import plain_lines, show
+from oc_console.cli.listing import plain_lines, show
 
 
 def test_columns_are_padded_to_the_longest_value_and_nothing_is_cut() -> None:

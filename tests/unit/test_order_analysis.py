@@ -14,6 +14,7 @@ from oc_console.analysis.orders import (
     recent_failure_findings,
     timeline_findings,
 )
+from oc_console.cli.order_report import exit_code
 from oc_console.domain.orders import (
     FailureGroup,
     OrderEvent,
@@ -25,7 +26,6 @@ from oc_console.domain.orders import (
     validate_order_id,
 )
 from oc_console.errors import UserError
-from oc_console.order_report import exit_code
 from oc_console.sources.traces.otlp import assemble
 
 S = 1_000_000_000

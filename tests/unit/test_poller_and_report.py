@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from oc_console.cli.report import check_json, exit_code
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
-from oc_console.report import check_json, exit_code
 from oc_console.services.poller import Poller
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

@@ -10,12 +10,12 @@ from dataclasses import replace
 from rich.console import Console as RichConsole
 
 from oc_console.analysis.kube import KubeThresholds, adapter_problems, kube_findings
+from oc_console.cli.report import check_json, check_json_text, print_check
 from oc_console.domain.database import QUERY_HIDDEN
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import WatchStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.report import check_json, check_json_text, print_check
 from tests.unit.factories import pool, session
 from tests.unit.test_kube_analysis import NOW, fleet
 

@@ -17,12 +17,12 @@ from rich.table import Table
 from rich.text import Text
 
 from oc_console.analysis.kube import KubeThresholds, adapter_problems
+from oc_console.cli.listing import show, whole
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.inert_json import inert
-from oc_console.listing import show, whole
 from oc_console.redact import redact
 from oc_console.sanitize import clean
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from oc_console.cli_parser import GLOBAL_OPTIONS, UsageError, build_parser
+from oc_console.cli.parser import GLOBAL_OPTIONS, UsageError, build_parser
 from oc_console.errors import UserError
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ NOTHING_CONFIGURED = (
 
 
 def _run_silence(args: argparse.Namespace) -> int:
-    from oc_console.runbook import silences
+    from oc_console.cli import silences
 
     config = _load(args)
     if args.silence_command == "list":
@@ -38,7 +38,7 @@ def _run_silence(args: argparse.Namespace) -> int:
 
 
 def _run_runbook(args: argparse.Namespace) -> int:
-    from oc_console.runbook import commands
+    from oc_console.cli import runbook_commands as commands
 
     if args.runbook_command == "list":
         return commands.runbook_list(args.output)
@@ -53,7 +53,7 @@ def _run_runbook(args: argparse.Namespace) -> int:
 
 
 def _run_audit(args: argparse.Namespace) -> int:
-    from oc_console.runbook.audit_commands import audit_command, audit_resolve
+    from oc_console.cli.audit_commands import audit_command, audit_resolve
 
     if getattr(args, "audit_command", None) == "resolve":
         return audit_resolve(args.id, args.note)
@@ -78,7 +78,7 @@ def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> A
 def _run_check(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.report import check_json_text, exit_code, print_check, with_runbooks
+    from oc_console.cli.report import check_json_text, exit_code, print_check, with_runbooks
     from oc_console.services.console import Console
 
     config = _load(args)
@@ -125,7 +125,7 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_order(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.order_report import exit_code, print_timeline, timeline_json
+    from oc_console.cli.order_report import exit_code, print_timeline, timeline_json
     from oc_console.services.console import Console
 
     config = _load(args)

@@ -11,8 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
+from oc_console.cli.listing import out_console, piped, show, whole, write_json
 from oc_console.errors import UserError
-from oc_console.listing import out_console, piped, show, whole, write_json
 from oc_console.runbook.audit import CLOSING_PHASES, AuditError, AuditLog, AuditReading, now_iso
 from oc_console.sanitize import clean
 

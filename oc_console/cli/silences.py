@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 from rich.text import Text
 
+from oc_console.cli.listing import out_console, piped, show, whole, write_json
+from oc_console.cli.runbook_commands import ask
 from oc_console.config import Config
 from oc_console.domain.alerts import AlertsSnapshot, Silence
 from oc_console.domain.durations import human_duration
 from oc_console.errors import SourceError, UserError
-from oc_console.listing import out_console, piped, show, whole, write_json
 from oc_console.runbook.actions.base import Action, ActionStop
 from oc_console.runbook.actions.silence import (
     AddSilence,
@@ -22,7 +23,6 @@ from oc_console.runbook.actions.silence import (
     parse_duration,
     parse_matcher,
 )
-from oc_console.runbook.commands import ask
 from oc_console.runbook.engine import Result
 from oc_console.sanitize import clean
 
