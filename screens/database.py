@@ -153,9 +153,10 @@ class DatabaseScreen(ConsoleScreen):
             summary.append_text(states_line(db, finding_style(snap, "pool-idle-in-transaction")))
             owners = session_owners(db, snap.fleet)
             if owners:
+                # "Deployment (pod)" and which clue matched: the name, the address, or both
                 summary.append("\nowners: " + clean(", ".join(
-                    f"{o.application_name} → deploy/{o.deployment} ({o.sessions})"
-                    for o in owners[:3])))  # fmt: skip
+                    f"{o.application_name or '(no name)'} → {o.label} {o.sessions} "
+                    f"{o.matched_text}" for o in owners[:3])))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {clean(db.visibility_note)}", "yellow")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from oc_console.domain.database import PoolSnapshot
+from oc_console.analysis.owners import OwnerIndex, owners_line, session_owners
+from oc_console.domain.database import PoolSnapshot, Session
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.kube import FleetSnapshot
 
 SUBJECT = "postgres"
 
@@ -20,12 +22,37 @@ class PoolThresholds:
     idle_in_transaction_minutes: float = 5.0
 
 
+def _idle_owners(snapshot: PoolSnapshot, index: OwnerIndex | None) -> tuple[str, ...]:
+    """The owners of the sessions idle in transaction (of those the probe returned)."""
+    if index is None:
+        return ()
+    counts: Counter[str] = Counter()
+    for s in snapshot.idle_in_transaction:
+        owner = _session_owner(s, index)
+        counts[owner.removeprefix(" -> ") or "no owner found"] += 1
+    return ("owners: " + ", ".join(f"{who} {n}" for who, n in counts.most_common(3)),)
+
+
 def _top_apps(snapshot: PoolSnapshot, limit: int = 3) -> str:
     apps = Counter(s.application_name or "(no name)" for s in snapshot.idle_in_transaction)
     return ", ".join(f"{app} {n}" for app, n in apps.most_common(limit))
 
 
-def saturation(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
+def _owners_evidence(snapshot: PoolSnapshot, fleet: FleetSnapshot | None) -> tuple[str, ...]:
+    owners = session_owners(snapshot, fleet)
+    return (f"owners: {owners_line(owners)}",) if owners else ()
+
+
+def _session_owner(s: Session, index: OwnerIndex | None) -> str:
+    owner = index.of_session(s) if index is not None else None
+    if owner is None:
+        return ""
+    return f" -> {owner.label} {owner.matched_text}"
+
+
+def saturation(
+    snapshot: PoolSnapshot, t: PoolThresholds, fleet: FleetSnapshot | None = None
+) -> list[Finding]:
     pct = snapshot.saturation_pct
     if pct < t.saturation_warning_pct:
         return []
@@ -45,6 +72,7 @@ def saturation(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
                 f"reserved={snapshot.reserved_connections}",
                 "by state: " + ", ".join(f"{s} {n}" for s, n in snapshot.sessions_by_state),
                 f"by application: {top}",
+                *_owners_evidence(snapshot, fleet),
             ),
             runbook="pool-exhaustion",
             # a warning is a clock running towards refused clients; critical refuses them
@@ -54,8 +82,11 @@ def saturation(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
     ]
 
 
-def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Finding]:
+def idle_in_transaction(
+    snapshot: PoolSnapshot, t: PoolThresholds, fleet: FleetSnapshot | None = None
+) -> list[Finding]:
     findings: list[Finding] = []
+    index = OwnerIndex(fleet) if fleet is not None else None
     count = snapshot.idle_in_transaction_count
     if count > t.idle_in_transaction_count:
         findings.append(
@@ -70,6 +101,7 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                 ),
                 evidence=(
                     f"most from: {_top_apps(snapshot)}",
+                    *_idle_owners(snapshot, index),
                     f"oldest transaction {human_duration(snapshot.oldest_xact_age_s)} "
                     f"(pid {snapshot.oldest_xact_pid})",
                 ),
@@ -94,7 +126,7 @@ def idle_in_transaction(snapshot: PoolSnapshot, t: PoolThresholds) -> list[Findi
                 ),
                 evidence=tuple(
                     f"pid {s.pid} {s.application_name} {s.client_addr or 'local'} "
-                    f"{human_duration(s.xact_age_s)}: {s.query[:80]}"
+                    f"{human_duration(s.xact_age_s)}{_session_owner(s, index)}: {s.query[:70]}"
                     for s in old[:5]
                 ),
                 runbook="pool-exhaustion",
@@ -153,11 +185,14 @@ def visibility(snapshot: PoolSnapshot) -> list[Finding]:
     ]
 
 
-def pool_findings(snapshot: PoolSnapshot, t: PoolThresholds | None = None) -> list[Finding]:
+def pool_findings(
+    snapshot: PoolSnapshot, t: PoolThresholds | None = None, fleet: FleetSnapshot | None = None
+) -> list[Finding]:
+    """With the fleet, the findings name the Deployment (pod) that holds the sessions."""
     t = t or PoolThresholds()
     return [
-        *saturation(snapshot, t),
-        *idle_in_transaction(snapshot, t),
+        *saturation(snapshot, t, fleet),
+        *idle_in_transaction(snapshot, t, fleet),
         *blocking_chains(snapshot),
         *visibility(snapshot),
     ]

@@ -58,6 +58,9 @@ class PoolSnapshot:
     can_see_all: bool  # pg_read_all_stats (part of pg_monitor) or superuser
     statements: tuple[StatementStat, ...] | None  # None: pg_stat_statements not available
     statements_note: str | None  # why statements are missing
+    # (application_name, client_addr, sessions), most first: who holds the connections, by
+    # the name a client gave itself and by the address it came from (None: a unix socket)
+    sessions_by_client: tuple[tuple[str, str | None, int], ...] = ()
 
     @property
     def total_sessions(self) -> int:

@@ -61,6 +61,7 @@ class PodRow:
     node: str | None
     created: datetime | None
     owner_rs: str | None  # the ReplicaSet that owns it, which names the revision
+    ip: str | None = None  # status.podIP: a PostgreSQL session's client_addr names its pod
 
     @property
     def app_containers(self) -> tuple[ContainerState, ...]:

@@ -13,6 +13,9 @@ from oc_console.sandbox.postgres import EmbeddedPostgres
 from oc_console.sandbox.watchdog import GUARD
 
 POOL_IDLE_SESSIONS = 120
+# Pods' connections come from their IPs; the sandbox's pods that connect live on loopback
+# addresses other than 127.0.0.1 (initdb trusts only 127.0.0.1/32 over TCP).
+POD_ADDRESSES = "host all all 127.0.0.0/8 scram-sha-256\n"
 
 
 class SandboxDatabase:
@@ -42,6 +45,8 @@ class SandboxDatabase:
         self.pg.start()
         self.pg.psql(db.ROLES)
         self.pg.psql(db.SCHEMA, database=db.DATABASE)
+        if self.pool_scenario:
+            self._allow_pod_addresses()
         if self.pool_scenario or self.hostile:
             self.start_pool_load(
                 POOL_IDLE_SESSIONS if self.pool_scenario else 0,
@@ -49,6 +54,13 @@ class SandboxDatabase:
                 hostile=self.hostile,
             )
         return self
+
+    def _allow_pod_addresses(self) -> None:
+        hba = self.pg.data / "pg_hba.conf"
+        if POD_ADDRESSES not in hba.read_text(encoding="utf-8"):
+            with hba.open("a", encoding="utf-8") as f:
+                f.write(POD_ADDRESSES)
+        self.pg.psql("SELECT pg_reload_conf()")
 
     def start_pool_load(
         self, idle: int = POOL_IDLE_SESSIONS, *, chain: bool = True, hostile: bool = False

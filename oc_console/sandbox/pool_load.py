@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from oc_console.sandbox import hostile
+from oc_console.sandbox.kube.scenarios import POOL_POD_IP
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
 
 LEAKY_ADAPTER = "openclaw-adapter-amazon"
@@ -24,8 +26,56 @@ HOSTILE_APP = "openclaw-adapter-walmart"
 HOSTILE_SQL = f"/* product: {hostile.TEXT} */ SELECT count(*) FROM orders"
 
 
+# Sessions a library opens with no application_name, from the leaky adapter's pod: only their
+# client_addr (the pod's IP) says whose they are.
+UNNAMED_SESSIONS = 6
+_RELAYED: set[asyncio.Task[None]] = set()  # asyncio keeps only weak references to tasks
+
+
 async def _connect(dsn: str, app: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn, server_settings={"application_name": app})
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+async def from_pod(dsn: str, source: str = POOL_POD_IP) -> tuple[str, asyncio.Server]:
+    """A DSN whose connections reach PostgreSQL from `source`, another loopback address (all of
+    127/8 is local on Linux), as a pod's connections come from its IP. asyncpg cannot bind a
+    source address, so a relay in this process does, as the pod's network namespace would."""
+    target = urlsplit(dsn)
+    host, port = target.hostname or "127.0.0.1", target.port or 5432
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(host, port, local_addr=(source, 0))
+        for pipe in (_pipe(reader, up_writer), _pipe(up_reader, writer)):
+            task = asyncio.get_running_loop().create_task(pipe)
+            _RELAYED.add(task)
+            task.add_done_callback(_RELAYED.discard)
+
+    server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    relay_port = server.sockets[0].getsockname()[1]
+    userinfo, at, _ = target.netloc.rpartition("@")
+    relayed = target._replace(netloc=f"{userinfo}{at}127.0.0.1:{relay_port}")
+    return relayed.geturl(), server
+
+
+async def unnamed(dsn: str, count: int) -> list[asyncpg.Connection]:
+    """`count` idle connections with an empty application_name, from the pod's address."""
+    pod_dsn, server = await from_pod(dsn)
+    conns = [await asyncpg.connect(pod_dsn) for _ in range(count)]
+    for conn in conns:
+        await conn.fetchval("SELECT 1")
+    server.close()  # the relayed connections stay open; no new ones are needed
+    return conns
 
 
 async def hold(
@@ -52,6 +102,7 @@ async def hold(
         await conn.fetchval(HOSTILE_SQL)
     if chain:
         conns += await _lock_chain(dsn)
+        conns += await unnamed(dsn, UNNAMED_SESSIONS)
     return conns
 
 

@@ -50,6 +50,9 @@ def parse_probe(doc: dict[str, Any]) -> dict[str, Any]:
         "reserved_connections": int(doc["reserved"]),
         "sessions_by_state": tuple((s, int(n)) for s, n in doc.get("states") or ()),
         "sessions_by_application": tuple((a or "", int(n)) for a, n in doc.get("apps") or ()),
+        "sessions_by_client": tuple(
+            (a or "", addr, int(n)) for a, addr, n in doc.get("clients") or ()
+        ),
         "oldest_xact_pid": oldest[0],
         "oldest_xact_age_s": oldest[1],
         "idle_in_transaction_count": int(doc.get("iit_count") or 0),

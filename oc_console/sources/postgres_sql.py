@@ -35,6 +35,9 @@ SELECT json_build_object(
         SELECT coalesce(state, 'hidden') AS s, count(*) AS n FROM c GROUP BY 1) x),
     'apps', (SELECT json_agg(json_build_array(app, n) ORDER BY n DESC, app) FROM (
         SELECT application_name AS app, count(*) AS n FROM c GROUP BY 1) x),
+    'clients', (SELECT json_agg(json_build_array(app, addr, n) ORDER BY n DESC, app, addr)
+                FROM (SELECT application_name AS app, client_addr AS addr, count(*) AS n
+                      FROM c GROUP BY 1, 2) x),
     'hidden', (SELECT count(*) FROM c WHERE backend_type IS NULL),
     'oldest', (SELECT json_build_array(pid, xact_age) FROM c
                WHERE xact_age IS NOT NULL AND pid <> pg_backend_pid()

@@ -28,7 +28,7 @@ from .resources import (
     Resource,
 )
 from .rollout import RsCount, deployment_status
-from .scenarios import CRASHLOOP_IMAGE, HOSTILE_PLATFORM
+from .scenarios import CRASHLOOP_IMAGE, HOSTILE_PLATFORM, POOL_POD_IP
 from .scenarios import NAMESPACE as OPENCLAW
 from .templates import Workload, adapter, deployment, pinned, pod_template
 from .timefmt import parse_rfc3339, rfc3339
@@ -128,6 +128,10 @@ def _workload(fleet: Fleet, w: Workload, scenarios: frozenset[str], extra: int, 
         objects.pod(current, _state(w, i, scenarios, now), now - 3 * DAY + 40 * i, seed=str(i))
         for i in range(w.replicas)
     ]
+    if w.platform == "amazon" and "pool" in scenarios:
+        # the pool scenario's sessions without a name really come from this pod's address
+        status = pods[0]["status"]
+        status["podIP"], status["podIPs"] = POOL_POD_IP, [{"ip": POOL_POD_IP}]
     fleet.add(POD, *pods)
     if w.platform == "amazon":
         fleet.order_pod = pods[-1]["metadata"]["name"]

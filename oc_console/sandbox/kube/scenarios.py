@@ -26,6 +26,10 @@ ORDER_SHOP_ID = "shop-us-20417"
 ORDER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 ORDER_EVENT_ID = "amz_evt_88213405"
 
+# The IP of the leaky adapter's first pod (scenario `pool`): a loopback address, so the
+# sandbox's sessions without an application_name can really come from it.
+POOL_POD_IP = "127.0.0.2"
+
 # The image of the release that crash-loops (scenario `crashloop`): pinned by tag only.
 CRASHLOOP_IMAGE = "registry.openclaw.io/adapter-shopee:2.15.0"
 

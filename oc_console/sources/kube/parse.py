@@ -202,6 +202,7 @@ def parse_pod(obj: Obj, matcher: AdapterMatcher) -> PodRow:
         node=_str(spec.get("nodeName")),
         created=parse_time(meta.get("creationTimestamp")),
         owner_rs=owner,
+        ip=_str(status.get("podIP")),
     )
 
 
