@@ -9,9 +9,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from oc_console.analysis.severity import of_object, of_subject
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding
+from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean

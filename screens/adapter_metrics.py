@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.app import ComposeResult
 
-from oc_console.analysis.severity import of_object, of_subject
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding
+from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.adapter_rows import AdapterLine, adapter_lines

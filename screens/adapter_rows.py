@@ -6,9 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from oc_console.analysis.severity import of_subject
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Severity
+from oc_console.domain.findings import Severity, of_subject
 from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, ContainerState, PodRow
 from oc_console.domain.metrics import AdapterMetrics, PodMemory
 from oc_console.domain.snapshot import ConsoleSnapshot

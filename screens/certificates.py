@@ -11,9 +11,8 @@ from datetime import datetime
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from oc_console.analysis.severity import of_subject
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding
+from oc_console.domain.findings import Finding, of_subject
 from oc_console.domain.kube import CertStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
 from screens.base import ConsoleScreen

@@ -19,7 +19,7 @@ from oc_console.analysis.drift import adapter_history, workload_drift
 from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.releases import WorkloadSpec
@@ -192,6 +192,7 @@ def changed_before_it_broke(
                 runbook="adapter-crashloop",
                 urgency=Urgency.FIRST_MOVE,  # it names the move: leads what it explains
                 since=last.at,
+                target=Target.deployment(a.namespace, a.name, a.platform),
             )
         )
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot
 from oc_console.domain.releases import (
     ARGO_KIND,
@@ -256,6 +256,7 @@ def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]
             # drift that does no harm today is policy; drift to a failed revision is the cause
             urgency=Urgency.HYGIENE if failed is None and _healthy(adapter) else Urgency.LATER,
             since=since,
+            target=Target.deployment(adapter.namespace, adapter.name, adapter.platform),
         )
     ]
 
@@ -283,6 +284,7 @@ def _failed_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding
             _cap(evidence),
             runbook="adapter-crashloop",
             urgency=Urgency.LATER,
+            target=Target.deployment(adapter.namespace, adapter.name, adapter.platform),
         )
     ]
 

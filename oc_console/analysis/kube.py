@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from oc_console.domain.durations import human_bytes, human_duration
-from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import (
     RENEW_BEFORE_POLICY,
     ROLLOUT_STUCK,
@@ -153,6 +153,7 @@ def _availability(a: AdapterHealth) -> list[Finding]:
                 f"so {a.platform} orders are not syncing.",
                 evidence,
                 touches=a.desired,
+                target=_target(a),
             )
         ]
     return [
@@ -164,6 +165,7 @@ def _availability(a: AdapterHealth) -> list[Finding]:
             "so it has less capacity and no slack for another failure.",
             evidence,
             touches=a.desired - a.ready,
+            target=_target(a),
         )
     ]
 
@@ -175,6 +177,15 @@ def _oom_line(pod: PodRow, c: ContainerState) -> str:
         f"memory limit {_memory(c.memory_limit)}, request {_memory(c.memory_request)}, "
         f"{c.restart_count} restarts"
     )
+
+
+def _target(a: AdapterHealth) -> Target:
+    return Target.deployment(a.namespace, a.name, a.platform)
+
+
+def _objects(a: AdapterHealth, hits: list[tuple[PodRow, ContainerState]]) -> tuple[Target, ...]:
+    """Every pod and container a finding is about: a screen colours those pods by it."""
+    return tuple(Target.pod(a.namespace, p.name, c.name, a.platform) for p, c in hits)
 
 
 def _oomkilled(
@@ -199,6 +210,8 @@ def _oomkilled(
             runbook="adapter-oomkilled",
             touches=affected,
             since=_latest(c.last_finished_at for _, c in hits),
+            target=_target(a),
+            objects=_objects(a, hits),
         )
     ]
 
@@ -234,6 +247,8 @@ def _crashloop(fleet: FleetSnapshot, a: AdapterHealth, pods: tuple[PodRow, ...])
             runbook="adapter-crashloop",
             touches=len(hits),
             since=_latest(c.last_finished_at for _, c in hits),
+            target=_target(a),
+            objects=_objects(a, hits),
         )
     ]
 
@@ -256,6 +271,7 @@ def _rollout(a: AdapterHealth) -> list[Finding]:
             "revision's pods do not become available.",
             tuple(evidence),
             runbook="adapter-crashloop",
+            target=_target(a),
         )
     ]
 
@@ -273,6 +289,7 @@ def _unpinned(a: AdapterHealth) -> list[Finding]:
             "re-pushed tag can change what runs without a rollout.",
             tuple(f"{i.container}: {i.image}" for i in loose),
             urgency=Urgency.HYGIENE,
+            target=_target(a),
         )
     ]
 
@@ -305,6 +322,10 @@ def _signature_mismatch(fleet: FleetSnapshot, a: AdapterHealth) -> list[Finding]
             tuple(evidence),
             runbook="webhook-signature-mismatch",
             touches=len(hits),
+            target=_target(a),
+            objects=tuple(
+                dict.fromkeys(Target.pod(a.namespace, t.pod, platform=a.platform) for t, _ in hits)
+            ),
         )
     ]
 
@@ -348,6 +369,7 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 "cert-expiring", severity, c.key, summary, facts, "cert-expiry",
                 urgency=Urgency.NOW if expired else Urgency.SOON,
                 hurts_in=max(0.0, left.total_seconds()),
+                target=Target.certificate(c.namespace, c.name),
             )
         )  # fmt: skip
     if c.ready is False:
@@ -365,6 +387,7 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 "cert-expiry",
                 urgency=Urgency.SOON,
                 hurts_in=None if left is None else max(0.0, left.total_seconds()),
+                target=Target.certificate(c.namespace, c.name),
             )
         )
     if c.managed and not t.policy_ok(c) and c.renew_before is not None:
@@ -378,6 +401,8 @@ def _certificate(c: CertStatus, now: datetime, t: KubeThresholds) -> list[Findin
                 facts,
                 "cert-expiry",
                 urgency=Urgency.LATER,
+                target=Target.certificate(c.namespace, c.name),
+                limit=f"{t.renew_before_policy_hours:g}h",
             )
         )
     return findings

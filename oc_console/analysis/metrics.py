@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from oc_console.domain.durations import human_bytes, human_duration
-from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot, PodMemory
 
 
@@ -230,6 +230,8 @@ def _memory(snapshot: MetricsSnapshot, pod: PodMemory, t: MetricsThresholds) -> 
             ),
             runbook="adapter-oomkilled",
             urgency=Urgency.SOON,  # the kill comes when the working set reaches the limit
+            target=Target.deployment(pod.namespace, _deployment(pod.pod), pod.platform or ""),
+            objects=(Target.pod(pod.namespace, pod.pod, pod.container, pod.platform or ""),),
         )
     ]
 

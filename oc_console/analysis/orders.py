@@ -4,7 +4,7 @@ first; and the findings the recent failures raise on the Overview."""
 from __future__ import annotations
 
 from oc_console.analysis.order_claims import disagreement
-from oc_console.domain.findings import Finding, Severity, Urgency
+from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.orders import OrderTimeline, RecentFailures, Span, Trace
 
 RUNBOOK = "order-sync-failed"
@@ -148,6 +148,7 @@ def recent_failure_findings(recent: RecentFailures) -> list[Finding]:
                 urgency=Urgency.NOW
                 if group.count >= BURST_PER_HOUR * recent.hours
                 else Urgency.LATER,  # a day's trickle: replay them, no clock is running
+                target=Target.order(newest, group.platform) if group.count == 1 else None,
             )
         )
     return findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -71,6 +72,54 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True)
+class Target:
+    """What a finding is about, as fields the analysis fills in, so that nothing downstream
+    parses them back out of the finding's text: a screen colours one pod by the findings whose
+    `objects` name it, a runbook takes its parameters from `params`."""
+
+    kind: str  # "Deployment", "Certificate", "Pod", "order"
+    namespace: str = ""
+    name: str = ""
+    container: str = ""
+    platform: str = ""
+
+    @classmethod
+    def deployment(cls, namespace: str, name: str, platform: str = "") -> Target:
+        return cls("Deployment", namespace, name, platform=platform)
+
+    @classmethod
+    def certificate(cls, namespace: str, name: str) -> Target:
+        return cls("Certificate", namespace, name)
+
+    @classmethod
+    def pod(cls, namespace: str, name: str, container: str = "", platform: str = "") -> Target:
+        return cls("Pod", namespace, name, container, platform)
+
+    @classmethod
+    def order(cls, order_id: str, platform: str = "") -> Target:
+        return cls("order", name=order_id, platform=platform)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The runbook parameters this target names, by the runbooks' own parameter names."""
+        key = TARGET_PARAM.get(self.kind)
+        if key is None or not self.name:
+            return {}
+        params = {key: self.name}
+        if self.namespace:
+            params["namespace"] = self.namespace
+        return params
+
+
+# Which runbook parameter a target's name fills, by its kind.
+TARGET_PARAM: dict[str, str] = {
+    "Deployment": "deployment",
+    "Certificate": "certificate",
+    "order": "order_id",
+}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One problem, explained in one sentence (`summary`) with the facts behind it."""
 
@@ -86,6 +135,22 @@ class Finding:
     hurts_in: float | None = None  # seconds until it hurts (a certificate's time left)
     touches: int = 1  # how many things it touches: pods, orders, sessions, webhooks
     since: datetime | None = None  # when it began, when known
+    target: Target | None = None  # the object it is about, when it is one object
+    objects: tuple[Target, ...] = ()  # the pods (and containers) it names, every one of them
+    # Further runbook parameters the analysis knows (an application_name), as (name, value).
+    params: tuple[tuple[str, str], ...] = ()
+    # The configured limit it was judged against, as a screen shows it ("168h", "5%").
+    limit: str = ""
+
+    def names(self, name: str) -> bool:
+        """Does it name the object `name` (one pod) among its `objects`?"""
+        return any(o.name == name for o in self.objects)
+
+    @property
+    def runbook_params(self) -> dict[str, str]:
+        """What the analysis filled in for a runbook: its target's, then its own params."""
+        params = self.target.params if self.target is not None else {}
+        return params | dict(self.params)
 
     @property
     def hygiene(self) -> bool:
@@ -104,8 +169,23 @@ class Finding:
         }
 
 
-def worst(findings: tuple[Finding, ...] | list[Finding]) -> Severity:
-    return max((f.severity for f in findings), default=Severity.OK)
+def worst(findings: Iterable[Finding], ids: Collection[str] = ()) -> Severity:
+    """The one "worst severity" helper: the worst among `findings` (only those with an id in
+    `ids`, when given), OK when there are none."""
+    return max((f.severity for f in findings if not ids or f.id in ids), default=Severity.OK)
+
+
+def of_subject(findings: Iterable[Finding], subject: str, ids: Collection[str] = ()) -> Severity:
+    """How bad one subject is (an adapter's or a certificate's `key`, "postgres")."""
+    return worst((f for f in findings if f.subject == subject), ids)
+
+
+def of_object(
+    findings: Iterable[Finding], subject: str, name: str, ids: Collection[str] = ()
+) -> Severity:
+    """How bad one object of a subject is (one pod of an adapter): the worst finding about
+    `subject` whose structured `objects` name it."""
+    return worst((f for f in findings if f.subject == subject and f.names(name)), ids)
 
 
 def by_severity(findings: list[Finding]) -> list[Finding]:

@@ -17,21 +17,22 @@ def runbook_for(finding: Finding, books: Mapping[str, Runbook]) -> Runbook | Non
 
 
 def params_from(finding: Finding, book: Runbook, snap: ConsoleSnapshot | None) -> dict[str, str]:
-    """What the finding names: `namespace/name` subjects, an `order/ID` subject's order id,
-    the leaking application_name."""
-    params: dict[str, str] = {}
-    namespace, sep, name = finding.subject.partition("/")
-    if namespace == "order" and sep and "order_id" in book.params:
-        return {"order_id": name}
-    if sep and "/" not in name:
-        params["namespace"] = namespace
-        for key in ("deployment", "certificate"):
-            if key in book.params:
-                params[key] = name
-    if "application_name" in book.params and snap is not None and snap.database is not None:
-        counts: dict[str, int] = {}
-        for s in snap.database.idle_in_transaction:
-            counts[s.application_name] = counts.get(s.application_name, 0) + 1
-        if counts:
-            params["application_name"] = max(counts, key=lambda app: counts[app])
+    """What the finding names, from the structured target the analysis gave it (a Deployment's
+    or a Certificate's namespace and name, an order's id) and its own parameters; the leaking
+    application_name from the snapshot's sessions when the analysis did not name one."""
+    params = finding.runbook_params
+    if "application_name" in book.params and "application_name" not in params:
+        app = _leaking_application(snap)
+        if app is not None:
+            params["application_name"] = app
     return {k: v for k, v in params.items() if k in book.params}
+
+
+def _leaking_application(snap: ConsoleSnapshot | None) -> str | None:
+    """The application_name holding the most sessions idle in a transaction."""
+    if snap is None or snap.database is None:
+        return None
+    counts: dict[str, int] = {}
+    for s in snap.database.idle_in_transaction:
+        counts[s.application_name] = counts.get(s.application_name, 0) + 1
+    return max(counts, key=lambda app: counts[app]) if counts else None

@@ -98,18 +98,20 @@ def test_missing_and_metacharacter_values_name_the_parameter(tmp_path: Path) -> 
 
 
 def test_every_finding_rule_with_a_runbook_links_to_a_shipped_one() -> None:
-    from oc_console.domain.findings import Finding, Severity
+    from oc_console.domain.findings import Finding, Severity, Target
     from oc_console.runbook.links import params_from, runbook_for
 
     books = load_dir()
     oom = Finding("adapter-oomkilled", Severity.CRITICAL, "openclaw/openclaw-adapter-amazon",
-                  "x.", runbook="adapter-oomkilled")  # fmt: skip
+                  "x.", runbook="adapter-oomkilled",
+                  target=Target.deployment("openclaw", "openclaw-adapter-amazon"))  # fmt: skip
     book = runbook_for(oom, books)
     assert book is not None and book.id == "adapter-oomkilled"
     assert params_from(oom, book, None) == {"namespace": "openclaw",
                                             "deployment": "openclaw-adapter-amazon"}  # fmt: skip
     # a rule without its own link still finds the runbook that applies to it
-    cert = Finding("cert-not-ready", Severity.WARNING, "openclaw/openclaw-partner-tls", "x.")
+    cert = Finding("cert-not-ready", Severity.WARNING, "openclaw/openclaw-partner-tls", "x.",
+                   target=Target.certificate("openclaw", "openclaw-partner-tls"))  # fmt: skip
     linked = runbook_for(cert, books)
     assert linked is not None and linked.id == "cert-expiry"
     assert params_from(cert, linked, None)["certificate"] == "openclaw-partner-tls"
@@ -153,12 +155,30 @@ def test_every_shipped_action_declares_what_it_needs() -> None:
 
 
 def test_an_order_finding_names_its_order() -> None:
-    from oc_console.domain.findings import Finding, Severity
+    from oc_console.domain.findings import Finding, Severity, Target
     from oc_console.runbook.links import params_from
 
     book = load_dir()["order-sync-failed"]
-    order = Finding("order-sync-failed", Severity.WARNING, "order/114-3941689-8772232", "x.")
+    order = Finding("order-sync-failed", Severity.WARNING, "order/114-3941689-8772232", "x.",
+                    target=Target.order("114-3941689-8772232"))  # fmt: skip
     assert params_from(order, book, None) == {"order_id": "114-3941689-8772232"}
+
+
+def test_runbook_parameters_come_from_the_target_not_the_subject_text() -> None:
+    """A subject is a label for people; the parameters come from the structured target, so a
+    label that does not split into namespace/name still names the right Deployment."""
+    from oc_console.domain.findings import Finding, Severity, Target
+    from oc_console.runbook.links import params_from
+
+    book = load_dir()["adapter-oomkilled"]
+    labelled = Finding("memory-near-limit", Severity.WARNING, "adapter/amazon", "x.",
+                       target=Target.deployment("shop", "openclaw-adapter-amazon"))  # fmt: skip
+    assert params_from(labelled, book, None) == {
+        "namespace": "shop", "deployment": "openclaw-adapter-amazon"
+    }  # fmt: skip
+    # a subject that looks like namespace/name names nothing without a target
+    bare = Finding("memory-near-limit", Severity.WARNING, "openclaw/openclaw-adapter-x", "x.")
+    assert params_from(bare, book, None) == {}
 
 
 def test_fixed_if_ok_names_the_check_of_an_earlier_step(tmp_path: Path) -> None:
