@@ -1,5 +1,5 @@
 """Config drift: each adapter's live Deployment against the Helm revision that deployed it,
-the release history's own alarms (failed twice in a row, stuck pending), Argo CD auto-sync
+the release history's own alarms (a latest revision that failed, stuck pending), Argo CD auto-sync
 against the policy, and OpenClaw CRDs still served at v1alpha1.
 
 Digest pinning is already a finding of its own (`image-not-pinned`, analysis/kube.py); the
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from oc_console.analysis.kube import adapter_problems
 from oc_console.domain.findings import Finding, Severity, Target, Urgency
-from oc_console.domain.kube import AdapterHealth, FleetSnapshot
+from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot
 from oc_console.domain.releases import (
     ARGO_KIND,
     HELM_DEPLOYED,
@@ -26,7 +27,6 @@ from oc_console.domain.releases import (
     WorkloadSpec,
 )
 
-FAILED_IN_A_ROW = 2  # one failed upgrade can be a flake; two in a row is a broken chart
 # Helm's default --timeout is 5m: a pending-* status three times that old has no helm process
 # behind it any more, and every later `helm upgrade` refuses ("another operation is in progress").
 PENDING_STUCK = timedelta(minutes=15)
@@ -261,28 +261,65 @@ def _drift_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]
     ]
 
 
-def _failed_finding(adapter: AdapterHealth, rel: AdapterRelease) -> list[Finding]:
+def _atomic_line(failed: HelmRevision, history: tuple[HelmRevision, ...]) -> str:
+    """Whether `helm upgrade --atomic` would have undone the failure: it rolls back at once,
+    leaving a newer `deployed` revision; none after the failure means nothing rolled it back."""
+    if any(r.revision > failed.revision and r.status == HELM_DEPLOYED for r in history):
+        return f"revision {failed.revision} was rolled back (a newer revision is deployed)"
+    good = last_good(history)
+    if good is None:
+        return (
+            f"not rolled back: no revision deployed after {failed.revision}, and none before it "
+            "deployed cleanly for --atomic to return to"
+        )
+    return (
+        f"not rolled back: no revision deployed after {failed.revision}; --atomic would have "
+        f"rolled it back to revision {good.revision}"
+    )
+
+
+def _unhealthy(fleet: FleetSnapshot, adapter: AdapterHealth) -> tuple[str, ...]:
+    """Why the release's Deployment is not healthy (empty when it is): its pods' problems,
+    or a rollout that did not complete (the new pods crash while the old ones still serve)."""
+    problems = adapter_problems(fleet, adapter)
+    if adapter.rollout == ROLLOUT_STUCK:
+        return (*problems, f"rollout stuck: {adapter.rollout_message}")
+    return problems
+
+
+def _failed_finding(
+    fleet: FleetSnapshot, adapter: AdapterHealth, rel: AdapterRelease
+) -> list[Finding]:
+    """The latest revision failed: one is enough. It is what `helm status` shows, and the
+    live objects may be half upgraded."""
     streak = []
     for r in rel.history:
         if r.status != HELM_FAILED:
             break
         streak.append(r)
-    if len(streak) < FAILED_IN_A_ROW:
+    if not streak:
         return []
-    good = last_good(rel.history)
-    evidence = [_revision_line(r) for r in streak]
-    evidence.append(
-        f"last good: {_revision_line(good)}" if good else "no earlier revision deployed cleanly"
-    )
+    failed, live = streak[0], deployed(rel.history)
+    evidence = [f"failed: {_revision_line(r)}" for r in streak]
+    evidence.append(f"last deployed: {_revision_line(live)}" if live else "no revision is deployed")
+    evidence.append(_atomic_line(failed, rel.history))
+    unhealthy = _unhealthy(fleet, adapter)
+    if unhealthy:  # half upgraded and hurting: the crash-loop runbook's rollback step
+        evidence.append(
+            f"{', '.join(unhealthy)}: roll back with runbook adapter-crashloop (its undo step)"
+        )
+    row = "upgrades" if len(streak) > 1 else "upgrade"
     return [
         Finding(
             "release-failed",
             Severity.WARNING,
             adapter.key,
-            f"The last {len(streak)} upgrades of Helm release {rel.release} failed, so the "
-            f"{adapter.platform} adapter runs a release Helm does not consider deployed.",
+            f"The last {f'{len(streak)} ' if len(streak) > 1 else ''}{row} of Helm release "
+            f"{rel.release} failed (revision {failed.revision}) and was not rolled back, so the "
+            f"{adapter.platform} adapter may run a half-applied release"
+            f"{f'; Helm still counts revision {live.revision} as deployed' if live else ''}.",
             _cap(evidence),
-            runbook="adapter-crashloop",
+            runbook="adapter-crashloop" if unhealthy else None,
             urgency=Urgency.LATER,
             target=Target.deployment(adapter.namespace, adapter.name, adapter.platform),
         )
@@ -393,7 +430,7 @@ def release_findings(fleet: FleetSnapshot, now: datetime) -> list[Finding]:
     releases = adapter_releases(fleet)
     for adapter, rel in zip(fleet.adapters, releases, strict=True):
         findings += _drift_finding(adapter, rel)
-        findings += _failed_finding(adapter, rel)
+        findings += _failed_finding(fleet, adapter, rel)
         findings += _pending_finding(adapter, rel, now)
     findings += _argo_findings(fleet, releases)
     findings += _crd_findings(fleet)

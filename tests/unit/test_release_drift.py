@@ -90,18 +90,18 @@ def test_the_crashloop_scenario_reads_as_a_failed_release_that_was_applied() -> 
     ]
     failed = found[("release-failed", "openclaw/openclaw-adapter-shopee")]
     assert failed.runbook == "adapter-crashloop"
-    assert failed.evidence[-1].startswith("last good: revision 3 deployed")
+    assert failed.evidence[2].startswith("last deployed: revision 3 deployed")
     drift = found[("release-drift", "openclaw/openclaw-adapter-shopee")]
     assert "live matches failed revision 5: the failed upgrade was applied" in drift.evidence
     assert drift.runbook == "adapter-crashloop"
     assert found[("release-drift", "openclaw/openclaw-adapter-walmart")].runbook is None
 
 
-def test_one_failed_upgrade_is_not_yet_an_alarm() -> None:
+def test_one_failed_upgrade_is_already_an_alarm() -> None:
     snap = snapshot(sandbox_objects())
     newest = next(r for r in snap.helm if r.release.endswith("shopee") and r.revision == 5)
     snap = replace(snap, helm=tuple(r for r in snap.helm if r is not newest))
-    assert "release-failed" not in {f.id for f in release_findings(snap, NOW)}
+    assert "release-failed" in {f.id for f in release_findings(snap, NOW)}
 
 
 def test_a_pending_status_is_stuck_after_fifteen_minutes() -> None:
