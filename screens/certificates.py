@@ -1,7 +1,8 @@
-"""Certificates, closest to expiry first, against the renewBefore >= 336h policy.
+"""Certificates, closest to expiry first, against the configured renewBefore policy.
 
 How bad each one is comes from the analysis's certificate findings (expiring, not Ready,
-renewBefore below policy), shown as a word as well as a colour."""
+renewBefore below policy), shown as a word as well as a colour; the POLICY column is the
+renewBefore finding too, with the limit the analysis judged by, so the two always agree."""
 
 from __future__ import annotations
 
@@ -36,7 +37,16 @@ def _remaining(c: CertStatus, now: datetime) -> float | None:
     return None if left is None else left.total_seconds()
 
 
+def policy_word(c: CertStatus, findings: Iterable[Finding]) -> str:
+    """ "ok", or "<168h" with the configured policy when the analysis found it renews late."""
+    late = next(
+        (f for f in findings if f.subject == c.key and f.id == "cert-renew-before-policy"), None
+    )
+    return "ok" if late is None else f"<{late.limit}"
+
+
 def cert_row(c: CertStatus, now: datetime, findings: Iterable[Finding] = ()) -> Row:
+    findings = tuple(findings)
     left = _remaining(c, now)
     ready = "-" if c.ready is None else "True" if c.ready else (c.reason or "False")
     if c.issuing:
@@ -55,7 +65,7 @@ def cert_row(c: CertStatus, now: datetime, findings: Iterable[Finding] = ()) -> 
             f"{c.not_after:%Y-%m-%d %H:%M}" if c.not_after else "-",
             human_duration(renew) if renew is not None else "-",
             ready,
-            "ok" if c.policy_ok else "<336h",
+            policy_word(c, findings),
             f"{issuer}  {sans}".strip(),
         ),
         style=SEVERITY_STYLE[severity],

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import (
-    RENEW_BEFORE_POLICY,
     ROLLOUT_STUCK,
     AdapterHealth,
     CertStatus,
@@ -30,8 +29,9 @@ class KubeThresholds:
     recent_oom_minutes: float = 60
     # A certificate this close to expiry (or past it) is CRITICAL: renewal has failed.
     cert_critical_hours: float = 72
-    # The platform's policy: cert-manager renews at least this long before expiry.
-    renew_before_policy_hours: float = RENEW_BEFORE_POLICY.total_seconds() / 3600
+    # The platform's policy: cert-manager renews at least this long before expiry (14 days by
+    # default). The one place it lives: the findings, `check` and the screens all read it here.
+    renew_before_policy_hours: float = 336
 
     @property
     def recent_oom(self) -> timedelta:

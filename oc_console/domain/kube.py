@@ -11,9 +11,6 @@ from datetime import datetime, timedelta
 
 from oc_console.domain.releases import ApiGroup, ArgoApp, HelmRevision, OwnerRefs, WorkloadSpec
 
-# cert-manager policy of an OpenClaw deployment: renew at least 14 days before expiry.
-RENEW_BEFORE_POLICY = timedelta(hours=336)
-
 # Rollout states, as `kubectl rollout status` decides them.
 ROLLOUT_COMPLETE = "complete"  # "successfully rolled out"
 ROLLOUT_PROGRESSING = "progressing"  # "Waiting for deployment ... rollout to finish"
@@ -245,10 +242,6 @@ class CertStatus:
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
-
-    @property
-    def policy_ok(self) -> bool:
-        return self.renew_before is None or self.renew_before >= RENEW_BEFORE_POLICY
 
     def remaining(self, now: datetime) -> timedelta | None:
         return None if self.not_after is None else self.not_after - now

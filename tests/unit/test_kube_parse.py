@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import urllib3
 
+from oc_console.analysis.kube import KubeThresholds
 from oc_console.config import ADAPTER_PATTERN
 from oc_console.domain.kube import (
     ROLLOUT_COMPLETE,
@@ -239,7 +240,7 @@ def test_certificates_and_tls_secrets_never_keep_the_key() -> None:
 
     webhooks = joined["webhooks"]
     assert webhooks.managed and webhooks.ready and not webhooks.issuing
-    assert webhooks.renew_before == timedelta(hours=24) and not webhooks.policy_ok
+    assert webhooks.renew_before == timedelta(hours=24) and not KubeThresholds().policy_ok(webhooks)
     assert webhooks.not_after == datetime(2025, 3, 15, 10, 0, tzinfo=UTC)
     assert webhooks.renewal_time == t("2025-03-14T10:00:00Z")
     assert webhooks.tls is not None
@@ -253,7 +254,7 @@ def test_certificates_and_tls_secrets_never_keep_the_key() -> None:
 
     api = joined["api"]
     assert (api.ready, api.issuing, api.reason) == (False, True, "Failed")
-    assert api.policy_ok and api.renew_before == timedelta(hours=336)
+    assert KubeThresholds().policy_ok(api) and api.renew_before == timedelta(hours=336)
     assert api.tls is not None and api.tls.subject == "CN=api.openclaw.example.com"  # the leaf
 
     fresh = joined["fresh"]  # no status yet, no Secret yet

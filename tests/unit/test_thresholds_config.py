@@ -3,13 +3,14 @@ drives the PromQL catalog as well as the cluster view; one duration and one byte
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from oc_console.analysis.database import pool_findings
-from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.kube import KubeThresholds, kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import load_config
 from oc_console.domain.durations import human_bytes, human_duration
@@ -102,3 +103,27 @@ def test_one_duration_and_one_byte_format() -> None:
 
     assert mib is human_bytes and seconds is human_duration
     assert mib(512 * 2**20) == "512Mi"
+
+
+def test_the_certificates_screen_and_the_analysis_agree_on_the_policy(tmp_path: Path) -> None:
+    """With a 168h policy, a certificate that renews 200h before expiry is fine by the analysis
+    and reads "ok" on the screen; at the default 336h both call it late, and the screen says
+    which policy it missed."""
+    from screens.certificates import cert_row
+
+    cfg = load_config(
+        config_file(tmp_path, "[kubernetes.thresholds]\nrenew_before_policy_hours = 168\n"),
+        environ={},
+    )
+    snap = fleet()
+    webhooks = next(c for c in snap.certificates if c.name == "webhooks")
+    early = replace(webhooks, renew_before=timedelta(hours=200))
+    snap = replace(snap, certificates=(early,))
+    for t, word in ((cfg.kubernetes.thresholds, "ok"), (KubeThresholds(), "<336h")):
+        findings = kube_findings(snap, NOW, t)
+        late = "cert-renew-before-policy" in {f.id for f in findings if f.subject == early.key}
+        assert (word != "ok") == late == (not t.policy_ok(early))
+        assert cert_row(early, NOW, findings).cells[6] == word
+    relaxed = kube_findings(fleet(), NOW, cfg.kubernetes.thresholds)
+    # a certificate late by the configured policy names it: 24h is below 168h
+    assert cert_row(webhooks, NOW, relaxed).cells[6] == "<168h"
