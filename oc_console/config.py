@@ -19,6 +19,7 @@ from oc_console.analysis.database import PoolThresholds
 from oc_console.analysis.kube import KubeThresholds
 from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.metrics import MetricNames
+from oc_console.domain.tls import split_host_port
 from oc_console.errors import UserError
 from oc_console.pgdsn import read_dsn
 from oc_console.redact import redact
@@ -161,6 +162,23 @@ class OpenClawConfig(_Section):
     token_file: str | None = None
 
 
+def _host_ports(value: tuple[str, ...]) -> tuple[str, ...]:
+    for text in value:
+        split_host_port(text)  # raises ValueError naming the bad entry
+    return value
+
+
+class TlsConfig(_Section):
+    """[tls]: the endpoints to handshake with beside the Ingresses' TLS hosts (what is not an
+    Ingress, such as the workflow API on a VM)."""
+
+    endpoints: tuple[str, ...] = ()  # "host:port"
+    _endpoints = field_validator("endpoints")(_host_ports)
+    ingresses: bool = True  # also probe every Ingress's spec.tls hosts (port 443)
+    timeout_seconds: float = Field(default=3.0, gt=0)  # one handshake's deadline
+    refresh_seconds: float = Field(default=60.0, ge=1)  # a probe is cached this long
+
+
 class UiConfig(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.2)
     keys: dict[str, str] = Field(default_factory=dict)
@@ -175,6 +193,7 @@ class Config(_Section):
     openclaw: OpenClawConfig = OpenClawConfig()
     orders: OrdersConfig = OrdersConfig()
     alertmanager: AlertmanagerConfig = AlertmanagerConfig()
+    tls: TlsConfig = TlsConfig()
     ui: UiConfig = UiConfig()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
@@ -209,6 +228,11 @@ class Config(_Section):
     @property
     def alertmanager_configured(self) -> bool:
         return bool(self.alertmanager.url)
+
+    @property
+    def tls_configured(self) -> bool:
+        """Endpoints are listed, or Ingresses can be read to find them."""
+        return bool(self.tls.endpoints) or (self.tls.ingresses and self.kubernetes_configured)
 
     @property
     def traces_configured(self) -> bool:
