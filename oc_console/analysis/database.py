@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from oc_console.analysis.owners import OwnerIndex, owners_line, session_owners
-from oc_console.domain.database import PoolSnapshot, Session
+from oc_console.domain.database import BouncerPool, PoolSnapshot, Session
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity, Urgency
 from oc_console.domain.kube import FleetSnapshot
@@ -196,3 +196,50 @@ def pool_findings(
         *blocking_chains(snapshot),
         *visibility(snapshot),
     ]
+
+
+def _bouncer_evidence(p: BouncerPool) -> tuple[str, ...]:
+    def n(value: float | None) -> str:
+        return "?" if value is None else f"{value:g}"
+
+    wait = f", the oldest waiting {human_duration(p.max_wait_s)}" if p.max_wait_s else ""
+    servers = (
+        f"servers: {n(p.server_active)} active, {n(p.server_idle)} idle, {n(p.server_used)} used"
+        if p.server_idle is not None
+        else f"servers open: {n(p.servers)} (this exporter has no per-pool server counts)"
+    )
+    return (
+        f"clients: {n(p.client_active)} active, {n(p.client_waiting)} waiting{wait}",
+        f"{servers}; pool_size {n(p.pool_size)}",
+        f"PgBouncer {p.instance or '?'}, through its Prometheus exporter",
+    )
+
+
+def bouncer_findings(pools: tuple[BouncerPool, ...]) -> list[Finding]:
+    """Clients waiting with no idle server: PgBouncer's pool is exhausted before PostgreSQL's
+    max_connections is, so PostgreSQL's own view looks fine while clients queue."""
+    findings = []
+    for p in pools:
+        if p.exhausted:
+            severity, why = Severity.CRITICAL, "and no server is idle: the pool is exhausted"
+        elif p.client_waiting and p.no_idle_server is None:
+            severity, why = Severity.WARNING, "(whether a server is idle is not exported)"
+        else:
+            continue
+        findings.append(
+            Finding(
+                id="pgbouncer-pool-exhausted",
+                severity=severity,
+                subject=f"pgbouncer {p.database}/{p.user}",
+                summary=(
+                    f"{p.client_waiting} clients wait for a PgBouncer server on "
+                    f"{p.database}/{p.user} {why} before PostgreSQL's own connections are."
+                    if severity is Severity.CRITICAL
+                    else f"{p.client_waiting} clients wait for a PgBouncer server on "
+                    f"{p.database}/{p.user} {why}."
+                ),
+                evidence=_bouncer_evidence(p),
+                touches=p.client_waiting or 1,
+            )
+        )
+    return findings

@@ -124,3 +124,58 @@ class PoolSnapshot:
         for root in roots or sorted(waiters):  # a pure cycle has no root: start anywhere
             walk(root, 0)
         return rows
+
+
+@dataclass(frozen=True)
+class BouncerPool:
+    """One PgBouncer pool (database, user) on one PgBouncer, as its Prometheus exporter reports
+    it (asyncpg cannot speak PgBouncer's admin console). None: this exporter does not export
+    the figure: Debian's (`pgbouncer_waiting_clients`, ...) has no per-pool server counts,
+    the prometheus-community one (`pgbouncer_pools_*`) has them all."""
+
+    instance: str
+    database: str
+    user: str
+    client_active: int | None = None
+    client_waiting: int | None = None
+    server_active: int | None = None
+    server_idle: int | None = None
+    server_used: int | None = None
+    max_wait_s: float | None = None  # the oldest waiting client's wait
+    pool_size: int | None = None  # the database's pool_size (default_pool_size unless set)
+    servers: int | None = None  # server connections open for the database, in any state
+
+    @property
+    def no_idle_server(self) -> bool | None:
+        """PgBouncer hands an idle server to a waiting client at once, so a full pool means none
+        is idle; None when the exporter says neither."""
+        if self.server_idle is not None:
+            return self.server_idle == 0
+        if self.servers is not None and self.pool_size:
+            return self.servers >= self.pool_size
+        return None
+
+    @property
+    def exhausted(self) -> bool:
+        """Clients wait and no server is idle: the pool is spent before PostgreSQL is."""
+        return bool(self.client_waiting) and self.no_idle_server is True
+
+    @property
+    def summary(self) -> str:
+        """One line, as the Database screen shows it beside PostgreSQL's own view."""
+
+        def n(value: float | None) -> str:
+            return "?" if value is None else f"{value:g}"
+
+        if self.server_idle is not None:
+            servers = (
+                f"servers {n(self.server_active)} active {n(self.server_idle)} idle "
+                f"{n(self.server_used)} used"
+            )
+        else:
+            servers = f"servers {n(self.servers)} open"
+        wait = f" · max wait {self.max_wait_s:.0f}s" if self.max_wait_s else ""
+        return (
+            f"pgbouncer {self.database}/{self.user}: clients {n(self.client_active)} active "
+            f"{n(self.client_waiting)} waiting · {servers} of pool {n(self.pool_size)}{wait}"
+        )

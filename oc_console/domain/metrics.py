@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from oc_console.domain.database import BouncerPool
+
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 
 
@@ -105,6 +107,7 @@ class MetricsSnapshot:
     stand_in: bool = False  # answered by the sandbox's stand-in, not a real Prometheus
     queries: int = 0  # how many queries this refresh cost
     evaluated_at: float | None = None  # the server's clock (unix seconds) for instant queries
+    pgbouncer: tuple[BouncerPool, ...] = ()  # PgBouncer's pools, when an exporter is scraped
 
     def adapter(self, platform: str) -> AdapterMetrics | None:
         return next((a for a in self.adapters if a.platform == platform), None)

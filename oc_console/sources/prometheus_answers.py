@@ -20,6 +20,7 @@ from oc_console.domain.metrics import (
     PodMemory,
     Termination,
 )
+from oc_console.sources.prometheus_pgbouncer import bouncer_pools
 from oc_console.sources.promql import Query, platform_of_pod
 
 Series = dict[str, Any]
@@ -54,6 +55,7 @@ def snapshot_from(
         stand_in=any(w.startswith(STAND_IN_PREFIX) for w in warnings),
         queries=len(answers),
         evaluated_at=_evaluated_at(a.result for a in answers if not a.query.range_seconds),
+        pgbouncer=bouncer_pools(results.get("pgbouncer", [])),
     )
 
 

@@ -25,6 +25,24 @@ P95 = 0.95
 # Pods of Deployment `openclaw-adapter-<p>` are `openclaw-adapter-<p>-<replicaset hash>-<suffix>`.
 _POD_SUFFIX = "-[a-z0-9]+-[a-z0-9]+"
 
+# PgBouncer's pools as its exporters name them: the prometheus-community exporter
+# (`pgbouncer_pools_*`, `pgbouncer_databases_*`) and Debian's `prometheus-pgbouncer-exporter`
+# (`pgbouncer_waiting_clients`, ...), which has no per-pool server counts.
+PGBOUNCER_METRICS: tuple[str, ...] = (
+    "pgbouncer_pools_client_active_connections",
+    "pgbouncer_pools_client_waiting_connections",
+    "pgbouncer_pools_server_active_connections",
+    "pgbouncer_pools_server_idle_connections",
+    "pgbouncer_pools_server_used_connections",
+    "pgbouncer_pools_client_maxwait_seconds",
+    "pgbouncer_databases_pool_size",
+    "pgbouncer_databases_current_connections",
+    "pgbouncer_active_clients",
+    "pgbouncer_waiting_clients",
+    "pgbouncer_pool_size",
+    "pgbouncer_used_servers",
+)
+
 _REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$")
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -107,6 +125,7 @@ def catalog(
     seen = _selector(f"__name__=~{quote(f'{n.requests_total}|{n.queue_depth}')}", ns)
     by_pod = "namespace, pod, container"
     server_errors = _selector(ns, 'status=~"5.."')
+    bouncer = _selector(f"__name__=~{quote('|'.join(PGBOUNCER_METRICS))}", ns)
     return (
         Query(
             "requests",
@@ -163,5 +182,11 @@ def catalog(
             f"max by ({by_pod}) ({n.container_working_set}{working_set})",
             range_seconds=HISTORY_SECONDS,
             step_seconds=HISTORY_STEP_SECONDS,
+        ),
+        # Every PgBouncer gauge in one query, per PgBouncer (instance) and pool; empty where no
+        # exporter is scraped. `name` is the pgbouncer_databases_* label for the database.
+        Query(
+            "pgbouncer",
+            f"max by (__name__, instance, database, user, name) ({bouncer})",
         ),
     )

@@ -218,7 +218,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealPrometheus]:
 
 async def test_adapter_numbers_as_the_console_shows_them(fleet: RealPrometheus) -> None:
     snap = await fetch(fleet.url)
-    assert (snap.queries, snap.warnings, snap.stand_in) == (10, (), False)
+    assert (snap.queries, snap.warnings, snap.stand_in) == (11, (), False)
     platforms = [a.platform for a in snap.adapters]
     assert platforms == ["amazon", "coupang", "lazada", "shopee", "tiktok"]
     amazon = snap.adapter("amazon")
@@ -390,7 +390,7 @@ async def test_slow_server_times_out_without_retrying(api: Callable[..., FakeApi
     with pytest.raises(SourceError, match=r"did not answer within 0\.5s$"):
         await fetch(server.url, timeout_seconds=0.5)
     assert time.monotonic() - started < 1.5
-    assert len(server.hits) == 10  # one try per query, all at once
+    assert len(server.hits) == 11  # one try per query, all at once
 
 
 async def test_bad_gateway_is_retried_once(api: Callable[..., FakeApi]) -> None:
@@ -398,7 +398,7 @@ async def test_bad_gateway_is_retried_once(api: Callable[..., FakeApi]) -> None:
     with pytest.raises(SourceError) as err:
         await fetch(server.url)
     assert str(err.value) == f"Prometheus at {server.url} failed (HTTP 503): upstream connect error"
-    assert len(server.hits) == 20  # every query tried twice
+    assert len(server.hits) == 22  # every query tried twice
 
 
 async def test_bad_query_names_the_query_and_the_reason(api: Callable[..., FakeApi]) -> None:
@@ -579,4 +579,45 @@ async def test_custom_ca(api: Callable[..., FakeApi], tmp_path: Path) -> None:
     assert str(err.value) == (
         f"TLS to Prometheus at {server.url} failed: certificate verify failed "
         "(set prometheus.ca_file to its CA)"
+    )
+
+
+def community_pgbouncer(end: int) -> OpenMetrics:
+    """prometheus-community/pgbouncer_exporter's names: one exhausted pool (clients wait, no
+    server idle) and one with an idle server, on one PgBouncer."""
+    data = OpenMetrics(end)
+    pg0 = {"instance": "pgbouncer-0:9127", "job": "pgbouncer"}
+    pools = {
+        ("openclaw", "openclaw_adapter"): (20, 7, 20, 0, 0, 3.5),
+        ("reports", "reporter"): (1, 0, 1, 4, 0, 0.0),
+    }
+    names = ("client_active_connections", "client_waiting_connections",
+             "server_active_connections", "server_idle_connections",
+             "server_used_connections", "client_maxwait_seconds")  # fmt: skip
+    for (database, user), values in pools.items():
+        for name, value in zip(names, values, strict=True):
+            labels = {**pg0, "database": database, "user": user}
+            data.series(f"pgbouncer_pools_{name}", labels, float(value))
+        labels = {**pg0, "name": database, "database": database}
+        data.series("pgbouncer_databases_pool_size", labels, 20.0 if user != "reporter" else 5.0)
+    return data
+
+
+async def test_pgbouncer_pools_by_the_community_exporters_names(tmp_path: Path) -> None:
+    from oc_console.analysis.database import bouncer_findings
+
+    server = RealPrometheus(tmp_path, community_pgbouncer(int(time.time())))
+    try:
+        snap = await fetch(server.url)
+    finally:
+        server.stop()
+    spent, fine = snap.pgbouncer
+    assert (spent.database, spent.client_waiting, spent.server_idle, spent.pool_size) == (
+        "openclaw", 7, 0, 20)  # fmt: skip
+    assert (spent.max_wait_s, spent.instance, fine.server_idle) == (3.5, "pgbouncer-0:9127", 4)
+    [finding] = bouncer_findings(snap.pgbouncer)
+    assert finding.subject == "pgbouncer openclaw/openclaw_adapter"
+    assert finding.evidence[:2] == (
+        "clients: 20 active, 7 waiting, the oldest waiting 3.5s",
+        "servers: 20 active, 0 idle, 0 used; pool_size 20",
     )

@@ -26,7 +26,7 @@ def test_regex_literal_makes_metacharacters_literal() -> None:
 
 def test_one_refresh_costs_the_same_queries_whatever_the_fleet() -> None:
     queries = catalog(("openclaw",))
-    assert len(queries) == 10
+    assert len(queries) == 11
     assert len({q.name for q in queries}) == len(queries)
     text = " ".join(q.promql for q in queries)
     for platform in ("amazon", "shopee", "tiktok"):
