@@ -3,16 +3,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Prometheus and Alertmanager for the metrics and alerts integration tests, and tmux for the
-# end-to-end run of the real binary (Debian's packages; root on CI machines).
+# Prometheus and Alertmanager for the metrics and alerts integration tests, PgBouncer and its
+# exporter for the pool tests, and tmux for the end-to-end run of the real binary (Debian's
+# packages; root on CI machines). pgbouncer lives in /usr/sbin.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
-    || ! command -v prometheus-alertmanager >/dev/null || ! command -v tmux >/dev/null; then
+    || ! command -v prometheus-alertmanager >/dev/null || ! command -v tmux >/dev/null \
+    || ! PATH="$PATH:/usr/sbin" command -v pgbouncer >/dev/null \
+    || ! command -v prometheus-pgbouncer-exporter >/dev/null; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            prometheus prometheus-alertmanager tmux >/dev/null
+            prometheus prometheus-pgbouncer-exporter pgbouncer prometheus-alertmanager tmux \
+            >/dev/null
     else
-        echo "note: prometheus, alertmanager or tmux missing and not root: those tests skip" >&2
+        echo "note: prometheus, alertmanager, pgbouncer or tmux missing and not root:" \
+            "those tests skip" >&2
     fi
 fi
 
