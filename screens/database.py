@@ -159,6 +159,9 @@ class DatabaseScreen(ConsoleScreen):
                     f"{o.matched_text}" for o in owners[:3])))  # fmt: skip
             if db.visibility_note:
                 summary.append(f"\n⚠ {clean(db.visibility_note)}", "yellow")
+        # PgBouncer's pools (from its exporter) beside PostgreSQL's own view: it runs out first
+        for pool in (snap.metrics.pgbouncer if snap.metrics else ())[:2]:
+            summary.append("\n" + clean(pool.summary), "bold red" if pool.exhausted else "")
         self.query_one("#pool-summary", QuietStatic).show_text(summary)
         if db is None:
             return

@@ -149,3 +149,43 @@ async def exhausted(prometheus_url: str, queries: list[asyncio.Future[object]]) 
     assert f"pool_size {POOL_SIZE}" in finding.evidence[1]
     assert "waiting" in pool.summary and f"of pool {POOL_SIZE}" in pool.summary
     assert sum(q.done() for q in queries) == POOL_SIZE
+
+
+async def test_the_database_screen_shows_pgbouncer_beside_postgresql(
+    sandbox_db: SandboxDatabase,
+    bouncer: pgbouncer.PgBouncer,
+    prometheus_url: str,
+    clients: list[asyncpg.Connection],
+) -> None:
+    from oc_console.config import Config, PostgresConfig, UiConfig
+    from oc_console.services.console import Console
+    from screens.app import make_app
+    from tests.ui.pilot_helpers import until
+
+    clients += [await asyncpg.connect(bouncer.dsn) for _ in range(CLIENTS)]
+    queries = [asyncio.ensure_future(c.fetchval("SELECT 1")) for c in clients]
+    try:
+        waiting = CLIENTS - POOL_SIZE
+        await pool_when(prometheus_url, lambda p: p.client_waiting == waiting)
+        config = Config(
+            postgres=PostgresConfig(dsn=sandbox_db.dsn),
+            prometheus=PrometheusConfig(url=prometheus_url),
+            ui=UiConfig(refresh_seconds=0.5),
+        )
+        app = make_app(Console(config))
+        line = (
+            f"pgbouncer {schema.DATABASE}/{schema.ADAPTER_ROLE}: clients {POOL_SIZE} active "
+            f"{waiting} waiting · servers {POOL_SIZE} open of pool {POOL_SIZE}"
+        )
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.snapshot and app.snapshot.metrics), timeout=20)
+            await pilot.press("2")
+            await pilot.pause()
+            summary = app.screen.query_one("#pool-summary")
+            await until(pilot, lambda: line in str(summary.render()))
+            # PostgreSQL's own view is on the same panel: sessions by state
+            assert "sessions: " in str(summary.render())
+    finally:
+        for q in queries:
+            q.cancel()
+        await asyncio.gather(*queries, return_exceptions=True)
