@@ -19,7 +19,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as wait_all
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from oc_console.config import TlsConfig
+from oc_console.config import Config, KubernetesConfig, TlsConfig
 from oc_console.domain.tls import ServedCert, TlsEndpoint, TlsProbe, TlsSnapshot, split_host_port
 from oc_console.errors import SourceError
 from oc_console.sanitize import clean
@@ -36,6 +36,7 @@ from oc_console.sanitize import clean
 Obj = dict[str, Any]
 HTTPS_PORT = 443
 WORKERS = 4  # endpoints probed at once
+INGRESSES = "/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses"
 _DER = 2  # _ssl.ENCODING_DER, for the private chain accessor (public only from Python 3.13)
 # Creating a context for TLS 1.0/1.1 warns (the versions are deprecated): that is the point
 # here, and warnings' filters are process-wide, so only one thread changes them at a time.
@@ -253,21 +254,33 @@ class TlsProbeSource:
 
     async def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        close = getattr(self._ingresses, "close", None)
+        if close is not None:
+            await asyncio.to_thread(close)
 
 
-def kube_ingress_lister(client: Any, namespaces: tuple[str, ...], timeout: float) -> IngressLister:
-    """Lists networking.k8s.io/v1 Ingresses in each namespace with the console's client. A
-    cluster that does not serve them (404) has none; a refusal is the source's error."""
-    import orjson
+class KubeIngresses:
+    """Lists networking.k8s.io/v1 Ingresses in the watched namespaces with a client of its
+    own, connected on first use (in the probe's worker thread). A cluster that does not
+    serve Ingresses (404) has none; a refusal is the source's error."""
 
-    from oc_console.sources.kube.client import describe_error, get
+    def __init__(self, cfg: KubernetesConfig, environ: Mapping[str, str]) -> None:
+        self._cfg = cfg
+        self._environ = environ
+        self._client: Any = None
 
-    def list_all() -> list[Obj]:
+    def __call__(self) -> list[Obj]:
+        import orjson
+
+        from oc_console.sources.kube.client import connect, describe_error, get
+
+        if self._client is None:
+            self._client = connect(self._cfg, self._environ)  # SourceError: one line
+        timeout = (self._cfg.timeout_seconds, self._cfg.timeout_seconds)
         items: list[Obj] = []
-        for namespace in namespaces:
-            path = "/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses"
+        for namespace in self._cfg.namespaces:
             try:
-                response = get(client, path, {}, (timeout, timeout), namespace=namespace)
+                response = get(self._client, INGRESSES, {}, timeout, namespace=namespace)
                 try:
                     body = orjson.loads(response.read())
                 finally:
@@ -275,10 +288,22 @@ def kube_ingress_lister(client: Any, namespaces: tuple[str, ...], timeout: float
             except Exception as exc:
                 if getattr(exc, "status", None) == 404:
                     continue
-                raise SourceError(
-                    describe_error(exc, client, "list", "ingresses", namespace)
-                ) from None
+                error = describe_error(exc, self._client, "list", "ingresses", namespace)
+                raise SourceError(error) from None
             items += [i for i in (body.get("items") or ()) if isinstance(i, dict)]
         return items
 
-    return list_all
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def build(config: Config) -> TlsProbeSource | None:
+    """The `tls` source when there is anything to probe: listed endpoints, or a cluster whose
+    Ingresses can be read."""
+    if not config.tls_configured:
+        return None
+    ingresses = None
+    if config.tls.ingresses and config.kubernetes_configured:
+        ingresses = KubeIngresses(config.kubernetes, config.environ)
+    return TlsProbeSource(config.tls, ingresses)

@@ -22,6 +22,7 @@ from oc_console.sources.tls_probe import TlsProbeSource, probe
 from tests.hang_servers import SilentListener
 from tests.tls_servers import Chain, TlsServer, make_chain
 
+pytestmark = pytest.mark.integration
 HOST = "localhost"
 V12, V13 = ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3
 
