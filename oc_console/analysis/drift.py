@@ -41,7 +41,9 @@ def _when(moment: datetime | None) -> str:
 
 def stream_problem(fleet: FleetSnapshot, kind: str) -> str | None:
     """The error of a stream of this kind, so "cannot see" is never shown as "none"."""
-    return next((w.error for w in fleet.watches if w.kind == kind and w.error), None)
+    return next(
+        (w.error for w in fleet.watches if (w.kind == kind or kind in w.feeds) and w.error), None
+    )
 
 
 def adapter_history(fleet: FleetSnapshot, adapter: AdapterHealth) -> tuple[HelmRevision, ...]:

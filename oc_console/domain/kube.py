@@ -255,6 +255,9 @@ class ConfigObject:
     kind: str  # "ConfigMap" or "Secret"
     name: str
     changed_at: datetime | None  # the newest managedFields time, else its creation
+    # A ConfigMap's keys that look like credentials, by NAME only, with why (the key's name,
+    # or its value's shape: the value itself is looked at while decoding, never kept).
+    credential_keys: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +276,8 @@ class WatchStatus:
     # The API server refused this identity (401/403) the verb named: the console cannot see
     # this kind here, which is not the same as there being none.
     denied_verb: str | None = None
+    # The other names this stream is read under (one Secrets list feeds the Helm history).
+    feeds: tuple[str, ...] = ()
 
     @property
     def stream(self) -> str:
