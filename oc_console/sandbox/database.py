@@ -9,6 +9,7 @@ from pathlib import Path
 
 from oc_console.errors import UserError
 from oc_console.sandbox import openclaw_db as db
+from oc_console.sandbox import pgbouncer
 from oc_console.sandbox.postgres import EmbeddedPostgres
 from oc_console.sandbox.watchdog import GUARD
 
@@ -16,6 +17,9 @@ POOL_IDLE_SESSIONS = 120
 # Pods' connections come from their IPs; the sandbox's pods that connect live on loopback
 # addresses other than 127.0.0.1 (initdb trusts only 127.0.0.1/32 over TCP).
 POD_ADDRESSES = "host all all 127.0.0.0/8 scram-sha-256\n"
+# The pool scenario's PgBouncer: more clients than its pool, while PostgreSQL has room.
+BOUNCER_POOL_SIZE = 2
+BOUNCER_CLIENTS = 5
 
 
 class SandboxDatabase:
@@ -26,10 +30,14 @@ class SandboxDatabase:
         pool_scenario: bool,
         hostile: bool = False,
         max_connections: int = 150,
+        bouncer: bool = False,
     ) -> None:
         self.pg = EmbeddedPostgres(workdir, max_connections=max_connections)
         self.pool_scenario = pool_scenario
         self.hostile = hostile
+        self._want_bouncer = bouncer
+        self.bouncer: pgbouncer.PgBouncer | None = None
+        self.note: str | None = None  # one line when the PgBouncer asked for cannot run
         self._load: subprocess.Popen[str] | None = None
 
     @property
@@ -47,6 +55,8 @@ class SandboxDatabase:
         self.pg.psql(db.SCHEMA, database=db.DATABASE)
         if self.pool_scenario:
             self._allow_pod_addresses()
+        if self._want_bouncer:
+            self._start_bouncer()
         if self.pool_scenario or self.hostile:
             self.start_pool_load(
                 POOL_IDLE_SESSIONS if self.pool_scenario else 0,
@@ -54,6 +64,20 @@ class SandboxDatabase:
                 hostile=self.hostile,
             )
         return self
+
+    def _start_bouncer(self) -> None:
+        missing = pgbouncer.missing()
+        if missing is not None:
+            self.note = f"sandbox: the pool scenario runs without PgBouncer: {missing}"
+            return
+        bouncer = pgbouncer.PgBouncer(
+            self.pg.workdir / "pgbouncer", pg_port=self.pg.port, database=db.DATABASE,
+            user=db.ADAPTER_ROLE, password=db.ADAPTER_PASSWORD, pool_size=BOUNCER_POOL_SIZE,
+        )  # fmt: skip
+        try:
+            self.bouncer = bouncer.start()
+        except (OSError, RuntimeError) as exc:
+            self.note = f"sandbox: the pool scenario runs without PgBouncer: {exc}"
 
     def _allow_pod_addresses(self) -> None:
         hba = self.pg.data / "pg_hba.conf"
@@ -66,6 +90,9 @@ class SandboxDatabase:
         self, idle: int = POOL_IDLE_SESSIONS, *, chain: bool = True, hostile: bool = False
     ) -> None:
         flags = [*([] if chain else ["--no-chain"]), *(["--hostile"] if hostile else [])]
+        if self.bouncer is not None:
+            flags += ["--bouncer", self.bouncer.dsn, "--bouncer-clients", str(BOUNCER_CLIENTS),
+                      "--bouncer-pool-size", str(BOUNCER_POOL_SIZE)]  # fmt: skip
         self._load = subprocess.Popen(
             [
                 sys.executable,
@@ -101,4 +128,7 @@ class SandboxDatabase:
 
     def stop(self) -> None:
         self.stop_pool_load()
+        if self.bouncer is not None:
+            self.bouncer.stop()
+            self.bouncer = None
         self.pg.stop()

@@ -106,6 +106,25 @@ async def hold(
     return conns
 
 
+def _forget(task: asyncio.Task[object]) -> None:
+    _RELAYED.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: the connection's end is expected
+
+
+async def exhaust(bouncer_dsn: str, clients: int, pool_size: int) -> list[asyncpg.Connection]:
+    """More clients than PgBouncer's pool: in session pooling the first `pool_size` keep the
+    server their first query got, the others' queries wait for one that never frees up."""
+    conns = [await asyncpg.connect(bouncer_dsn) for _ in range(clients)]
+    for conn in conns[:pool_size]:
+        await conn.fetchval("SELECT 1")
+    for conn in conns[pool_size:]:
+        task = asyncio.get_running_loop().create_task(conn.fetchval("SELECT 1"))
+        _RELAYED.add(task)  # kept alive; ends when the connection is terminated
+        task.add_done_callback(_forget)
+    return conns
+
+
 async def _lock_chain(dsn: str) -> list[asyncpg.Connection]:
     conns: list[asyncpg.Connection] = []
     # holder: a sync worker that updated the stuck order and never committed
@@ -135,8 +154,10 @@ async def _wait_until_blocked(observer: asyncpg.Connection, pid: int) -> None:
     raise RuntimeError(f"session {pid} never blocked")
 
 
-async def _main(dsn: str, idle: int, chain: bool, hostile_session: bool) -> None:
-    conns = await hold(dsn, idle, chain=chain, hostile_session=hostile_session)
+async def _main(args: argparse.Namespace) -> None:
+    conns = await hold(args.dsn, args.idle, chain=args.chain, hostile_session=args.hostile)
+    if args.bouncer:
+        conns += await exhaust(args.bouncer, args.bouncer_clients, args.bouncer_pool_size)
     print("ready", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -153,5 +174,7 @@ if __name__ == "__main__":
     parser.add_argument("idle", type=int)
     parser.add_argument("--no-chain", dest="chain", action="store_false")
     parser.add_argument("--hostile", action="store_true")
-    args = parser.parse_args()
-    asyncio.run(_main(args.dsn, args.idle, args.chain, args.hostile))
+    parser.add_argument("--bouncer", metavar="DSN", help="a PgBouncer to exhaust")
+    parser.add_argument("--bouncer-clients", type=int, default=5)
+    parser.add_argument("--bouncer-pool-size", type=int, default=2)
+    asyncio.run(_main(parser.parse_args()))

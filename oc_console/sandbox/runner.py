@@ -5,6 +5,7 @@ the binary is on PATH, otherwise a stand-in labelled as such)."""
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -59,7 +60,10 @@ class Sandbox:
         if self._own_dir:  # also when this process dies without stop()
             GUARD.remove_on_exit(str(self.workdir))
         self.database = SandboxDatabase(
-            self.workdir / "db", pool_scenario="pool" in scenarios, hostile="hostile" in scenarios
+            self.workdir / "db",
+            pool_scenario="pool" in scenarios,
+            hostile="hostile" in scenarios,
+            bouncer="pool" in scenarios,  # a PgBouncer, when its binaries are installed
         )
         # an empty set means "healthy" to the API stand-in, as `none` does to us
         self.kube = KubeSandbox(
@@ -97,6 +101,8 @@ class Sandbox:
             for part in (self.database, self.kube):
                 part.start()
                 self._started.append(part)
+            if self.database.note:
+                print(self.database.note, file=sys.stderr, flush=True)
             self._start_metrics_and_alerts()
             self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
             self._started.append(self.openclaw.start())
@@ -118,8 +124,13 @@ class Sandbox:
             address = self.alerts.start_real()
             if address is not None:
                 self.metrics.alerting = (address, self.alerts.rules_path)
+        if self.database.bouncer is not None:
+            self.metrics.scrape_jobs.append(("pgbouncer", self.database.bouncer.exporter_address))
         self.metrics.start()
         self._started.append(self.metrics)  # stopped first: Prometheus before its Alertmanager
+        if self.database.bouncer is not None and self.metrics.stand_in:
+            print("sandbox: PgBouncer runs, but only a real Prometheus scrapes its exporter",
+                  file=sys.stderr, flush=True)  # fmt: skip
         if self.metrics.stand_in or not self.alerts.url:
             assert self.metrics.model is not None
             reason = self.alerts.stand_in_reason or "no real Prometheus to evaluate the rules"
@@ -165,6 +176,7 @@ class Sandbox:
             "OC_TRACES": self.traces.url if self.traces else "",
             "OC_TRACES_KIND": "tempo",
             "OC_ALERTMANAGER": self.alerts.url or "",
+            **({"OC_PGBOUNCER": self.database.bouncer.dsn} if self.database.bouncer else {}),
             **self._openclaw_env(),
         }
 

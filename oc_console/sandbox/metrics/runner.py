@@ -32,6 +32,8 @@ class MetricsSandbox:
         self.model: FleetModel | None = None
         # (Alertmanager's address, the rules file) for a real Prometheus to evaluate and send
         self.alerting: tuple[str, Path] | None = None
+        # (job, address) of other exporters a real Prometheus scrapes too (PgBouncer's)
+        self.scrape_jobs: list[tuple[str, str]] = []
         self._dir = Path(workdir) / "prometheus"
         self._pods = pods
         self._scenarios = scenarios
@@ -84,7 +86,8 @@ class MetricsSandbox:
         history = write_history(model, self._dir / "history.om", model.started_at, target)
         backfill(promtool, history, tsdb)
         config = self._dir / "prometheus.yml"
-        config.write_text(_scrape_config(self._exporter.address, self.alerting), encoding="utf-8")
+        text = _scrape_config(self._exporter.address, self.alerting, self.scrape_jobs)
+        config.write_text(text, encoding="utf-8")
         port = free_port()
         self._process = ServerProcess(
             [
@@ -120,7 +123,11 @@ def free_port() -> int:
         return port
 
 
-def _scrape_config(target: str, alerting: tuple[str, Path] | None = None) -> str:
+def _scrape_config(
+    target: str,
+    alerting: tuple[str, Path] | None = None,
+    jobs: list[tuple[str, str]] | None = None,
+) -> str:
     # honor_labels keeps the exporter's namespace/pod/container labels, as for
     # kube-state-metrics; the timeout may not exceed the 1 s interval.
     text = f"""global:
@@ -132,6 +139,11 @@ scrape_configs:
     honor_labels: true
     static_configs:
       - targets: ["{target}"]
+"""
+    for job, address in jobs or ():
+        text += f"""  - job_name: {job}
+    static_configs:
+      - targets: ["{address}"]
 """
     if alerting is not None:
         address, rules = alerting
