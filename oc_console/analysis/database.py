@@ -38,8 +38,10 @@ def _top_apps(snapshot: PoolSnapshot, limit: int = 3) -> str:
     return ", ".join(f"{app} {n}" for app, n in apps.most_common(limit))
 
 
-def _owners_evidence(snapshot: PoolSnapshot, fleet: FleetSnapshot | None) -> tuple[str, ...]:
-    owners = session_owners(snapshot, fleet)
+def _owners_evidence(
+    snapshot: PoolSnapshot, fleet: FleetSnapshot | None, index: OwnerIndex | None
+) -> tuple[str, ...]:
+    owners = session_owners(snapshot, fleet, index)
     return (f"owners: {owners_line(owners)}",) if owners else ()
 
 
@@ -51,7 +53,10 @@ def _session_owner(s: Session, index: OwnerIndex | None) -> str:
 
 
 def saturation(
-    snapshot: PoolSnapshot, t: PoolThresholds, fleet: FleetSnapshot | None = None
+    snapshot: PoolSnapshot,
+    t: PoolThresholds,
+    fleet: FleetSnapshot | None = None,
+    index: OwnerIndex | None = None,
 ) -> list[Finding]:
     pct = snapshot.saturation_pct
     if pct < t.saturation_warning_pct:
@@ -72,7 +77,7 @@ def saturation(
                 f"reserved={snapshot.reserved_connections}",
                 "by state: " + ", ".join(f"{s} {n}" for s, n in snapshot.sessions_by_state),
                 f"by application: {top}",
-                *_owners_evidence(snapshot, fleet),
+                *_owners_evidence(snapshot, fleet, index),
             ),
             runbook="pool-exhaustion",
             # a warning is a clock running towards refused clients; critical refuses them
@@ -83,10 +88,9 @@ def saturation(
 
 
 def idle_in_transaction(
-    snapshot: PoolSnapshot, t: PoolThresholds, fleet: FleetSnapshot | None = None
+    snapshot: PoolSnapshot, t: PoolThresholds, index: OwnerIndex | None = None
 ) -> list[Finding]:
     findings: list[Finding] = []
-    index = OwnerIndex(fleet) if fleet is not None else None
     count = snapshot.idle_in_transaction_count
     if count > t.idle_in_transaction_count:
         findings.append(
@@ -190,9 +194,10 @@ def pool_findings(
 ) -> list[Finding]:
     """With the fleet, the findings name the Deployment (pod) that holds the sessions."""
     t = t or PoolThresholds()
+    index = OwnerIndex(fleet) if fleet is not None else None
     return [
-        *saturation(snapshot, t, fleet),
-        *idle_in_transaction(snapshot, t, fleet),
+        *saturation(snapshot, t, fleet, index),
+        *idle_in_transaction(snapshot, t, index),
         *blocking_chains(snapshot),
         *visibility(snapshot),
     ]

@@ -113,12 +113,14 @@ def _client_rows(pool: PoolSnapshot) -> Iterable[tuple[str, str | None, int]]:
     return ((app, None, n) for app, n in pool.sessions_by_application)
 
 
-def session_owners(pool: PoolSnapshot, fleet: FleetSnapshot | None) -> tuple[SessionOwner, ...]:
+def session_owners(
+    pool: PoolSnapshot, fleet: FleetSnapshot | None, index: OwnerIndex | None = None
+) -> tuple[SessionOwner, ...]:
     """Owners of the sessions, one row per (application_name, Deployment, pod, match), most
-    sessions first."""
+    sessions first. `index`: the fleet's, when the caller built it already (10k pods: 5 ms)."""
     if fleet is None:
         return ()
-    index = OwnerIndex(fleet)
+    index = index or OwnerIndex(fleet)
     rows: dict[tuple[str, str, str, str | None, str], SessionOwner] = {}
     for app, addr, n in _client_rows(pool):
         o = index.owner(app, addr)
