@@ -24,7 +24,8 @@ from screens.widgets.row_table import Column, Row, RowTable
 ALERT_COLUMNS = (
     Column("SEV", 5),
     Column("ALERT", 22),
-    Column("WHERE", 16),
+    # a pod's name, cut in the middle: three pods of one Deployment differ in their suffix
+    Column("WHERE", 20, middle=True),
     Column("FOR", 7, right=True),
     Column("STATE", 10),
     Column("EXPLAINED BY", 20),
