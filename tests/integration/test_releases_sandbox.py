@@ -26,6 +26,7 @@ from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sandbox.kube import releases as sandbox_releases
 from oc_console.sources.kube.client import connect
 from oc_console.sources.kube.helm import HelmDecoder, release_row
+from oc_console.sources.kube.kinds import SECRETS, SecretRows, helm_rows
 from oc_console.sources.kube.source import KubeSource, kind_specs
 from oc_console.sources.kube.watch import WatchCache
 from tests.integration.kube_fixtures import Kubectl, start_sandbox
@@ -65,9 +66,9 @@ async def source(sandbox: KubeSandbox) -> AsyncIterator[KubeSource]:
 def helm_decoder(source: KubeSource) -> HelmDecoder:
     cache = source._cache
     assert cache is not None
-    decoder = next(s.spec.parse for s in cache.streams if s.spec.kind == HELM_KIND)
-    assert isinstance(decoder, HelmDecoder)
-    return decoder
+    rows = next(s.spec.parse for s in cache.streams if s.spec.kind == SECRETS)
+    assert isinstance(rows, SecretRows)  # one Secrets stream feeds the Helm history
+    return rows.helm
 
 
 def test_kubectl_lists_the_release_secrets_by_label(kubectl: Kubectl) -> None:
@@ -111,14 +112,14 @@ async def test_the_source_reads_releases_argo_and_discovery(source: KubeSource) 
 
 def test_a_relist_decodes_nothing_again(sandbox: KubeSandbox) -> None:
     cfg = KubernetesConfig(kubeconfig=str(sandbox.kubeconfig_path), timeout_seconds=5)
-    spec = next(s for s in kind_specs(cfg) if s.kind == HELM_KIND)
-    decoder = spec.parse
-    assert isinstance(decoder, HelmDecoder)
+    spec = next(s for s in kind_specs(cfg) if s.kind == SECRETS)
+    assert isinstance(spec.parse, SecretRows)
+    decoder = spec.parse.helm
     client = connect(cfg)
     cache = WatchCache(client, [spec], cfg.namespaces, cfg.timeout_seconds)
     try:
         cache.start()
-        assert cache.wait_settled(10) and len(cache.rows(HELM_KIND)) == 20
+        assert cache.wait_settled(10) and len(helm_rows(cache)) == 20
         assert decoder.decoded == 20
         # a 410 Gone on the resumed watch: the stream lists every Secret again
         sandbox.faults.expire_next_watch = True
@@ -127,7 +128,7 @@ def test_a_relist_decodes_nothing_again(sandbox: KubeSandbox) -> None:
         while not cache.streams[0].relists and time.monotonic() < deadline:
             time.sleep(0.05)
         assert cache.streams[0].relists == 1
-        assert cache.wait_settled(10) and len(cache.rows(HELM_KIND)) == 20
+        assert cache.wait_settled(10) and len(helm_rows(cache)) == 20
         assert decoder.decoded == 20  # same resourceVersions: from the cache
     finally:
         cache.stop()
@@ -175,9 +176,9 @@ async def test_denied_release_secrets_are_cannot_see(
     source: KubeSource, sandbox: KubeSandbox
 ) -> None:
     sandbox.faults.deny("list", "secrets")
-    snap = await until(source, lambda s: any(w.error for w in s.watches if w.kind == HELM_KIND))
-    error = next(w.error for w in snap.watches if w.kind == HELM_KIND)
-    assert error is not None and error.startswith("403: cannot list helm release secrets")
+    snap = await until(source, lambda s: any(w.error for w in s.watches if HELM_KIND in w.feeds))
+    error = next(w.error for w in snap.watches if HELM_KIND in w.feeds)
+    assert error is not None and error.startswith("403: cannot list secrets")
     found = [f for f in release_findings(snap, datetime.now(UTC)) if f.id.startswith("release")]
     assert [f.id for f in found] == ["releases-not-visible"]
     amazon = next(a for a in snap.adapters if a.name == AMAZON)

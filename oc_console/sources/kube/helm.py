@@ -29,6 +29,7 @@ import yaml
 
 from oc_console.domain.releases import HelmRevision, WorkloadSpec
 from oc_console.sources.kube.parse import parse_time
+from oc_console.sources.kube.spec import READ_ERROR
 from oc_console.sources.kube.workload import workload_spec
 
 Obj = dict[str, Any]
@@ -173,6 +174,12 @@ def release_row(obj: Obj) -> HelmRevision | None:
     )
 
 
+def _key(obj: Obj) -> tuple[tuple[str, str], str]:
+    meta = obj.get("metadata") or _EMPTY
+    key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
+    return key, str(meta.get("resourceVersion") or "")
+
+
 class HelmDecoder:
     """`release_row` behind a cache keyed by the Secret's resourceVersion: a revision is
     decoded once, however often it is relisted or its watch stream resumes."""
@@ -183,14 +190,22 @@ class HelmDecoder:
         self._lock = threading.Lock()  # one stream per namespace, each in its own thread
         self.decoded = 0  # payloads actually decoded, for tests and the bench
 
+    def cached(self, obj: Obj) -> bool:
+        """This revision is decoded already: its metadata is enough, its data need not cross."""
+        key, version = _key(obj)
+        with self._lock:
+            hit = self._rows.get(key)
+        return hit is not None and bool(version) and hit[0] == version
+
     def __call__(self, obj: Obj) -> HelmRevision | None:
-        meta = obj.get("metadata") or _EMPTY
-        key = (str(meta.get("namespace") or ""), str(meta.get("name") or ""))
-        version = str(meta.get("resourceVersion") or "")
+        key, version = _key(obj)
         with self._lock:
             hit = self._rows.get(key)
         if hit is not None and version and hit[0] == version:
             return hit[1]
+        if READ_ERROR in obj:  # its full read failed: what its labels say, and why
+            meta = obj.get("metadata") or _EMPTY
+            return _labels_row(meta, meta.get("labels") or _EMPTY, str(obj[READ_ERROR]))
         row = release_row(obj)
         with self._lock:
             self.decoded += 1

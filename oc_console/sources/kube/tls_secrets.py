@@ -158,7 +158,8 @@ def secret_facts(
     cache: WatchCache, certificates: list[certs.CertificateRow], reader: TlsReader | None
 ) -> dict[Key, certs.SecretFacts]:
     """(facts, error) per TLS Secret in the cache, for `certs.join_certificates`."""
-    refs: list[SecretRef] = cache.rows(TLS_SECRETS)
+    # the one Secrets stream holds every type's rows: the TLS ones are SecretRefs
+    refs = [r for r in cache.rows(TLS_SECRETS) if isinstance(r, SecretRef)]
     known = covered(cache, certificates)
     if reader is not None:
         return reader.facts(refs, known)
