@@ -19,11 +19,13 @@ from screens.widgets.row_table import Column, Row, RowTable
 
 MEMORY_COLUMNS = (
     Column("POD", 30, middle=True),
-    Column("CONTAINER", 10, priority=2),
+    # the adapter and its sidecar share a pod: without the container they are two identical
+    # rows, so at 80 columns the sparkline goes first
+    Column("CONTAINER", 10, priority=1),
     Column("USED", 7, right=True),
     Column("LIMIT", 7, right=True),
     Column("%", 5, right=True),
-    Column("LAST HOUR", 24, priority=1),
+    Column("LAST HOUR", 24, priority=2),
 )
 
 
