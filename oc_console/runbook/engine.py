@@ -9,7 +9,7 @@ a runbook step or `oc-console runbook run` started it, so none can skip a step.
               -> confirmation (only `confirmed is True`, and the exact typed name when the
               preview asks for one) -> take the Lease -> re-check the target's version
               -> audit start (on disk, fsync'd) -> execute -> verify -> audit end
-              -> give the Lease back
+              -> the Event on the target (kube_event.py) -> give the Lease back
 
 Every refusal (a plan not issued here or already run, read-only, scope, RBAC, Lease held,
 target changed, declined) is one audit record and nothing else is written. The Lease is given
@@ -40,6 +40,7 @@ from oc_console.runbook.actions.base import (
     Target,
 )
 from oc_console.runbook.audit import AuditError, AuditLog, now_iso
+from oc_console.runbook.kube_event import write_event
 from oc_console.runbook.kubeapi import KubeCallError
 from oc_console.runbook.lease import LeaseGuard, lease_name
 from oc_console.sanitize import clean
@@ -134,6 +135,7 @@ class Engine:
             "action": action.kind,
             "target": target,
             "params": {k: v for k, v in action.params.items() if not k.startswith("_")},
+            **({"runbook": action.params["_runbook"]} if action.params.get("_runbook") else {}),
         }
 
     async def _single(
@@ -365,6 +367,7 @@ class Engine:
             result = Result("failed", f"{type(exc).__name__}: {_line(exc)}", "error", preview)
             end = {"outcome": "failed", "reason": "error", "result": done, "error": _line(exc)}
         failure = await _finish(self._end(base, started, end))
+        await _finish(self._mark(action, base, end))
         if failure:
             head = done or result.message
             return Result(result.status, f"{head}; audit end record failed: {failure}",
@@ -379,6 +382,16 @@ class Engine:
         except AuditError as exc:
             return str(exc)
         return ""
+
+    async def _mark(self, action: Action, base: dict[str, Any], end: dict[str, Any]) -> None:
+        """The Event on the target, after the end record; its failure is audited, never the
+        action's outcome."""
+        why = await write_event(action, self.env, end)
+        if not why:
+            return
+        record = {**base, "phase": "event", "at": now_iso(), "error": f"event not written: {why}"}
+        with contextlib.suppress(AuditError):
+            await self.audit.write(record)
 
     async def act(self, action: Action, *, confirmed: bool, typed: str = "",
                   progress: Progress | None = None) -> Result:  # fmt: skip

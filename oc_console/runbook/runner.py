@@ -218,6 +218,8 @@ class RunbookRun:
         namespace = self.ctx.env.config.kubernetes.namespaces[0]
         try:
             actions = [make_action(step.action, p, namespace) for p in await self._targets(step)]
+            for a in actions:
+                a.params["_runbook"] = self.book.id  # named in the audit and the Event's note
         except ActionStop as exc:
             return StepOutcome(index, "action", title, "failed", str(exc))
         if not actions:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import crud, discovery, logs, metadata, reviews, tables, watch
+from . import crud, discovery, events_v1, logs, metadata, reviews, tables, watch
 from . import patch as patching
 from .context import Context
 from .errors import ApiError
@@ -150,6 +150,9 @@ class Handler(Responder):
     def _operate(self, route: Route, verb: str, query: dict[str, str]) -> None:
         ctx, res, ns = self.ctx, route.res, route.namespace
         dry_run = query.get("dryRun") == "All"
+        if events_v1.is_events_v1(res):
+            events_v1.serve(self, route, verb, query, dry_run)
+            return
         if (
             verb in ("list", "get", "watch")
             and not route.sub

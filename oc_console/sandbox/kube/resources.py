@@ -82,6 +82,10 @@ RESOURCES: tuple[Resource, ...] = (
         ),
     ),
     Resource("", "v1", "events", "event", "Event", short_names=("ev",)),
+    # the same Events seen through the newer API (events_v1.py), as kube-apiserver serves them
+    Resource(
+        "events.k8s.io", "v1", "events", "event", "Event", verbs=("create", "get", "list", "watch")
+    ),
     Resource("", "v1", "secrets", "secret", "Secret"),
     Resource("", "v1", "configmaps", "configmap", "ConfigMap", short_names=("cm",)),
     Resource(
