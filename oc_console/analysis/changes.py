@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from oc_console.analysis.acted_on import action_changes
 from oc_console.analysis.drift import adapter_history, workload_drift
 from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
@@ -116,6 +117,7 @@ def fleet_changes(fleet: FleetSnapshot, since: datetime | None = None) -> list[C
             # the name and the time only: what changed inside a Secret is never read
             summary = f"{o.kind} {o.name} changed"
             out.append(Change(o.changed_at, CONFIG, f"{o.namespace}/{o.name}", summary))
+    out += action_changes(fleet)  # what any oc-console did, from the Events it left
     kept = [c for c in out if since is None or c.at >= since]
     return sorted(kept, key=lambda c: c.at, reverse=True)
 
