@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 
@@ -18,7 +20,9 @@ from screens.widgets.row_table import Column, Row, RowTable
 HISTORY_COLUMNS = (
     Column("REV", 3, right=True),
     Column("STATUS", 10),
-    Column("CHART", 23),
+    # every row names the same chart: its version (the end) is what differs, and the width
+    # goes to the description, where a failure's reason is
+    Column("CHART", 17, middle=True),
     Column("DEPLOYED", 16),
     Column("DESCRIPTION", 20),
 )
@@ -26,6 +30,21 @@ HISTORY_COLUMNS = (
 
 def _when(rev: HelmRevision) -> str:
     return f"{rev.last_deployed:%Y-%m-%d %H:%M}" if rev.last_deployed else "-"
+
+
+# Helm's own words for a failed operation: `Upgrade "name" failed: <reason>` (also Install,
+# Release, Rollback). The name is the release the screen is about; the reason is the news.
+HELM_FAILED = re.compile(r'(?P<verb>\w+) "[^"]*" failed: (?P<reason>.+)', re.DOTALL)
+
+
+def description(rev: HelmRevision) -> str:
+    """The revision's description, a failure's reason first: at 80 columns the cell shows
+    "context deadline exceeded …", not `Upgrade "openclaw-adapter-…`."""
+    text = rev.error or rev.description
+    m = HELM_FAILED.fullmatch(text)
+    if m is None:
+        return text
+    return f"{m['reason']} ({m['verb'].lower()} failed)"
 
 
 def history_row(rev: HelmRevision, deployed: HelmRevision | None) -> Row:
@@ -37,7 +56,7 @@ def history_row(rev: HelmRevision, deployed: HelmRevision | None) -> Row:
             clean(rev.status),
             clean(rev.chart_text),
             _when(rev),
-            clean(rev.error or rev.description),
+            clean(description(rev)),
         ),
         style="bold" if rev is deployed and not style else style,
     )

@@ -19,6 +19,7 @@ from oc_console.domain.releases import AdapterRelease
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean, fit_middle
 from screens.base import ConsoleScreen
+from screens.format import SEVERITY_TAG
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
 
@@ -107,12 +108,21 @@ def release_rows(snap: ConsoleSnapshot) -> list[Row]:
     )
 
 
+# A notice about the whole cluster, in one line above the table: what, then its evidence. The
+# finding's whole sentence is on the Overview.
+NOTICES = {
+    "crd-v1alpha1": "{subject} is still served at the deprecated v1alpha1",
+    "releases-not-visible": "Helm history unreadable: drift and failed upgrades unknown",
+}
+
+
 def banner(snap: ConsoleSnapshot) -> Text:
     """What is true of the cluster rather than of one adapter: CRD versions, visibility."""
     text = Text()
     for f in snap.sorted_findings:
-        if f.id in ("crd-v1alpha1", "releases-not-visible"):
-            text.append(clean(f.summary), STYLE[f.severity])
+        if f.id in NOTICES:
+            line = NOTICES[f.id].format(subject=f.subject)
+            text.append(clean(f"{SEVERITY_TAG[f.severity]} {line}"), STYLE[f.severity])
             text.append(f"  ({clean(f.evidence[0])})\n" if f.evidence else "\n", "dim")
     if snap.fleet is not None and snap.fleet.api_groups_error:
         text.append(f"API discovery: {clean(snap.fleet.api_groups_error)}\n", "yellow")
@@ -122,7 +132,8 @@ def banner(snap: ConsoleSnapshot) -> Text:
 
 class ReleasesScreen(ConsoleScreen):
     DEFAULT_CSS = """
-    #release-banner { height: auto; max-height: 4; padding: 0 1; }
+    #release-banner { height: auto; max-height: 4; padding: 0 1; text-wrap: nowrap;
+                      text-overflow: ellipsis; }
     #releases { height: 1fr; border: round $primary; }
     """
 
