@@ -12,7 +12,7 @@ from tempfile import TemporaryDirectory
 
 import asyncpg
 
-from bench.common import report
+from bench.common import report, skip
 from oc_console.sources import postgres_sql as sql
 
 CONNECTIONS = 1000
@@ -71,7 +71,7 @@ async def main() -> int:
     try:
         refresh = pg_activity_refresh()
     except ImportError:
-        print("bench: probe_vs_pg_activity skipped: pip install pg_activity", file=sys.stderr)
+        skip("db_probe_1000_connections", "pg_activity is not installed: pip install -e '.[bench]'")
         return 0
     from oc_console.sandbox.postgres import EmbeddedPostgres
 

@@ -14,7 +14,7 @@ from tempfile import TemporaryDirectory
 
 import orjson
 
-from bench.common import report
+from bench.common import limit
 
 KEYS_BUDGET = 5
 ROLLOUT_BUDGET_S = 60.0
@@ -80,9 +80,9 @@ def main() -> int:
         os.environ["XDG_STATE_HOME"] = tmp
         started = time.monotonic()
         keys, total, rollout = asyncio.run(drive(started, Path(tmp) / "audit.jsonl"))
-    ok = report("runbook_restart_keys", keys, KEYS_BUDGET, 1.0)
-    ok = report("runbook_restart_rollout", rollout, ROLLOUT_BUDGET_S, 1.0, unit="s") and ok
-    ok = report("runbook_restart_from_demo_start", total, ROLLOUT_BUDGET_S, 1.0, unit="s") and ok
+    ok = limit("runbook_restart_keys", keys, KEYS_BUDGET)
+    ok = limit("runbook_restart_rollout", rollout, ROLLOUT_BUDGET_S, unit="s") and ok
+    ok = limit("runbook_restart_from_demo_start", total, ROLLOUT_BUDGET_S, unit="s") and ok
     return 0 if ok else 1
 
 
