@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from oc_console.analysis.config_secrets import config_secret_findings
 from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import (
@@ -65,6 +66,7 @@ def kube_findings(
         findings += _signature_mismatch(fleet, adapter)
     for cert in fleet.certificates:
         findings += _certificate(cert, now, t)
+    findings += config_secret_findings(fleet)
     findings += _unseen(fleet)
     return findings
 
@@ -259,7 +261,8 @@ def _rollout(a: AdapterHealth) -> list[Finding]:
     newest = a.revisions[0] if a.revisions else None
     evidence = [a.rollout_message, f"updated {a.updated} of {a.desired}, ready {a.ready}"]
     if newest is not None:
-        evidence.append(f"revision {newest.revision} ({newest.replicaset}): {newest.images}")
+        images = ", ".join(newest.images)  # a tuple's repr is not for people
+        evidence.append(f"revision {newest.revision} ({newest.replicaset}): {images}")
     if len(a.revisions) > 1:
         evidence.append(f"previous revision {a.revisions[1].revision} is available to roll back")
     return [

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import certs, objects, releases
-from .extras import adapter_config, app_secrets, hpa, lease
+from .extras import adapter_config, app_secrets, hpa, lease, webhook_config
 from .incidents import crashloop_events, hostile_event, oom_events
 from .naming import NODES, node_ip, pod_ip, safe_suffix
 from .objects import REVISION, ContainerState
@@ -106,6 +106,8 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
     fleet.add(LEASE, lease(now))
     fleet.add(SECRET, *app_secrets("webhook" in scenarios, now))
     fleet.add(CONFIGMAP, adapter_config("crashloop" in scenarios, now))
+    if "webhook" in scenarios:
+        fleet.add(CONFIGMAP, webhook_config(now))
     for plan in certs.plans(scenarios):
         fleet.add(CERTIFICATE, certs.certificate(plan, now))
         secret = certs.tls_secret(plan, now)
