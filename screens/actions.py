@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from oc_console.domain.kube import FleetSnapshot
-    from oc_console.runbook.actions.base import Action
-    from oc_console.runbook.engine import Plan, Result
     from oc_console.services.action_service import ActionRun
+    from oc_console.services.engine_types import Action, Plan, Result
     from screens.base import ConsoleScreen
 
 # the Textual actions that write somewhere; hidden and unbound in read-only mode
@@ -113,8 +112,8 @@ async def confirm_and_start(
     screen: ConsoleScreen, kind: str, name: str, prepared: Plan | Result
 ) -> ActionRun:
     # the engine and the modal are imported on the first action, off the first frame's path
-    from oc_console.runbook.engine import Result
     from oc_console.services.action_service import busy_result
+    from oc_console.services.engine_types import Result
     from screens.confirm import ConfirmScreen
 
     app = screen.console_app

@@ -104,17 +104,11 @@ def alert_detail(m: AlertMatch | None) -> Text:
 async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
     """`x`: matchers from the alert's labels (editable), 2 h, a comment that says why."""
     # the action engine is imported on the first action, off the first frame's path
-    from oc_console.runbook.actions.base import ActionStop
-    from oc_console.runbook.actions.silence import (
-        AddSilence,
-        hides_everything,
-        parse_duration,
-        parse_matcher,
-        silence_for,
-    )
+    from oc_console.services.engine_types import ActionStop
+    from oc_console.services.screen_queries import draft_silence, proposed_silence
 
     app = screen.console_app
-    proposed = ", ".join(str(x) for x in silence_for(m.alert.labels))
+    proposed = proposed_silence(m.alert.labels)
     matchers = await app.push_screen_wait(ValuePrompt("silence alerts matching:", proposed))
     if not matchers:
         return
@@ -125,14 +119,13 @@ async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
     if not comment:
         screen.notify("a silence needs a comment; nothing done", severity="warning")
         return
+    alerts = app.snapshot.alerts if app.snapshot else None
     try:
-        parsed = tuple(parse_matcher(part.strip()) for part in matchers.split(",") if part.strip())
-        action = AddSilence(parsed, duration=parse_duration(duration), comment=comment)
+        draft = draft_silence(matchers, duration, comment, alerts.alerts if alerts else ())
     except ActionStop as exc:
         screen.notify(clean(str(exc)), severity="warning")
         return
-    alerts = app.snapshot.alerts if app.snapshot else None
-    why = hides_everything(parsed, alerts.alerts if alerts else ())
+    action, why = draft.action, draft.hides_all
     if why is not None:
         # a silence of every page is sometimes right (a planned outage), never by accident:
         # esc drops it; anything but the word itself leaves it to the engine, which refuses
@@ -203,7 +196,7 @@ class AlertsScreen(ConsoleScreen):
 
     def action_expire_silence(self) -> None:
         """The silence highlighted in the Silences table, else the one holding the alert."""
-        from oc_console.runbook.actions.silence import ExpireSilence
+        from oc_console.services.screen_queries import expire_silence
 
         silences = self.query_one("#silences", RowTable)
         row = silences.current if self.focused is silences else None
@@ -213,7 +206,7 @@ class AlertsScreen(ConsoleScreen):
         if silence_id is None:
             self.notify("select a silence (tab) or a silenced alert first", severity="warning")
             return
-        self.run_worker(perform_built(self, ExpireSilence(silence_id)), group="action",
+        self.run_worker(perform_built(self, expire_silence(silence_id)), group="action",
                         exclusive=True, exit_on_error=False)  # fmt: skip
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:

@@ -15,6 +15,7 @@ from oc_console.domain.changes import Change
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.services.screen_queries import SignalLevels, signal_levels
 from screens.base import ConsoleScreen
 from screens.widgets.quiet_static import QuietStatic
 from screens.widgets.row_table import Column, Row, RowTable
@@ -65,8 +66,9 @@ def marker(t: float, start: float, end: float, width: int = AXIS_WIDTH) -> str:
     return "·" * i + "│" + "·" * (width - 1 - i)
 
 
-def signal_rows(snap: ConsoleSnapshot, start: float, end: float) -> list[Row]:
-    """The lines that share the axis: each adapter's 5xx share, and the pool's saturation."""
+def signal_rows(snap: ConsoleSnapshot, start: float, end: float, levels: SignalLevels) -> list[Row]:
+    """The lines that share the axis: each adapter's 5xx share, and the pool's saturation,
+    coloured at the configured thresholds the analysis judges them by."""
     rows = []
     if snap.metrics is not None:
         for a in snap.metrics.adapters:
@@ -87,7 +89,7 @@ def signal_rows(snap: ConsoleSnapshot, start: float, end: float) -> list[Row]:
                         a.platform,
                         f"peak {worst:.0%} of calls",
                     ),
-                    style="red" if worst >= 0.05 else "yellow",
+                    style="red" if worst >= levels.error_share_warning else "yellow",
                 )
             )
     if snap.pool_history:
@@ -97,7 +99,7 @@ def signal_rows(snap: ConsoleSnapshot, start: float, end: float) -> list[Row]:
             Row(
                 key="pool",
                 cells=(spark(bins), "", "pool", "postgres", f"saturation {now:.0%} now"),
-                style="yellow" if now >= 0.8 else "",
+                style="yellow" if now >= levels.saturation_warning else "",
             )
         )
     return rows
@@ -163,7 +165,8 @@ class ChangesScreen(ConsoleScreen):
         recent = [c for c in snap.changes if c.at >= start]
         older = len(snap.changes) - len(recent)
         self._changes = {f"{c.kind}:{c.subject}:{c.at.isoformat()}": c for c in recent}
-        rows = signal_rows(snap, start.timestamp(), end.timestamp())
+        levels = signal_levels(self.console_app.service.config)
+        rows = signal_rows(snap, start.timestamp(), end.timestamp(), levels)
         rows += [change_row(c, start.timestamp(), end.timestamp()) for c in recent]
         table.empty = f"no changes in this window ({older} older)" if older else "no changes seen"
         table.set_rows(rows)

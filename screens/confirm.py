@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 from oc_console.sanitize import clean
 
 if TYPE_CHECKING:
-    from oc_console.runbook.engine import Plan
+    from oc_console.services.engine_types import Plan
 
 _BOX = """
     align: center middle;

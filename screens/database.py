@@ -3,18 +3,15 @@ statements that cost the most."""
 
 from __future__ import annotations
 
-import contextlib
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
-from oc_console.analysis.owners import session_owners
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.runbook.templating import ParamError, check_value
 from oc_console.sanitize import clean
+from oc_console.services.screen_queries import runbook_param, session_owners
 from screens.base import ConsoleScreen
 from screens.widgets.database_panel import finding_style, pool_summary
 from screens.widgets.quiet_static import QuietStatic
@@ -195,6 +192,7 @@ class DatabaseScreen(ConsoleScreen):
         # the name shown is re-checked before acting; one that cannot be passed as a parameter
         # (spaces, quotes) is left out, and the session's backend_start still guards the pid
         if shown is not None and shown.application_name:
-            with contextlib.suppress(ParamError):
-                params["application_name"] = check_value("application_name", shown.application_name)
+            app = runbook_param("application_name", shown.application_name)
+            if app is not None:
+                params["application_name"] = app
         return params

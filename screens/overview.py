@@ -198,8 +198,8 @@ class OverviewScreen(ConsoleScreen):
 
     def _linked_runbook(self, finding: Finding) -> str | None:
         """A rule without its own runbook id still leads to the runbook that applies to it."""
-        from oc_console.runbook.links import runbook_for
-        from oc_console.runbook.loader import RunbookError
+        from oc_console.services.engine_types import RunbookError
+        from oc_console.services.screen_queries import runbook_for
 
         try:
             book = runbook_for(finding, self.console_app.service.runbooks())
@@ -226,8 +226,8 @@ class OverviewScreen(ConsoleScreen):
             return
         if finding.id == "order-sync-failed" and finding.subject.startswith("orders/"):
             self.app.switch_mode("orders")  # a platform's group: the failures by error
-        elif finding.subject.startswith("order/"):
-            self.console_app.open_order(finding.subject.removeprefix("order/"))
+        elif finding.target is not None and finding.target.kind == "order":
+            self.console_app.open_order(finding.target.name)
         elif finding.id == "alert-unexplained":
             self.app.switch_mode("alerts")
         elif finding.subject in DRILL:
@@ -245,8 +245,8 @@ class OverviewScreen(ConsoleScreen):
 
     def action_runbook(self) -> None:
         """`b`: the runbook for the highlighted finding, its parameters filled from it."""
-        from oc_console.runbook.links import params_from, runbook_for
-        from oc_console.runbook.loader import RunbookError
+        from oc_console.services.engine_types import RunbookError
+        from oc_console.services.screen_queries import runbook_for, runbook_params
         from screens.runbook import RunbookScreen
 
         current = self.query_one("#findings", RowTable).current
@@ -262,5 +262,5 @@ class OverviewScreen(ConsoleScreen):
         if book is None:
             self.notify(f"no runbook applies to {finding.id}", severity="warning")
             return
-        params = params_from(finding, book, self.console_app.snapshot)
+        params = runbook_params(finding, book, self.console_app.snapshot)
         self.app.push_screen(RunbookScreen(book, params))

@@ -21,13 +21,19 @@ from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
-from oc_console.runbook.actions.base import ActionStop
-from oc_console.runbook.engine import Plan
-from oc_console.runbook.loader import RunbookError
-from oc_console.runbook.runner import RunbookRun, StepOutcome
-from oc_console.runbook.schema import ActionStep, NoteStep, Runbook
-from oc_console.runbook.templating import ParamError, substitute
 from oc_console.sanitize import clean
+from oc_console.services.engine_types import (
+    ActionStep,
+    ActionStop,
+    NoteStep,
+    ParamError,
+    Plan,
+    Runbook,
+    RunbookError,
+    RunbookRun,
+    StepOutcome,
+    substitute,
+)
 from screens.base import ConsoleScreen
 from screens.confirm import ConfirmScreen, ValuePrompt
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from oc_console.analysis.orders import critical_path, first_failing_span
 from oc_console.domain.orders import OrderTimeline, Span
+from oc_console.services.screen_queries import critical_path, first_failing_span
 
 KEY_ATTRIBUTES = ("http.status_code", "retry", "platform", "shop_id", "order.status")
 SPAN, DB, LOG, EVENT = "span", "db", "log", "event"
