@@ -16,6 +16,8 @@ class Faults:
     denied: set[tuple[str, str]] = field(default_factory=set)
     # The next watch request gets a 410 Gone (ERROR event with an Expired Status).
     expire_next_watch: bool = False
+    # Every watch request gets a 410 Gone while set, like a server whose history is too short.
+    expire_every_watch: bool = False
     # Extra synthetic pods appended to every pods list (about 6 KB each: 8,000 ~ 50 MB).
     pad_pod_lists: int = 0
     # Seconds added before every answer, like an overloaded API server.
@@ -51,4 +53,4 @@ class Faults:
     def take_expiry(self) -> bool:
         with self._lock:
             expired, self.expire_next_watch = self.expire_next_watch, False
-            return expired
+            return expired or self.expire_every_watch
