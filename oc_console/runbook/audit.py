@@ -28,14 +28,18 @@ import contextlib
 import errno
 import os
 import stat
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from oc_console.inert_json import inert
+
+if TYPE_CHECKING:
+    from oc_console.runbook.audit_shared import SharedAudit
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -76,8 +80,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class AuditLog:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, shared_dsn: str | None = None) -> None:
         self.path = path or default_audit_path()
+        # the shared table (audit_shared.py): fed from this file, never instead of it
+        self.shared: SharedAudit | None = None
+        if shared_dsn:
+            from oc_console.runbook.audit_shared import SharedAudit
+
+            self.shared = SharedAudit(shared_dsn, self.path)
 
     def _ensure_dir(self) -> None:
         folder = self.path.parent
@@ -109,7 +119,8 @@ class AuditLog:
         raise AuditError(f"cannot open {self.path}: it keeps appearing and vanishing")
 
     def append(self, record: dict[str, Any]) -> None:
-        line = encode(record)
+        # each record's own id: the shared table takes each line once, whoever sends it
+        line = encode({"record_id": uuid.uuid4().hex, **record})
         try:
             self._ensure_dir()
             fd, created = self._open()
@@ -131,8 +142,15 @@ class AuditLog:
             raise AuditError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
     async def write(self, record: dict[str, Any]) -> None:
-        """append() off the event loop."""
+        """append() off the event loop; then the shared table, in the background."""
         await asyncio.to_thread(self.append, record)
+        if self.shared is not None:
+            self.shared.kick()
+
+    async def close(self) -> None:
+        """Send what is still queued for the shared table, briefly; the rest waits on disk."""
+        if self.shared is not None:
+            await self.shared.drain()
 
     def read(self, since: timedelta | None = None, now: datetime | None = None) -> AuditReading:
         """Every readable record, oldest first; unreadable lines are counted, not fatal.
