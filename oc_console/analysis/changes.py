@@ -178,13 +178,16 @@ def changed_before_it_broke(
         # Helm gave up, after the damage: prefer the rollout
         rollouts = [c for c in before if c.kind == ROLLOUT]
         last = max(rollouts or before, key=lambda c: c.at)
-        lead = human_duration((began - last.at).total_seconds())
+        gap = (began - last.at).total_seconds()
+        # a ReplicaSet and its first pod are often stamped in the same second: "0ms before"
+        # would read as a measurement
+        lead = f"{human_duration(gap)} before" if gap >= 1 else "as"
         out.append(
             Finding(
                 id="changed-before-it-broke",
                 severity=Severity.WARNING,
                 subject=a.key,
-                summary=f"{last.summary[0].upper()}{last.summary[1:]} {lead} before {what} began: "
+                summary=f"{last.summary[0].upper()}{last.summary[1:]} {lead} {what} began: "
                 "the change is the likely cause; roll it back first.",
                 evidence=(
                     f"{last.kind} at {last.at:%Y-%m-%d %H:%M:%S}",

@@ -338,14 +338,16 @@ async def certificate(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     lines = (
         f"notAfter {cert.not_after.isoformat() if cert.not_after else 'none'}",
         f"Ready {cert.ready}, issuing {cert.issuing}",
-        f"renewBefore {cert.renew_before}",
+        "renewBefore "
+        + (human_duration(cert.renew_before.total_seconds()) if cert.renew_before else "unset"),
     )
     if cert.ready is not True:
         return CheckResult(
             "problem", f"certificate {cert.name} is not Ready: {clean(cert.reason or '')}", lines
         )
     if left is not None and left <= window:
-        return CheckResult("problem", f"certificate {cert.name} expires in {left.days} days", lines)
+        soon = human_duration(left.total_seconds())
+        return CheckResult("problem", f"certificate {cert.name} expires in {soon}", lines)
     if cert.managed and cert.renew_before is not None and not t.policy_ok(cert):
         early, floor = cert.renew_before.total_seconds(), policy.total_seconds()
         summary = (

@@ -66,7 +66,10 @@ class Plan:
         """Names the target, the namespace and the context."""
         t = self.action.target
         where = f" in namespace {t.namespace}" if t.namespace else ""
-        return f"{self.action.title} {t.label}{where} on context {self.context}?"
+        # `replay order 114-…`, not `replay order order/114-…`: a title that names the kind
+        # is followed by the name alone
+        what = t.name if f" {self.action.title}".endswith(f" {t.kind}") else t.label
+        return f"{self.action.title} {what}{where} on context {self.context}?"
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@ async def test_k_terminates_the_highlighted_session(sandbox: Sandbox, tmp_path: 
             await until(pilot, lambda: len(records(audit)) == 2, timeout=30)
     finally:
         leaked.terminate()
-    assert f"terminate backend backend/{pid} on context" in question
+    assert f"terminate backend {pid} on context" in question
     start, end = records(audit)
     assert start["target"]["application_name"] == "openclaw-adapter-coupang"  # type: ignore[index]
     assert end["outcome"] == "ok" and f"session {pid} is gone" in str(end["verification"])

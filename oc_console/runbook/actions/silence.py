@@ -193,7 +193,8 @@ class AddSilence(Action):
         source = _alertmanager(env)
         body = json.dumps(self.body(env), indent=2)
         return Preview(
-            summary=f"silence {self.target.name} for {self.duration} in {source.where}",
+            summary=f"silence {self.target.name} for "
+            f"{human_duration(self.duration.total_seconds())} in {source.where}",
             detail=f"POST {source.where}/api/v2/silences\n{body}",
             version="new",
             facts={"alertmanager": source.where},
