@@ -7,10 +7,10 @@ import re
 from rich.text import Text
 from textual.app import ComposeResult
 
-from oc_console.analysis.drift import adapter_release
 from oc_console.domain.releases import AdapterRelease, HelmRevision
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.services.screen_queries import adapter_release
 from screens.adapter_detail import short_image
 from screens.base import ConsoleScreen
 from screens.releases import STYLE, row_findings

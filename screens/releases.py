@@ -12,12 +12,12 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 
-from oc_console.analysis.drift import adapter_releases
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, worst
 from oc_console.domain.releases import AdapterRelease
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean, fit_middle
+from oc_console.services.screen_queries import adapter_releases
 from screens.base import ConsoleScreen
 from screens.format import SEVERITY_TAG
 from screens.widgets.quiet_static import QuietStatic
@@ -81,7 +81,7 @@ def _argo(rel: AdapterRelease) -> str:
 def release_row(rel: AdapterRelease, findings: tuple[Finding, ...], now: datetime) -> Row:
     latest = rel.latest
     deployed_at = latest.last_deployed if latest else None
-    severity = max((f.severity for f in row_findings(rel, findings)), default=Severity.OK)
+    severity = worst(row_findings(rel, findings))
     return Row(
         key=rel.key,
         cells=(
