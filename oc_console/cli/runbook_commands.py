@@ -134,7 +134,7 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
             engine = await console.engine()
         except SourceError as exc:
             raise UserError(str(exc)) from None
-        run = RunbookRun(book, values, CheckContext(console, engine.env), engine)
+        run = RunbookRun(book, values, CheckContext(console.facts(), engine.env), engine)
 
         async def confirm(plans: Sequence[Plan]) -> bool | str:
             plan, count = plans[0], len(plans)

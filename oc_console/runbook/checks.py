@@ -24,14 +24,19 @@ from oc_console.runbook.actions.rollout import get_deployment, rollout_state
 from oc_console.sanitize import clean
 
 
-class Facts(Protocol):
-    """What checks read: the console facade, refreshed on demand."""
-
-    async def fresh(self) -> ConsoleSnapshot: ...
-
-    async def log_tail(
+class LogTail(Protocol):
+    def __call__(
         self, namespace: str, pod: str, container: str, *, previous: bool = False, tail: int = 500
-    ) -> tuple[LogLine, ...]: ...
+    ) -> Awaitable[tuple[LogLine, ...]]: ...
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What checks read, handed to them by whoever runs them: a snapshot with every source
+    read now, and a container's last log lines. Nothing else of the console reaches them."""
+
+    fresh: Callable[[], Awaitable[ConsoleSnapshot]]
+    log_tail: LogTail
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ off the path to the console's first frame.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from oc_console.config import Config
 from oc_console.errors import SourceError
@@ -36,6 +36,9 @@ class ConsoleActions:
     _runbooks: dict[str, Runbook] | None
 
     async def _import_clients(self) -> None: ...
+
+    def facts(self) -> Facts:
+        raise NotImplementedError  # the facade hands out its own
 
     async def engine(self) -> Engine:
         """Built on first use: it connects to the cluster and asks who we are."""
@@ -95,8 +98,7 @@ class ConsoleActions:
 
         values = bind_params(book, params)
         engine = await self.engine()
-        facts: Facts = cast("Facts", self)  # the Console this is mixed into reads the facts
-        return RunbookRun(book, values, CheckContext(facts, engine.env), engine)
+        return RunbookRun(book, values, CheckContext(self.facts(), engine.env), engine)
 
     async def unfinished_actions(self) -> list[dict[str, Any]]:
         """Actions whose start record has no end: a console died in the middle of one."""

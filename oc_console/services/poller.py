@@ -13,14 +13,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from oc_console.domain.health import SourceHealth
 from oc_console.errors import SourceError
 from oc_console.redact import redact
+from oc_console.services.protocols import Fetcher
 
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 
 BACKOFF_START_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
@@ -30,23 +30,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Source(Protocol[T_co]):
-    """One backend. `fetch` raises SourceError (a one-line message) when it cannot read."""
-
-    name: str
-
-    async def fetch(self) -> T_co: ...
-
-    async def close(self) -> None: ...
-
-
 class Poller(Generic[T]):
     def __init__(
         self,
-        source: Source[T] | None,
+        source: Fetcher[T] | None,
         name: str,
         *,
         detail: str | None = None,
+        describe: Callable[[T], str | None] | None = None,
         every: float = 0.0,
         deadline: float | None = None,
         insecure: str | None = None,
@@ -56,6 +47,10 @@ class Poller(Generic[T]):
         self.source = source
         self.name = name
         self.detail = detail
+        # what the last value says about itself (a stand-in, partial data), read by `health`
+        self.describe = describe
+        # the after-read step: run after each good read, never by a reader of the snapshot
+        self.on_read: list[Callable[[], None]] = []
         self.every = every  # seconds between reads at most; 0: every tick
         self.deadline = deadline  # seconds one whole fetch may take; None: the source's own
         self.insecure = insecure  # why its credentials or data travel unprotected, if they do
@@ -109,6 +104,9 @@ class Poller(Generic[T]):
             self._next_attempt = 0.0
         finally:
             self._running = False
+        if self.error is None:
+            for step in self.on_read:
+                step()
         return True
 
     @property
@@ -150,12 +148,17 @@ class Poller(Generic[T]):
             error=self.error if self.configured else None,
             fetched_at=self.fetched_at,
             failing_since=self.failing_since,
-            detail=self.detail,
+            detail=self._detail(),
             every=self.every,
             insecure=(getattr(self.source, "insecure", None) or self.insecure)
             if self.configured
             else None,
         )
+
+    def _detail(self) -> str | None:
+        if self.describe is not None and self.value is not None:
+            return self.describe(self.value)
+        return self.detail
 
     async def close(self) -> None:
         if self.source is not None:

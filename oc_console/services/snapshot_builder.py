@@ -1,0 +1,135 @@
+"""The snapshot builder: the sources' latest values in, a ConsoleSnapshot with findings out.
+
+Pure: it changes nothing it reads, so building a snapshot twice from the same inputs gives the
+same snapshot. What the console remembers between reads (the pool's history, when a finding
+was last seen) is updated by the scheduler's after-read step and arrives here as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from oc_console.analysis.alerts import (
+    DEFAULT_ALERT_FINDINGS,
+    annotate,
+    match_alerts,
+    unexplained_findings,
+)
+from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
+from oc_console.analysis.database import pool_findings
+from oc_console.analysis.drift import release_findings
+from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.metrics import metrics_findings
+from oc_console.analysis.orders import recent_failure_findings
+from oc_console.config import Config
+from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
+from oc_console.domain.changes import Change
+from oc_console.domain.database import PoolSnapshot
+from oc_console.domain.findings import Finding
+from oc_console.domain.health import SourceHealth
+from oc_console.domain.kube import FleetSnapshot
+from oc_console.domain.metrics import MetricsSnapshot
+from oc_console.domain.orders import RecentFailures
+from oc_console.domain.snapshot import ConsoleSnapshot
+
+
+class ClearedMemory(Protocol):
+    """Read-only: the findings seen lately that are no longer among `findings`."""
+
+    def cleared(self, findings: list[Finding], now: datetime) -> list[tuple[Finding, datetime]]: ...
+
+
+@dataclass(frozen=True)
+class SnapshotInputs:
+    """Everything one snapshot is built from, read from one target at one moment."""
+
+    now: datetime
+    context_label: str | None
+    sources: tuple[SourceHealth, ...]
+    fleet: FleetSnapshot | None = None
+    metrics: MetricsSnapshot | None = None
+    database: PoolSnapshot | None = None
+    recent_orders: RecentFailures | None = None
+    recent_orders_error: str | None = None
+    alerts: AlertsSnapshot | None = None
+    pool_history: tuple[tuple[float, float], ...] = ()
+    include_queries: bool = True  # pg_stat_activity text: `check` leaves it out unless asked
+
+
+def _database(inputs: SnapshotInputs) -> PoolSnapshot | None:
+    database = inputs.database
+    if database is not None and not inputs.include_queries:
+        return database.without_queries()  # before the analysis: its evidence quotes queries
+    return database
+
+
+def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Finding], list[Change]]:
+    """What the analysis says about the sources' values (before Alertmanager's pages are
+    tied to it), and the fleet's changes, newest first."""
+    fleet, metrics, database, now = inputs.fleet, inputs.metrics, _database(inputs), inputs.now
+    findings: list[Finding] = []
+    if database is not None:
+        findings += pool_findings(database, config.postgres.thresholds)
+    changes: list[Change] = []
+    if fleet is not None:
+        findings += kube_findings(fleet, now, config.kubernetes.thresholds)
+        findings += release_findings(fleet, now)
+        changes = fleet_changes(fleet)
+        findings += changed_before_it_broke(
+            fleet,
+            changes,
+            metrics=metrics,
+            error_threshold=config.prometheus.thresholds.error_ratio_warning,
+        )
+    if metrics is not None:
+        platforms = [a.platform for a in fleet.adapters] if fleet else []
+        findings += metrics_findings(
+            metrics, config.prometheus.thresholds, expected_platforms=platforms
+        )
+    if inputs.recent_orders is not None:
+        findings += recent_failure_findings(inputs.recent_orders)
+    return findings, changes
+
+
+def _pages(
+    inputs: SnapshotInputs, config: Config, findings: list[Finding], memory: ClearedMemory
+) -> tuple[tuple[AlertMatch, ...], list[Finding]]:
+    """Alertmanager's alerts tied to the findings that explain them; what the console cannot
+    see leads the warnings, since it may be the real cause."""
+    if inputs.alerts is None:
+        return (), findings
+    cfg = config.alertmanager
+    pages = match_alerts(
+        inputs.alerts.alerts,
+        findings,
+        alert_findings={**DEFAULT_ALERT_FINDINGS, **cfg.findings},
+        label_renames=cfg.labels,
+        cleared=memory.cleared(findings, inputs.now),
+    )
+    return pages, unexplained_findings(pages, inputs.now) + annotate(findings, pages)
+
+
+def build_snapshot(
+    inputs: SnapshotInputs, config: Config, memory: ClearedMemory
+) -> ConsoleSnapshot:
+    findings, changes = source_findings(inputs, config)
+    pages, findings = _pages(inputs, config, findings, memory)
+    fleet = inputs.fleet
+    return ConsoleSnapshot(
+        generated_at=inputs.now,
+        context=inputs.context_label or (fleet.context if fleet else None) or "-",
+        namespaces=config.kubernetes.namespaces,
+        read_only=config.read_only,
+        sources=inputs.sources,
+        database=_database(inputs),
+        findings=tuple(findings),
+        fleet=fleet,
+        metrics=inputs.metrics,
+        recent_orders=inputs.recent_orders,
+        recent_orders_error=inputs.recent_orders_error,
+        alerts=inputs.alerts,
+        pages=pages,
+        changes=tuple(changes),
+        pool_history=inputs.pool_history,
+    )
