@@ -179,6 +179,11 @@ class TlsConfig(_Section):
     refresh_seconds: float = Field(default=60.0, ge=1)  # a probe is cached this long
 
 
+class AuditConfig(_Section):
+    # the shared audit table (runbook/audit_shared.py); the local file is kept all the same
+    dsn: str | None = None
+
+
 class UiConfig(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.2)
     keys: dict[str, str] = Field(default_factory=dict)
@@ -194,6 +199,7 @@ class Config(_Section):
     orders: OrdersConfig = OrdersConfig()
     alertmanager: AlertmanagerConfig = AlertmanagerConfig()
     tls: TlsConfig = TlsConfig()
+    audit: AuditConfig = AuditConfig()
     ui: UiConfig = UiConfig()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
@@ -283,6 +289,7 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("OC_OPENCLAW_API", "openclaw.api"),
     ("OC_ALERTMANAGER", "alertmanager.url"),
     ("OC_READ_ONLY", "read_only"),
+    ("OC_AUDIT_DSN", "audit.dsn"),
 )
 
 

@@ -13,7 +13,14 @@ from rich.text import Text
 
 from oc_console.cli.listing import out_console, piped, show, whole, write_json
 from oc_console.errors import UserError
-from oc_console.runbook.audit import CLOSING_PHASES, AuditError, AuditLog, AuditReading, now_iso
+from oc_console.runbook.audit import (
+    CLOSING_PHASES,
+    AuditError,
+    AuditLog,
+    AuditReading,
+    matches_target,
+    now_iso,
+)
 from oc_console.sanitize import clean
 
 _SINCE = re.compile(r"(\d+)([smhd])")
@@ -59,11 +66,17 @@ def _row(r: dict[str, Any], *, wide: bool) -> list[str]:
     return row
 
 
-def audit_command(since: str | None, output: str | None = None, log: AuditLog | None = None) -> int:
+def audit_command(
+    since: str | None, output: str | None = None, log: AuditLog | None = None,
+    target: str | None = None,
+) -> int:  # fmt: skip
     """The records in the window, and every unfinished action whatever the window: an action
     the console stopped in the middle of stays in view until someone resolves it."""
     log = log or AuditLog()
     reading = log.read(parse_since(since))
+    if target:
+        kept = tuple(r for r in reading.records if matches_target(r, target))
+        reading = AuditReading(kept, reading.unreadable, reading.every)
     unfinished = reading.unfinished()
     if output == "json":
         write_json({"records": list(reading.records), "unfinished": unfinished,

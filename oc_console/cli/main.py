@@ -54,10 +54,16 @@ def _run_runbook(args: argparse.Namespace) -> int:
 
 def _run_audit(args: argparse.Namespace) -> int:
     from oc_console.cli.audit_commands import audit_command, audit_resolve
+    from oc_console.cli.audit_shared_commands import audit_init, audit_shared
 
     if getattr(args, "audit_command", None) == "resolve":
         return audit_resolve(args.id, args.note)
-    return audit_command(args.since, "json" if args.json else args.output)
+    if getattr(args, "audit_command", None) == "init":
+        return audit_init(_load(args))
+    output = "json" if args.json else args.output
+    if args.shared:
+        return audit_shared(_load(args), args.since, output, args.target)
+    return audit_command(args.since, output, target=args.target)
 
 
 def _flags(args: argparse.Namespace) -> dict[str, object]:

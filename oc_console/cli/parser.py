@@ -22,6 +22,7 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--traces-kind",), "traces.kind", "tempo|jaeger", "which trace backend --traces is"),
     (("--openclaw-api",), "openclaw.api", "URL", "OpenClaw API URL"),
     (("--alertmanager",), "alertmanager.url", "URL", "Alertmanager URL (API v2)"),
+    (("--audit-dsn",), "audit.dsn", "DSN", "also append audit records to this PostgreSQL"),
 )
 GLOBAL_DESTS = frozenset({"config", "read_only", *(key for _, key, _, _ in GLOBAL_OPTIONS)})
 CHECK_TIMEOUT_SECONDS = 10.0
@@ -141,7 +142,14 @@ def _audit_commands(audit: argparse.ArgumentParser) -> None:
     audit.add_argument("--since", metavar="AGE", help="only records this recent: 90s, 30m, 1h, 7d")
     _output(audit)
     audit.add_argument("--json", action="store_true", help="the same as -o json")
-    audit_sub = audit.add_subparsers(dest="audit_command", metavar="[resolve]", title="subcommand")
+    audit.add_argument("--target", metavar="NAME",
+                       help="only this target: its name, kind/name or namespace/name")  # fmt: skip
+    audit.add_argument("--shared", action="store_true",
+                       help="every engineer's records, from the --audit-dsn table")  # fmt: skip
+    audit_sub = audit.add_subparsers(
+        dest="audit_command", metavar="[resolve|init]", title="subcommand"
+    )
+    _subcommand(audit_sub, "init", "create the shared audit table in --audit-dsn (idempotent)")
     resolve = _subcommand(
         audit_sub, "resolve", "mark an unfinished action resolved, with a note (itself audited)"
     )

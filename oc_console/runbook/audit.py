@@ -213,3 +213,18 @@ def unfinished(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def matches_target(record: dict[str, Any], wanted: str | None) -> bool:
+    """`audit --target`: the target's name, kind/name, namespace/name or namespace/kind/name."""
+    if not wanted:
+        return True
+    t = record.get("target")
+    if not isinstance(t, dict):
+        return str(t or "") == wanted
+    kind, name, ns = (
+        str(t.get("kind") or ""),
+        str(t.get("name") or ""),
+        str(t.get("namespace") or ""),
+    )
+    return wanted in (name, f"{kind}/{name}", f"{ns}/{name}", f"{ns}/{kind}/{name}")

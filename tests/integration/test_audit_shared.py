@@ -4,6 +4,10 @@ consoles write with may insert and nothing else."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,9 +68,10 @@ def record(user: str, action_id: str, phase: str) -> dict[str, Any]:
 async def rows_of(pg: EmbeddedPostgres, action_id: str) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(pg.dsn)
     try:
-        return await conn.fetch(
+        rows: list[asyncpg.Record] = await conn.fetch(
             f"SELECT record_id, phase FROM {TABLE} WHERE action_id = $1 ORDER BY at", action_id
         )
+        return rows
     finally:
         await conn.close()
 
@@ -144,3 +149,40 @@ async def test_an_outage_during_an_action_loses_no_record_and_sends_each_once(
     finally:
         await console.close()
         reset_faults(action_sandbox.kube)
+
+
+def cli(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_STATE_HOME": str(state), "NO_COLOR": "1"}
+    return subprocess.run([sys.executable, "-m", "oc_console.cli", *args], capture_output=True,
+                          text=True, timeout=60, env=env, stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+def test_audit_init_and_audit_shared_on_the_command_line(
+    audit_pg: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    dsn = dsn_of(audit_pg, "bob")
+    init = cli(tmp_path, "audit", "init", "--audit-dsn", audit_pg.dsn)
+    assert init.returncode == 0 and "oc_console_audit is ready" in init.stdout, init.stderr
+    # a record only on this machine's disk: `--shared` sends it first, then reads the table
+    AuditLog(tmp_path / "oc-console" / "audit.jsonl").append(record("dave", "d1", "start"))
+    other = record("erin", "e1", "start")
+    other["target"]["name"] = "openclaw-adapter-shopee"
+    AuditLog(tmp_path / "erin.jsonl").append(other)
+    import asyncio
+
+    erin = AuditLog(tmp_path / "erin.jsonl", shared_dsn=dsn)
+    assert erin.shared is not None
+    asyncio.run(erin.shared.flush())
+    shown = cli(tmp_path, "audit", "--shared", "--json", "--audit-dsn", dsn,
+                "--target", "deployment/openclaw-adapter-shopee")  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert [(r["user"], r["id"]) for r in json.loads(shown.stdout)["records"]] == [("erin", "e1")]
+    mine = cli(tmp_path, "audit", "--shared", "--since", "1h", "--audit-dsn", dsn)
+    assert "dave" in mine.stdout and "erin" in mine.stdout
+    local = cli(tmp_path, "audit", "--json", "--target", "openclaw/openclaw-adapter-amazon")
+    assert [r["id"] for r in json.loads(local.stdout)["records"]] == ["d1"]
+    bad = cli(tmp_path, "audit", "--shared", "--audit-dsn", dsn.replace("p-bob", "wrong"))
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "wrong" not in bad.stderr and "cannot connect" in bad.stderr
+    none = cli(tmp_path, "audit", "--shared")
+    assert none.returncode != 0 and "--audit-dsn" in none.stderr
