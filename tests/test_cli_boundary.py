@@ -38,3 +38,13 @@ def test_the_engine_is_forbidden_the_facade_and_the_cli() -> None:
         "oc_console.services",
         "oc_console.cli",
     }
+
+
+def test_the_console_script_resolves_to_the_cli_main() -> None:
+    import importlib
+
+    from oc_console.cli.main import main
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    module, _, name = config["project"]["scripts"]["oc-console"].partition(":")
+    assert getattr(importlib.import_module(module), name) is main
