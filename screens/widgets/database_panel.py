@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from oc_console.domain.durations import human_duration
-from oc_console.domain.findings import Severity
+from oc_console.domain.findings import of_subject
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from screens.format import SEVERITY_STYLE, bar
@@ -15,10 +15,7 @@ from screens.widgets.quiet_static import QuietStatic
 def finding_style(snap: ConsoleSnapshot, finding_id: str, calm: str = "") -> str:
     """The colour of a number that a pool rule judges: the rule's own verdict, so the screen
     and the findings always agree (and follow the configured thresholds)."""
-    severity = max(
-        (f.severity for f in snap.findings if f.id == finding_id and f.subject == "postgres"),
-        default=Severity.OK,
-    )
+    severity = of_subject(snap.findings, "postgres", (finding_id,))
     return SEVERITY_STYLE[severity] or calm
 
 
