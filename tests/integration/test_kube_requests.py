@@ -18,9 +18,10 @@ import pytest
 from oc_console.config import KubernetesConfig
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.sources.kube.client import connect
-from oc_console.sources.kube.source import kind_specs
+from oc_console.sources.kube.source import KubeSource, kind_specs
 from oc_console.sources.kube.watch import WatchCache
 from tests.integration.kube_fixtures import start_sandbox
+from tests.integration.test_kube_source import until
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +86,26 @@ def test_a_410_that_keeps_coming_relists_with_backoff(sandbox: KubeSandbox) -> N
         sandbox.faults.expire_every_watch = False
         cache.stop()
         client.close()
+
+
+async def test_the_log_sampler_starts_before_the_pod_list_ends(tmp_path: Path) -> None:
+    # about 2,100 pods: five pages, each answered a little late, like a loaded API server
+    sandbox = KubeSandbox(tmp_path / "kube", extra_pods_per_adapter=300, ready_delay=0.1).start()
+    sandbox.faults.latency = 0.05
+    source = KubeSource(
+        KubernetesConfig(kubeconfig=str(sandbox.kubeconfig_path), timeout_seconds=10),
+        log_interval=60,
+    )
+    try:
+        await until(source, lambda s: source.complete and bool(s.logs))
+        served = [s for s in sandbox.tap.served if not s.agent.startswith("kubectl")]
+        pages = [i for i, s in enumerate(served) if s.verb == "list" and s.resource == "pods"]
+        logs = [i for i, s in enumerate(served) if s.resource == "pods/log"]
+        assert len(pages) >= 5 and logs
+        assert logs[0] < pages[-1], "the first log read waited for the whole pod list"
+        # the first round took the tails read ahead instead of reading them again
+        reads = [(s.path, s.query.get("previous")) for s in served if s.resource == "pods/log"]
+        assert len(reads) == len(set(reads))
+    finally:
+        await source.close()
+        sandbox.stop()

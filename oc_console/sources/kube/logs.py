@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from oc_console.domain.kube import ContainerState, FleetSnapshot, LogLine, PodLogTail, PodRow
+from oc_console.domain.kube import LogLine
 from oc_console.sources.kube.client import KubeClient, describe_error, get, iter_lines
 
 MAX_LINE_BYTES = 64 * 1024  # a 10 MB line is cut here; the console shows lines, not files
@@ -21,8 +21,6 @@ FOLLOW_KEEP_BYTES = 16 * 1024 * 1024  # 5,000 lines of 64 KB would be 320 MB
 TAIL_LIMIT_BYTES = 2 * 1024 * 1024  # asked of the kubelet, so a tail never ships megabytes
 FOLLOW_KEEP = 5_000
 FOLLOW_READ_TIMEOUT = 24 * 3600.0  # a quiet pod is not a dead connection
-FLEET_POLL = 0.2
-PREVIOUS_PER_ADAPTER = 3  # previous-container logs read per adapter and round, worst first
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FIELDS = ("platform", "shop_id", "event_type", "trace_id", "order_id", "event_id")
 
@@ -242,129 +240,3 @@ class LogFollower:
             if self._response is not None:
                 self._response.close()  # a follow is never read to its end: do not pool it
             self.ended = True
-
-
-def _restarted(pods: tuple[PodRow, ...]) -> list[tuple[PodRow, ContainerState]]:
-    """Containers that restarted, crash-looping ones first, then the most recent crash."""
-    hits = [(p, c) for p in pods for c in p.app_containers if c.restart_count]
-    hits.sort(key=lambda pc: (not pc[1].crashloop, -(pc[1].last_finished_at or _EPOCH).timestamp()))
-    return hits
-
-
-def _content(tails: dict[tuple[str, str, str, bool], PodLogTail]) -> dict[object, object]:
-    """What a reader would see change: the lines and errors, not when they were read."""
-    return {k: (t.lines, t.error) for k, t in tails.items()}
-
-
-class LogSampler:
-    """Reads the log tails the analysis needs, on a daemon thread, every `interval` seconds:
-    the previous container's tail of every crashing adapter container (once per restart), and
-    the recent tail of a few running pods per adapter (for webhook signature mismatches)."""
-
-    def __init__(
-        self,
-        client: KubeClient,
-        fleet: Callable[[], FleetSnapshot | None],
-        on_change: Callable[[], None],
-        *,
-        interval: float = 30.0,
-        pods_per_adapter: int = 2,
-        tail: int = 200,
-        previous_tail: int = 30,
-        timeout: float = 10.0,
-    ) -> None:
-        self._client = client
-        self._fleet = fleet
-        self._on_change = on_change
-        self._interval = interval
-        self._pods_per_adapter = pods_per_adapter
-        self._tail = tail
-        self._previous_tail = previous_tail
-        self._timeout = timeout
-        self._tails: dict[tuple[str, str, str, bool], PodLogTail] = {}
-        self._previous_seen: dict[tuple[str, str, str], int] = {}  # restart count last read
-        self.rounds = 0  # complete rounds: `check` waits for the first before it answers
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kube-log-sampler", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def tails(self) -> tuple[tuple[PodLogTail, ...], int]:
-        """The tails and how many rounds they come from."""
-        with self._lock:
-            return tuple(self._tails.values()), self.rounds
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            fleet = self._fleet()
-            if fleet is None:  # not synced yet: look again soon, not after a whole interval
-                self._stop.wait(FLEET_POLL)
-                continue
-            self.sample(fleet)
-            self._stop.wait(self._interval)
-
-    def sample(self, fleet: FleetSnapshot) -> None:
-        """One round; also callable directly (tests, a refresh key)."""
-        fresh: dict[tuple[str, str, str, bool], PodLogTail] = {}
-        with self._lock:
-            old = dict(self._tails)
-        for adapter in fleet.adapters:
-            if self._stop.is_set():
-                return  # stopping: a half round is not worth finishing
-            pods = fleet.pods_of(adapter)
-            running = [p for p in pods if p.phase == "Running" and not p.deleting]
-            for pod in running[: self._pods_per_adapter]:
-                if self._stop.is_set():
-                    return
-                main = next((c for c in pod.containers if c.kind == "app"), None)
-                if main is not None and main.state == "running":
-                    key = (pod.namespace, pod.name, main.name, False)
-                    fresh[key] = self._read(pod, main.name, previous=False)
-            for pod, c in _restarted(pods)[:PREVIOUS_PER_ADAPTER]:
-                if self._stop.is_set():
-                    return
-                seen = (pod.namespace, pod.name, c.name)
-                key = (*seen, True)
-                if self._previous_seen.get(seen) == c.restart_count and key in old:
-                    fresh[key] = old[key]  # the same crash as last round: its log is unchanged
-                    continue
-                self._previous_seen[seen] = c.restart_count
-                fresh[key] = self._read(pod, c.name, previous=True)
-        live = {(p.namespace, p.name) for p in fleet.pods}
-        for gone in [k for k in self._previous_seen if (k[0], k[1]) not in live]:
-            del self._previous_seen[gone]
-        with self._lock:
-            self._tails = fresh
-            self.rounds += 1
-        # The first round always counts as a change: readers waiting for it must see it even
-        # when it found nothing.
-        if self.rounds == 1 or _content(fresh) != _content(old):
-            self._on_change()
-
-    def _read(self, pod: PodRow, container: str, *, previous: bool) -> PodLogTail:
-        lines, error = read_tail(
-            self._client,
-            pod.namespace,
-            pod.name,
-            container,
-            tail=self._previous_tail if previous else self._tail,
-            previous=previous,
-            timeout=self._timeout,
-        )
-        return PodLogTail(
-            namespace=pod.namespace,
-            pod=pod.name,
-            container=container,
-            platform=pod.platform,
-            previous=previous,
-            lines=lines,
-            fetched_at=datetime.now(UTC),
-            error=error,
-        )

@@ -17,15 +17,24 @@ from datetime import datetime
 from oc_console.config import KubernetesConfig
 from oc_console.domain.kube import FleetSnapshot, LogLine
 from oc_console.errors import SourceError
-from oc_console.sources.kube.assemble import assemble
+from oc_console.sources.kube.assemble import adapters_of, assemble
 from oc_console.sources.kube.client import KubeClient, connect
 from oc_console.sources.kube.discovery import ApiDiscovery
 from oc_console.sources.kube.kinds import kind_specs
-from oc_console.sources.kube.logs import LogFollower, LogSampler, read_tail
+from oc_console.sources.kube.logs import LogFollower, read_tail
+from oc_console.sources.kube.sampler import EarlyView, LogSampler
 from oc_console.sources.kube.tls_secrets import TlsReader
 from oc_console.sources.kube.watch import WatchCache
 
 __all__ = ["KubeSource", "assemble", "kind_specs"]  # where tests and benches import them
+
+
+def early_view(cache: WatchCache) -> EarlyView | None:
+    """The adapters once their Deployments are listed, and the pods listed so far: enough
+    for the log sampler to start before the pod list ends."""
+    if not cache.synced("deployments"):
+        return None
+    return EarlyView(tuple(adapters_of(cache)), cache.listed_so_far("pods"))
 
 
 class KubeSource:
@@ -185,6 +194,7 @@ class KubeSource:
                 cache.bump,
                 interval=self._log_interval,
                 timeout=self.config.timeout_seconds,
+                early=lambda: early_view(cache),
             )
             sampler.start()
             discovery = ApiDiscovery(client, self.config.timeout_seconds, cache.bump)

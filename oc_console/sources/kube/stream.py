@@ -78,6 +78,7 @@ class Stream:
         self.relists = 0
         self.reconnects = 0
         self._table = TableReader(spec.table_columns) if spec.table_columns else None
+        self._listing: dict[str, object] | None = None  # the first list's rows, as it goes
         self._thread = threading.Thread(
             target=self._run, name=f"kube-watch-{spec.kind}-{namespace}", daemon=True
         )
@@ -86,6 +87,19 @@ class Stream:
     def rows(self) -> list[Any]:
         with self._lock:
             return list(self._rows.values())
+
+    def listed_so_far(self) -> list[Any]:
+        """While the first list is under way, the rows of its pages parsed so far, in list
+        order (a reader can start on them, the log sampler does); then the rows."""
+        listing = self._listing
+        if listing is None:
+            return self.rows()
+        for _ in range(3):  # the lister adds rows meanwhile; a copy is one C loop, rarely cut
+            try:
+                return list(listing.values())
+            except RuntimeError:
+                continue
+        return []
 
     def status(self) -> WatchStatus:
         return WatchStatus(
@@ -187,10 +201,18 @@ class Stream:
         return items
 
     def _list(self) -> None:
+        try:
+            self._list_pages()
+        finally:
+            self._listing = None  # listed, or failed: readers see the rows (or none)
+
+    def _list_pages(self) -> None:
         from kubernetes.client.exceptions import ApiException
 
         self.state, self._verb = "listing", "list"
         rows: dict[str, object] = {}
+        if not self.synced:
+            self._listing = rows
         token: str | None = None
         while True:
             options = self._options()
@@ -200,6 +222,7 @@ class Stream:
             except ApiException as exc:
                 if exc.status == 410 and token:  # the continue token expired: start over
                     rows, token = {}, None
+                    self._listing = rows if not self.synced else None
                     continue
                 raise
             body = read_body(response, MAX_PAGE_BYTES)

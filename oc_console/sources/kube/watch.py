@@ -74,6 +74,18 @@ class WatchCache:
                 out.extend(stream.rows())
         return out
 
+    def listed_so_far(self, kind: str) -> list[Any]:
+        """Every row of one kind listed so far, while first lists are under way."""
+        out: list[Any] = []
+        for stream in self.streams:
+            if stream.spec.kind == kind:
+                out.extend(stream.listed_so_far())
+        return out
+
+    def synced(self, kind: str) -> bool:
+        """Every stream of this kind has listed (or is not served, or is refused)."""
+        return all(s.settled for s in self.streams if s.spec.kind == kind)
+
     def statuses(self) -> tuple[WatchStatus, ...]:
         return tuple(s.status() for s in self.streams)
 
