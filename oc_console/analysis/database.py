@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from oc_console.analysis.owners import OwnerIndex, owners_line, session_owners
 from oc_console.domain.database import BouncerPool, PoolSnapshot, Session
@@ -195,12 +195,22 @@ def pool_findings(
     """With the fleet, the findings name the Deployment (pod) that holds the sessions."""
     t = t or PoolThresholds()
     index = OwnerIndex(fleet) if fleet is not None else None
-    return [
+    found = [
         *saturation(snapshot, t, fleet, index),
         *idle_in_transaction(snapshot, t, index),
         *blocking_chains(snapshot),
         *visibility(snapshot),
     ]
+    # the runbook's application_name: whose sessions hold the pool, named once for every rule
+    app = leaking_application(snapshot)
+    params = (("application_name", app),) if app is not None else ()
+    return [replace(f, params=params) if f.runbook else f for f in found]
+
+
+def leaking_application(snapshot: PoolSnapshot) -> str | None:
+    """The application_name holding the most sessions idle in a transaction."""
+    counts = Counter(s.application_name for s in snapshot.idle_in_transaction)
+    return max(counts, key=lambda app: counts[app]) if counts else None
 
 
 def _bouncer_evidence(p: BouncerPool) -> tuple[str, ...]:

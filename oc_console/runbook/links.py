@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from oc_console.analysis.database import leaking_application
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.schema import Runbook
@@ -21,18 +22,9 @@ def params_from(finding: Finding, book: Runbook, snap: ConsoleSnapshot | None) -
     or a Certificate's namespace and name, an order's id) and its own parameters; the leaking
     application_name from the snapshot's sessions when the analysis did not name one."""
     params = finding.runbook_params
+    # a finding made without it (by hand, from an older recording) still names the leaker
     if "application_name" in book.params and "application_name" not in params:
-        app = _leaking_application(snap)
+        app = leaking_application(snap.database) if snap and snap.database else None
         if app is not None:
             params["application_name"] = app
     return {k: v for k, v in params.items() if k in book.params}
-
-
-def _leaking_application(snap: ConsoleSnapshot | None) -> str | None:
-    """The application_name holding the most sessions idle in a transaction."""
-    if snap is None or snap.database is None:
-        return None
-    counts: dict[str, int] = {}
-    for s in snap.database.idle_in_transaction:
-        counts[s.application_name] = counts.get(s.application_name, 0) + 1
-    return max(counts, key=lambda app: counts[app]) if counts else None

@@ -55,3 +55,17 @@ def test_blocking_cycle_still_renders() -> None:
     snap = pool(blocked=(blocked(a, 2), blocked(b, 1)))
     assert [s.pid for _, s in snap.blocking_tree()] == [1, 2]
     assert "held by a cycle" in pool_findings(snap)[0].summary
+
+
+def test_pool_findings_carry_the_runbooks_application_name() -> None:
+    """The analysis names whose sessions hold the pool: the runbook takes it from the finding,
+    not from the screen's copy of the sessions."""
+    from oc_console.runbook.links import params_from
+    from oc_console.runbook.loader import load_dir
+
+    iit = (*(session(i, "openclaw-adapter-amazon") for i in range(3)), session(9, "worker"))
+    snap = pool(idle_in_transaction_count=4, idle_in_transaction=iit)
+    [f] = pool_findings(snap, PoolThresholds(idle_in_transaction_count=2))
+    assert f.runbook_params == {"application_name": "openclaw-adapter-amazon"}
+    book = load_dir()["pool-exhaustion"]
+    assert params_from(f, book, None) == {"application_name": "openclaw-adapter-amazon"}
