@@ -249,6 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_audit(args)
         if args.command == "silence":
             return _run_silence(args)
+        if args.command == "handoff":
+            from oc_console.cli.handoff_command import handoff_command
+
+            return handoff_command(_load(args), args.since, args.out, args.json)
         return _run_tui(_load(args))
     except UserError as exc:
         from oc_console.sanitize import clean

@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     _runbook_commands(_subcommand(sub, "runbook", "list, show or run the guided runbooks"))
     _silence_commands(_subcommand(sub, "silence", "list, add or expire Alertmanager silences"))
     _audit_commands(_subcommand(sub, "audit", "the audit log of actions, unfinished ones first"))
+    handoff = _subcommand(sub, "handoff", "write the incident hand-off as Markdown (or JSON)")
+    handoff.add_argument("--since", default="2h", metavar="AGE", help="the window (default 2h)")
+    handoff.add_argument("--out", metavar="FILE", help="write it to FILE instead of stdout")
+    handoff.add_argument("--json", action="store_true", help="the same content as data")
     order = _subcommand(
         sub, "order", "one order's timeline; exit 0 found, 1 unknown, 2 bad ID, 3 unreadable"
     )
