@@ -236,7 +236,9 @@ class ConsoleApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
 
-    def action_back(self) -> None:
+    # synchronous on purpose (screens call it directly); Textual's own is a coroutine, and
+    # its dispatcher runs either
+    def action_back(self) -> None:  # type: ignore[override]
         if len(self.screen_stack) > 1:
             self.pop_screen()
         elif self.current_mode != "overview":
