@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from oc_console.analysis.database import PoolThresholds
@@ -21,7 +22,7 @@ from oc_console.errors import SourceError
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.action_service import ActionService
 from oc_console.services.actions import ConsoleActions
-from oc_console.services.poller import Poller
+from oc_console.services.poller import Poller, utc_now
 from oc_console.services.protocols import ClusterSource, LogStream, OrdersSource, TracesSource
 from oc_console.services.scheduler import CHECK_POLL_SECONDS
 from oc_console.services.snapshot_builder import build_snapshot
@@ -37,13 +38,18 @@ CLOSE_SECONDS = 2.0  # a source that cannot close in this long is left to its th
 
 class Console(ConsoleActions):
     def __init__(
-        self, config: Config, *, context_label: str | None = None, audit: AuditLog | None = None
+        self,
+        config: Config,
+        *,
+        context_label: str | None = None,
+        audit: AuditLog | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
         self.context_label = context_label or config.kubernetes.context
         self.audit = audit or AuditLog(shared_dsn=config.audit.dsn)
         self.actions = ActionService(self.run_action, config.kubernetes.adapter_pattern)
-        self.target = Target(config, context_label=self.context_label)
+        self.target = Target(config, context_label=self.context_label, clock=clock)
         target = self.target
         self.postgres, self.kube, self.prometheus = target.postgres, target.kube, target.prometheus
         self.traces, self.alertmanager = target.traces, target.alertmanager

@@ -59,7 +59,7 @@ class Poller(Generic[T]):
         self.fetched_at: datetime | None = None
         self.error: str | None = None
         self.failing_since: datetime | None = None
-        self._clock = clock
+        self.clock = clock  # a replay or a soak bench runs its own time
         self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
         self._running = False
         self.timed_out = False  # a fetch was cut at its deadline (its thread may linger)
@@ -97,7 +97,7 @@ class Poller(Generic[T]):
             self._failed(f"{type(exc).__name__}: {exc}".splitlines()[0])
         else:
             self.value = value
-            self.fetched_at = self._clock()
+            self.fetched_at = self.clock()
             self.error = None
             self.failing_since = None
             self._backoff = 0.0
@@ -136,7 +136,7 @@ class Poller(Generic[T]):
         message = redact(message)
         self.error = message
         if self.failing_since is None:
-            self.failing_since = self._clock()
+            self.failing_since = self.clock()
         self._backoff = min(BACKOFF_MAX_SECONDS, max(BACKOFF_START_SECONDS, self._backoff * 2))
         self._next_attempt = self._monotonic() + self._backoff
 

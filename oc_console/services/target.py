@@ -5,6 +5,8 @@ second Target; the facade composes one."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from oc_console.config import Config
@@ -23,8 +25,15 @@ POOL_SATURATION = "pool_saturation"  # the history store's series the Changes sc
 
 
 class Target:
-    def __init__(self, config: Config, *, context_label: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        context_label: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.config = config
+        self.clock = clock  # when a read happened and what "now" a snapshot judges by
         self.context_label = context_label
         # pg_stat_activity text can hold literals (ALTER ROLE ... PASSWORD): `check` leaves it
         # out unless asked; the screens show it to the engineer at the keyboard.
@@ -47,6 +56,7 @@ class Target:
         self.seen = SeenFindings()
         self.postgres.on_read.append(self._record_pool)
         for poller in self.by_attr.values():
+            poller.clock = clock
             poller.on_read.append(self._remember_findings)
 
     @property
@@ -79,7 +89,7 @@ class Target:
     # --- what a snapshot is built from -------------------------------------------------
     def inputs(self) -> SnapshotInputs:
         return SnapshotInputs(
-            now=utc_now(),
+            now=self.clock(),
             context_label=self.context_label,
             sources=tuple(p.health() for p in self.pollers),
             fleet=self.kube.value,
