@@ -80,3 +80,25 @@ async def test_a_refused_event_write_leaves_the_action_done_and_audited(
     assert rows[2]["error"].startswith("event not written: ")
     assert "403" in rows[2]["error"] or "forbidden" in rows[2]["error"].lower()
     assert rows[2]["id"] == rows[0]["id"]
+
+
+async def test_the_console_shows_the_event_as_a_change_and_who_acted(console: Console) -> None:
+    import asyncio
+
+    from oc_console.analysis.acted_on import acted_on
+    from oc_console.domain.changes import ACTION
+
+    result = await restart(console)
+    assert result.status == "done", result.message
+    user = records(console.audit.path)[0]["user"]
+    for _ in range(50):  # the watch brings it within a refresh
+        snap = await console.collect(10)
+        mine = [c for c in snap.changes if c.kind == ACTION and c.subject == f"openclaw/{APP}"]
+        if mine and snap.fleet is not None:
+            break
+        await asyncio.sleep(0.2)
+    assert mine, "no action change"
+    assert mine[0].summary.startswith(f"rollout restart deployment/{APP} by {user}@")
+    assert snap.fleet is not None
+    line = acted_on(snap.fleet, f"openclaw/{APP}")
+    assert line is not None and line.startswith(f"acted on by {user}, ")

@@ -28,8 +28,9 @@ EVENT_KEEP = 1_000  # per namespace, newest first
 SECRETS, CONFIGMAPS = "secrets", "configmaps"  # stream names, as messages say
 OPAQUE = "Opaque"
 # Normal events worth keeping next to every Warning: a container killed (probe failure or
-# rollout) and the node-problem-detector's kernel OOM report.
-EVENT_REASONS = frozenset({"Killing", "OOMKilling"})
+# rollout), the node-problem-detector's kernel OOM report, and what an oc-console did
+# (runbook/kube_event.py: the Changes timeline and "acted on by ...").
+EVENT_REASONS = frozenset({"Killing", "OOMKilling", "OcConsoleAction"})
 NODE_EVENTS_NAMESPACE = "default"  # where node-problem-detector reports on Nodes
 
 
