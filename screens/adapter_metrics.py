@@ -21,7 +21,7 @@ MEMORY_COLUMNS = (
     Column("POD", 30, middle=True),
     # the adapter and its sidecar share a pod: without the container they are two identical
     # rows, so at 80 columns the sparkline goes first
-    Column("CONTAINER", 10, priority=1),
+    Column("CONTAINER", 14, priority=1),  # otel-collector, whole
     Column("USED", 7, right=True),
     Column("LIMIT", 7, right=True),
     Column("%", 5, right=True),

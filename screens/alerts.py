@@ -28,7 +28,8 @@ ALERT_COLUMNS = (
     Column("WHERE", 20, middle=True),
     Column("FOR", 7, right=True),
     Column("STATE", 10),
-    Column("EXPLAINED BY", 20),
+    # at 80 columns it gives way to WHERE: a pod told apart matters more than the rule's id
+    Column("EXPLAINED BY", 12),
 )
 SILENCE_COLUMNS = (
     Column("ENDS IN", 8, right=True),

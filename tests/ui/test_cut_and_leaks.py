@@ -103,6 +103,9 @@ async def test_the_memory_table_keeps_the_container_at_80_columns(fleet_sandbox:
         assert "CONTAINER" in lines[0], lines[0]
         rows = [line for line in lines[1:] if "Mi" in line]
         assert len(rows) == len(memory.rows) and len(set(rows)) == len(rows), rows
+        # the container whole: `otel-collector`, not `otel-coll…`
+        for row, line in zip(memory.rows, rows, strict=True):
+            assert f" {row.cells[1]} " in line, (row.cells, line)
 
 
 async def test_no_tuple_or_timedelta_in_findings_silences_or_checks(
