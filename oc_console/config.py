@@ -184,6 +184,13 @@ class AuditConfig(_Section):
     dsn: str | None = None
 
 
+class DockerConfig(_Section):
+    """A Docker Engine read in place of Kubernetes (one VM with docker compose)."""
+
+    host: str | None = None  # unix:///var/run/docker.sock or tcp://host:2376; else $DOCKER_HOST
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class UiConfig(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.2)
     keys: dict[str, str] = Field(default_factory=dict)
@@ -200,6 +207,7 @@ class Config(_Section):
     alertmanager: AlertmanagerConfig = AlertmanagerConfig()
     tls: TlsConfig = TlsConfig()
     audit: AuditConfig = AuditConfig()
+    docker: DockerConfig = DockerConfig()
     ui: UiConfig = UiConfig()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
@@ -228,6 +236,14 @@ class Config(_Section):
         return kubeconfig_origin(self.kubernetes.kubeconfig, self.environ) is not None
 
     @property
+    def docker_configured(self) -> bool:
+        """--docker / docker.host, or $DOCKER_HOST (as the docker CLI reads it) when no
+        Kubernetes credentials exist: the Docker Engine then stands in for the cluster."""
+        if self.docker.host:
+            return True
+        return bool(self.environ.get("DOCKER_HOST")) and not self.kubernetes_configured
+
+    @property
     def prometheus_configured(self) -> bool:
         return bool(self.prometheus.url)
 
@@ -254,6 +270,7 @@ class Config(_Section):
             (
                 self.postgres_configured,
                 self.kubernetes_configured,
+                self.docker_configured,
                 self.prometheus_configured,
                 self.traces_configured,
                 self.openclaw_configured,
@@ -290,6 +307,7 @@ ENV_KEYS: tuple[tuple[str, str], ...] = (
     ("OC_ALERTMANAGER", "alertmanager.url"),
     ("OC_READ_ONLY", "read_only"),
     ("OC_AUDIT_DSN", "audit.dsn"),
+    ("OC_DOCKER", "docker.host"),
 )
 
 

@@ -305,6 +305,8 @@ class FleetSnapshot:
     argo_apps: tuple[ArgoApp, ...] = ()
     api_groups: tuple[ApiGroup, ...] | None = None  # None: discovery not read (yet)
     api_groups_error: str | None = None
+    # What it was read from: "kubernetes", or "docker" (a VM's compose services and containers)
+    engine: str = "kubernetes"
     # Built on first use; not an init field, so dataclasses.replace() starts a fresh one.
     _by_platform: dict[str, tuple[PodRow, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -22,6 +22,7 @@ from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
+from oc_console.analysis.vm import vm_findings
 from oc_console.config import Config
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
 from oc_console.domain.changes import Change
@@ -74,6 +75,7 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
     changes: list[Change] = []
     if fleet is not None:
         findings += kube_findings(fleet, now, config.kubernetes.thresholds)
+        findings += vm_findings(fleet)
         findings += release_findings(fleet, now)
         changes = fleet_changes(fleet)
         findings += changed_before_it_broke(
