@@ -88,9 +88,9 @@ def _run_check(args: argparse.Namespace) -> int:
     from oc_console.services.console import Console
 
     config = _load(args)
-    if not (config.postgres_configured or config.kubernetes_configured) and not (
-        config.prometheus_configured
-    ):
+    if not (
+        config.postgres_configured or config.kubernetes_configured or config.docker_configured
+    ) and not (config.prometheus_configured):
         raise UserError(NOTHING_CONFIGURED)
     console = Console(config)
     console.include_queries = args.include_queries

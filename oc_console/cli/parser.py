@@ -23,6 +23,7 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--openclaw-api",), "openclaw.api", "URL", "OpenClaw API URL"),
     (("--alertmanager",), "alertmanager.url", "URL", "Alertmanager URL (API v2)"),
     (("--audit-dsn",), "audit.dsn", "DSN", "also append audit records to this PostgreSQL"),
+    (("--docker",), "docker.host", "URL", "Docker Engine (unix:///var/run/docker.sock) for a VM"),
 )
 GLOBAL_DESTS = frozenset({"config", "read_only", *(key for _, key, _, _ in GLOBAL_OPTIONS)})
 CHECK_TIMEOUT_SECONDS = 10.0

@@ -42,7 +42,18 @@ def postgres_poller(config: Config) -> Poller[PoolSnapshot]:
     )
 
 
+def docker_poller(config: Config) -> Poller[FleetSnapshot]:
+    """A Docker Engine stands in for the cluster: the same fleet, read from a VM."""
+    from oc_console.sources.docker.source import DockerSource
+
+    source = DockerSource(config.docker, config.kubernetes.adapter_pattern, environ=config.environ)
+    deadline = config.docker.timeout_seconds + DEADLINE_MARGIN_SECONDS
+    return Poller(source, "docker", deadline=deadline)
+
+
 def kube_poller(config: Config) -> Poller[FleetSnapshot]:
+    if config.docker_configured:
+        return docker_poller(config)
     source: ClusterSource | None = None
     if config.kubernetes_configured:
         from oc_console.sources.kube.source import KubeSource
