@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from oc_console.domain.acted_on import acted_on
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
@@ -179,9 +180,11 @@ class AdapterScreen(ConsoleScreen):
             return
         now = snap.generated_at
         pods = snap.fleet.pods_of(adapter)
-        self.query_one("#deployment", QuietStatic).show_text(
-            deployment_text(adapter, snap.findings)
-        )
+        text = deployment_text(adapter, snap.findings)
+        acted = acted_on(snap.fleet, adapter.key, now)  # from the Event any oc-console left
+        if acted:
+            text.append(f"\n{clean(acted)}", "cyan")
+        self.query_one("#deployment", QuietStatic).show_text(text)
         self.query_one("#pods", RowTable).set_rows(
             [pod_row(p, now, snap.findings, adapter.key) for p in pods]
         )

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from oc_console.analysis.acted_on import action_changes
 from oc_console.analysis.drift import adapter_history, workload_drift
 from oc_console.analysis.metrics import MetricsThresholds
+from oc_console.domain.acted_on import action_changes
 from oc_console.domain.changes import CONFIG, HELM, RENEWAL, ROLLOUT, SCALE, Change
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, Severity, Target, Urgency

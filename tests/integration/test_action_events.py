@@ -85,7 +85,7 @@ async def test_a_refused_event_write_leaves_the_action_done_and_audited(
 async def test_the_console_shows_the_event_as_a_change_and_who_acted(console: Console) -> None:
     import asyncio
 
-    from oc_console.analysis.acted_on import acted_on
+    from oc_console.domain.acted_on import acted_on
     from oc_console.domain.changes import ACTION
 
     result = await restart(console)

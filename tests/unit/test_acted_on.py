@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from oc_console.analysis.acted_on import acted_on
 from oc_console.analysis.changes import fleet_changes
+from oc_console.domain.acted_on import acted_on
 from oc_console.domain.changes import ACTION
 from oc_console.domain.kube import EventRow, FleetSnapshot
 from tests.unit.test_kube_analysis import fleet

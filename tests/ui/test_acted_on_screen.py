@@ -1,0 +1,53 @@
+"""A restart through the engine shows on the adapter's screen as "acted on by <user>, <age>
+ago", from the Event it left on the Deployment (any console's, read by the watch)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from oc_console.runbook.audit import AuditLog
+from oc_console.runbook.engine import Plan
+from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.services.console import Console
+from screens.adapter_detail import AdapterScreen
+from screens.app import make_app
+from screens.widgets.quiet_static import QuietStatic
+from tests.integration.action_fixtures import sandbox_config
+from tests.ui.pilot_helpers import until
+
+pytestmark = pytest.mark.integration
+KEY = "openclaw/openclaw-adapter-amazon"
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """Its own: the restart changes the sandbox other screen tests look at."""
+    sandbox = Sandbox(
+        parse_scenarios("none"), Path(tmp_path_factory.mktemp("acted")), use_prometheus=False
+    )
+    sandbox.start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+async def test_the_adapter_screen_says_who_acted_on_it(
+    own_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    console = Console(sandbox_config(own_sandbox), audit=AuditLog(tmp_path / "a.jsonl"))
+    app = make_app(console)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        plan = await console.prepare_action("restart", {"deployment": "openclaw-adapter-amazon"})
+        assert isinstance(plan, Plan), plan
+        result = await console.run_action(plan, confirmed=True)
+        assert result.status == "done", result.message
+        await app.push_screen(AdapterScreen(KEY))
+        box = app.screen.query_one("#deployment", QuietStatic)
+        await until(pilot, lambda: "acted on by" in str(box.render()))
+        user = console.audit.read().records[0]["user"]
+        assert f"acted on by {user}, " in str(box.render())
