@@ -14,6 +14,7 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             prometheus prometheus-pgbouncer-exporter pgbouncer prometheus-alertmanager tmux \
+            docker.io busybox-static \
             >/dev/null
     else
         echo "note: prometheus, alertmanager, pgbouncer or tmux missing and not root:" \
