@@ -19,7 +19,7 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.redact import redact
-from oc_console.runbook.audit import unfinished
+from oc_console.runbook.audit import AuditLog, unfinished
 from oc_console.sanitize import clean
 
 PAGE_LABELS = ("namespace", "deployment", "pod", "platform", "certificate", "datname")
@@ -245,6 +245,26 @@ def build(
         orders=_orders(snap, in_window),
         questions=_questions(snap, every if every is not None else records),
     )  # fmt: skip
+
+
+async def audit_records(
+    log: AuditLog, since: timedelta
+) -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(where from, the window's records oldest first, every record for the unfinished ones):
+    the shared table when `log` feeds one (this machine's queued records sent first), else the
+    local file read in a thread. SharedAuditError when the table cannot be read."""
+    import asyncio
+    import contextlib
+
+    if log.shared is None:
+        reading = await asyncio.to_thread(log.read, since)
+        return "local", list(reading.records), list(reading.every)
+    from oc_console.runbook.audit_shared import SharedAuditError, read_shared
+
+    with contextlib.suppress(SharedAuditError):  # the table may still be readable
+        await log.shared.flush()
+    shared = list(reversed(await read_shared(log.shared.dsn, since)))
+    return "shared", shared, shared
 
 
 def markdown(h: Handoff) -> str:

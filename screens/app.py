@@ -94,6 +94,7 @@ class ConsoleApp(App[None]):
         Binding("o", "order_prompt", "order lookup", show=False, id="app.order"),
         Binding("8", "goto('changes')", "changes", id="app.changes"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
+        Binding("H", "handoff", "hand-off", show=False, id="app.handoff"),
     ]
 
     # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
@@ -218,6 +219,19 @@ class ConsoleApp(App[None]):
 
     def action_refresh_now(self) -> None:
         self.refresh_data()
+
+    def action_handoff(self) -> None:
+        self.run_worker(self._handoff(), group="handoff", exclusive=True, exit_on_error=False)
+
+    async def _handoff(self) -> None:
+        """The incident hand-off (what `oc-console handoff` writes), to a file; its path in a
+        notification."""
+        try:
+            path, _title = await self.service.write_handoff()
+        except Exception as exc:  # a database or disk error: one line, the console goes on
+            self.notify(clean(f"hand-off not written: {exc}"), severity="error")
+            return
+        self.notify(clean(f"hand-off written to {path}"))
 
     def action_help(self) -> None:
         screen = self.screen

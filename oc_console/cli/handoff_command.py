@@ -5,39 +5,22 @@ machine's file), and the hand-off built from them (oc_console/handoff.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from oc_console.cli.audit_commands import parse_since
 from oc_console.config import Config
 from oc_console.errors import UserError
-from oc_console.handoff import Handoff, build, markdown
+from oc_console.handoff import Handoff, audit_records, build, markdown
 from oc_console.inert_json import inert
 from oc_console.runbook.audit import AuditLog
-from oc_console.runbook.audit_shared import SharedAuditError, read_shared
+from oc_console.runbook.audit_shared import SharedAuditError
 
 LOOK_SECONDS = 10.0  # the overall deadline for the sources' first answers, as `check`
 CLOSE_SECONDS = 0.5
-
-
-async def _audit(config: Config, since: timedelta) -> tuple[str, list[dict[str, Any]], list[Any]]:
-    """(where from, the window's records oldest first, every record for unfinished ones)."""
-    local = AuditLog(shared_dsn=config.audit.dsn)
-    if local.shared is None:
-        reading = local.read(since)
-        return "local", list(reading.records), list(reading.every)
-    with contextlib.suppress(SharedAuditError):
-        await local.shared.flush()  # this machine's queued records first
-    try:
-        shared = list(reversed(await read_shared(config.audit.dsn or "", since)))
-    except SharedAuditError as exc:
-        raise UserError(f"{exc} (without --audit-dsn the local audit is used)") from None
-    return "shared", shared, shared
 
 
 async def collect(config: Config, since: timedelta, timeout: float = LOOK_SECONDS) -> Handoff:
@@ -48,7 +31,10 @@ async def collect(config: Config, since: timedelta, timeout: float = LOOK_SECOND
         snap = await console.collect(timeout)
     finally:
         await console.close(grace=CLOSE_SECONDS)
-    source, records, every = await _audit(config, since)
+    try:
+        source, records, every = await audit_records(AuditLog(shared_dsn=config.audit.dsn), since)
+    except SharedAuditError as exc:
+        raise UserError(f"{exc} (without --audit-dsn the local audit is used)") from None
     return build(snap, records, since, audit_source=source, every=every)
 
 

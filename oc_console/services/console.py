@@ -136,6 +136,15 @@ class Console(ConsoleActions):
             return after
         return await source.wait_for_change(after, timeout)
 
+    async def write_handoff(self, hours: float = 2.0) -> tuple[str, str]:
+        """`H`: the hand-off of the last `hours`, written beside the audit log; (path, title)."""
+        from datetime import timedelta
+
+        from oc_console.services.handoff_service import write_handoff
+
+        path, title = await write_handoff(self.snapshot(), self.audit, timedelta(hours=hours))
+        return str(path), title
+
     def snapshot(self) -> ConsoleSnapshot:
         """Built from the sources' latest values; reading it changes nothing."""
         return build_snapshot(self.target.inputs(), self.config, self.target.seen)

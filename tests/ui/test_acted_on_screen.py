@@ -51,3 +51,21 @@ async def test_the_adapter_screen_says_who_acted_on_it(
         await until(pilot, lambda: "acted on by" in str(box.render()))
         user = console.audit.read().records[0]["user"]
         assert f"acted on by {user}, " in str(box.render())
+
+
+async def test_h_writes_the_handoff_beside_the_audit_log(
+    own_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    console = Console(sandbox_config(own_sandbox), audit=AuditLog(tmp_path / "a.jsonl"))
+    app = make_app(console)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await until(pilot, lambda: bool(app.snapshot and app.snapshot.fleet))
+        await pilot.press("H")
+        await until(pilot, lambda: any("hand-off" in str(n.message) for n in app._notifications))
+        (note,) = [str(n.message) for n in app._notifications if "hand-off" in str(n.message)]
+        assert note.startswith("hand-off written to ")
+        written = Path(note.removeprefix("hand-off written to "))
+        assert written.parent == tmp_path and oct(written.stat().st_mode & 0o777) == "0o600"
+        text = written.read_text()
+        assert text.startswith("# Hand-off: openclaw-sandbox, last 2h")
+        assert "## What is wrong now" in text and "## Open questions" in text
