@@ -1,9 +1,8 @@
 """kubernetes.io/tls Secrets, read only as far as the Certificates screen needs them.
 
 The Secrets are listed and watched as a Table of metadata and type (the one Secrets stream,
-kinds.py), never their data. One that a
-cert-manager Certificate covers (its spec.secretName) is never read: the Certificate's status
-says when it expires. One that no Certificate covers is fetched alone, in full, once per
+kinds.py), never their data. One that a cert-manager Certificate covers (its spec.secretName)
+is never read: the Certificate's status says when it expires. One that no Certificate covers is fetched alone, in full, once per
 resourceVersion; its `tls.key` is dropped before the certificate is parsed, and only the
 certificate's public facts are kept.
 """
