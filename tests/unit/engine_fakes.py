@@ -47,6 +47,7 @@ class FakeKube:
         self.calls = calls
         self.denied: set[tuple[str, str]] = set()  # (verb, resource)
         self.leases: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []  # the Events the engine wrote on targets
         self._rv = 0
 
     def may(
@@ -61,6 +62,14 @@ class FakeKube:
         return lease
 
     def call(self, method: str, path: str, *, body: Any = None, **_: Any) -> Any:
+        if "/deployments/" in path and method == "GET":  # the Event reads its target's uid
+            name = path.rsplit("/", 1)[1]
+            meta = {"name": name, "namespace": "openclaw", "uid": f"uid-{name}"}
+            return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta}
+        if path.startswith("/apis/events.k8s.io/v1/"):
+            self.calls(f"event {method}")
+            self.events.append(body)
+            return body
         assert path.startswith(LEASES), path
         name = path.rsplit("/", 1)[1] if path.count("/") > 6 else ""
         self.calls(f"lease {method}")

@@ -46,8 +46,10 @@ async def test_every_step_in_order_and_the_lease_given_back_last(tmp_path: Path)
     assert result.message == "done it; verified: proved it"
     assert r.calls.log == [
         *PREPARED, *TAKEN, "re-check", "audit start", "execute", "verify", "audit end",
-        "lease DELETE",
+        "event POST", "lease DELETE",
     ]  # fmt: skip
+    (event,) = r.kube.events  # on the target, after the end record, before the Lease goes
+    assert (event["reason"], event["regarding"]["uid"]) == ("OcConsoleAction", "uid-adapter-a")
     start, end = r.records()
     assert start["holder"] == "alice@bastion (alice@openclaw.io) pid 100/aaaaaa"
     assert (start["phase"], end["phase"], end["outcome"]) == ("start", "end", "ok")
@@ -184,7 +186,8 @@ async def test_a_failed_execute_is_ended_before_the_lease_goes(tmp_path: Path) -
     assert isinstance(plan, Plan)
     result = await r.engine.run(plan, confirmed=True)
     assert (result.status, result.message) == ("failed", "the API server said no")
-    assert r.calls.log[-4:] == ["audit start", "execute", "audit end", "lease DELETE"]
+    assert r.calls.log[-5:] == ["audit start", "execute", "audit end", "event POST",
+                                "lease DELETE"]  # fmt: skip
     assert r.records()[-1]["outcome"] == "failed"
 
 
@@ -196,7 +199,8 @@ async def test_a_failed_verify_is_ended_before_the_lease_goes(tmp_path: Path) ->
     assert isinstance(plan, Plan)
     result = await r.engine.run(plan, confirmed=True)
     assert result.message == "done it; verification failed: someone else rolled it"
-    assert r.calls.log[-5:] == ["audit start", "execute", "verify", "audit end", "lease DELETE"]
+    assert r.calls.log[-6:] == ["audit start", "execute", "verify", "audit end", "event POST",
+                                "lease DELETE"]  # fmt: skip
     assert r.records()[-1]["outcome"] == "refused"
 
 
@@ -207,5 +211,6 @@ async def test_a_failed_end_record_is_said_and_the_lease_still_goes_back(tmp_pat
     result = await r.engine.run(plan, confirmed=True)
     assert (result.status, result.reason) == ("done", "audit")
     assert result.message.startswith("done it; audit end record failed: cannot write ")
-    assert r.calls.log[-4:] == ["audit start", "execute", "verify", "lease DELETE"]
+    # the action happened: its Event is written even when its end record could not be
+    assert r.calls.log[-5:] == ["audit start", "execute", "verify", "event POST", "lease DELETE"]
     assert r.kube.leases == {}
