@@ -260,12 +260,13 @@ class SharedAudit:
             await asyncio.sleep(RETRY_S[min(attempt, len(RETRY_S) - 1)])
 
     async def drain(self, timeout: float = 5.0) -> None:
-        """At exit: give the background flush a moment, then one last try; what is left is
-        sent by the next console."""
+        """At exit: stop the background retries and try once more within `timeout`; what is
+        left stays queued on disk for the next console."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
+        if task is None:
+            return  # this process wrote nothing: `check` must not wait on the database
+        if not task.done():
             task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+            await asyncio.wait([task])  # its end, without taking its cancellation as ours
         with contextlib.suppress(SharedAuditError, OSError, asyncio.TimeoutError):
             await asyncio.wait_for(self.flush(), timeout)
