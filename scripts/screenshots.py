@@ -1,4 +1,5 @@
-"""Save the README's SVG screenshots: the console on the sandbox at 120x40."""
+"""Save the README's SVG screenshots: the console on the sandbox, the screens at 120x40 and the
+Overview as it first looks over SSH, at 80x24."""
 
 from __future__ import annotations
 
@@ -11,29 +12,41 @@ from oc_console.services.console import Console
 from screens.app import make_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-SHOTS = (
-    ("overview", "1"),
-    ("adapters", "3"),
-    ("database", "2"),
-    ("certificates", "5"),
-    ("changes", "8"),
+Shots = tuple[tuple[str, str], ...]  # (file name, the key that opens the screen)
+SHOTS: tuple[tuple[tuple[int, int], Shots], ...] = (
+    (
+        (120, 40),
+        (
+            ("overview", "1"),
+            ("adapters", "3"),
+            ("database", "2"),
+            ("certificates", "5"),
+            ("changes", "8"),
+        ),
+    ),
+    ((80, 24), (("overview-80x24", "1"),)),
 )
 
 
-async def shoot(sandbox: Sandbox) -> None:
+async def shoot(sandbox: Sandbox, size: tuple[int, int], shots: Shots) -> None:
     app = make_app(Console(load_config(flags=sandbox.flags(), environ={}), context_label="sandbox"))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         while not (app.snapshot and app.snapshot.fleet and app.snapshot.metrics):
             await pilot.pause(0.1)
         while not app.snapshot.firing:  # Alertmanager's first pages
             await pilot.pause(0.2)
         await pilot.pause(8)  # the first log sample lands a few seconds in
-        for name, key in SHOTS:
+        for name, key in shots:
             await pilot.press(key)
             await pilot.pause(0.5)
             app.save_screenshot(str(DOCS / f"{name}.svg"))
 
 
+async def shoot_all(sandbox: Sandbox) -> None:
+    for size, shots in SHOTS:
+        await shoot(sandbox, size, shots)
+
+
 if __name__ == "__main__":
     with Sandbox(parse_scenarios("all")) as sandbox:
-        asyncio.run(shoot(sandbox))
+        asyncio.run(shoot_all(sandbox))
