@@ -22,6 +22,7 @@ from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
+from oc_console.analysis.tls import tls_findings
 from oc_console.analysis.vm import vm_findings
 from oc_console.config import Config
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
@@ -33,6 +34,7 @@ from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.orders import RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.domain.tls import TlsSnapshot
 
 
 class ClearedMemory(Protocol):
@@ -56,6 +58,7 @@ class SnapshotInputs:
     alerts: AlertsSnapshot | None = None
     pool_history: tuple[tuple[float, float], ...] = ()
     include_queries: bool = True  # pg_stat_activity text: `check` leaves it out unless asked
+    tls: TlsSnapshot | None = None  # the TLS handshakes with what the platform serves
 
 
 def _database(inputs: SnapshotInputs) -> PoolSnapshot | None:
@@ -91,6 +94,8 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
         )
     if inputs.recent_orders is not None:
         findings += recent_failure_findings(inputs.recent_orders)
+    if inputs.tls is not None:  # served certificates against what their Secrets hold
+        findings += tls_findings(inputs.tls, fleet.certificates if fleet else (), now)
     return findings, changes
 
 

@@ -17,6 +17,7 @@ from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.orders import RecentFailures
+from oc_console.domain.tls import TlsSnapshot
 from oc_console.exposure import database_insecure, prometheus_insecure
 from oc_console.services.poller import Poller
 from oc_console.services.protocols import ClusterSource, OrdersSource, TracesSource
@@ -130,6 +131,15 @@ def orders_poller(config: Config) -> Poller[RecentFailures]:
     return Poller(source, "orders", every=every, deadline=_pg_deadline(config))
 
 
+def tls_poller(config: Config) -> Poller[TlsSnapshot]:
+    """Handshakes with the Ingresses' TLS hosts and `tls.endpoints`, each kept a minute."""
+    from oc_console.sources.tls_probe import build
+
+    cfg = config.tls
+    deadline = cfg.timeout_seconds * 6 * 4 + config.kubernetes.timeout_seconds
+    return Poller(build(config), "tls", every=cfg.refresh_seconds, deadline=deadline)
+
+
 @dataclass(frozen=True)
 class SourceSpec:
     attr: str  # the facade's attribute, and the key the target's pollers are found by
@@ -147,4 +157,5 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("traces", traces_poller),
     SourceSpec("alertmanager", alertmanager_poller),
     SourceSpec("recent_orders", orders_poller, after_pool=True),
+    SourceSpec("tls", tls_poller),
 )

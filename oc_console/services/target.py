@@ -100,4 +100,5 @@ class Target:
             alerts=self.alertmanager.value,
             pool_history=self.history.points(POOL_SATURATION),
             include_queries=self.include_queries,
+            tls=self.by_attr["tls"].value,
         )

@@ -225,6 +225,8 @@ class TlsProbeSource:
     def read(self) -> TlsSnapshot:
         """Blocking: run from a worker thread."""
         endpoints, error = self.endpoints()
+        if error is not None and not endpoints:
+            raise SourceError(error)  # nothing to probe: the source is down, said once
         now = time.monotonic()
         with self._lock:
             due = [

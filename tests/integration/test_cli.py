@@ -60,7 +60,7 @@ def test_check_json_against_the_sandbox(sandbox_env: tuple[dict[str, str], objec
     doc = json.loads(done.stdout)
     assert {k: v["ok"] for k, v in doc["sources"].items()} == {
         "postgres": True, "kubernetes": True, "prometheus": True, "traces": False,
-        "alertmanager": False, "orders": True,
+        "alertmanager": False, "orders": True, "tls": True,
     }  # fmt: skip
     assert doc["sources"]["traces"]["status"] == "not configured"
     ids = {f["id"] for f in doc["findings"]}

@@ -3,12 +3,14 @@ Secret) and the config's `tls.endpoints`, validated when the config loads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
-from oc_console.errors import UserError
+from oc_console.analysis.tls import tls_findings
+from oc_console.config import TlsConfig, load_config
+from oc_console.errors import SourceError, UserError
 from oc_console.sources.tls_probe import TlsProbeSource, ingress_endpoints
 
 # The shape of networking.k8s.io/v1 Ingress, as in the Kubernetes documentation's TLS example.
@@ -99,3 +101,16 @@ def test_tls_endpoints_load(tmp_path: Path) -> None:
     cfg = load_config(path, environ={})
     assert cfg.tls.endpoints == ("api.openclaw.io:443", "[::1]:8443")
     assert cfg.tls_configured
+
+
+def _denied() -> list[dict[str, object]]:
+    raise SourceError("403: cannot list ingresses in namespace openclaw")
+
+
+def test_ingresses_not_read_are_the_source_down_or_a_finding_beside_the_endpoints() -> None:
+    with pytest.raises(SourceError, match="Ingresses not read: 403"):
+        TlsProbeSource(TlsConfig(), _denied).read()
+    cfg = TlsConfig(endpoints=("localhost:1",), timeout_seconds=0.5)  # nothing listens on 1
+    snap = TlsProbeSource(cfg, _denied).read()
+    ids = [f.id for f in tls_findings(snap, (), datetime.now(UTC))]
+    assert ids == ["tls-endpoints-not-visible", "tls-probe-failed"]
