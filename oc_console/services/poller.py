@@ -60,7 +60,7 @@ class Poller(Generic[T]):
         self.error: str | None = None
         self.failing_since: datetime | None = None
         self.clock = clock  # a replay or a soak bench runs its own time
-        self._monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
+        self.monotonic = monotonic or (lambda: asyncio.get_running_loop().time())
         self._running = False
         self.timed_out = False  # a fetch was cut at its deadline (its thread may linger)
         self._backoff = 0.0
@@ -78,7 +78,7 @@ class Poller(Generic[T]):
         """Fetch once. Returns False when skipped (still running, backing off, unconfigured)."""
         if self.source is None or self._running:
             return False
-        now = self._monotonic()
+        now = self.monotonic()
         if not force and (now < self._next_attempt or now < self._last_read + self.every):
             return False
         self._last_read = now
@@ -138,7 +138,7 @@ class Poller(Generic[T]):
         if self.failing_since is None:
             self.failing_since = self.clock()
         self._backoff = min(BACKOFF_MAX_SECONDS, max(BACKOFF_START_SECONDS, self._backoff * 2))
-        self._next_attempt = self._monotonic() + self._backoff
+        self._next_attempt = self.monotonic() + self._backoff
 
     def health(self) -> SourceHealth:
         return SourceHealth(
