@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
     || ! command -v prometheus-alertmanager >/dev/null || ! command -v tmux >/dev/null \
     || ! PATH="$PATH:/usr/sbin" command -v pgbouncer >/dev/null \
-    || ! command -v prometheus-pgbouncer-exporter >/dev/null; then
+    || ! command -v prometheus-pgbouncer-exporter >/dev/null \
+    || ! PATH="$PATH:/usr/sbin" command -v dockerd >/dev/null \
+    || ! [ -x /bin/busybox ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
@@ -17,7 +19,7 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
             docker.io busybox-static \
             >/dev/null
     else
-        echo "note: prometheus, alertmanager, pgbouncer or tmux missing and not root:" \
+        echo "note: prometheus, alertmanager, pgbouncer, dockerd, busybox or tmux missing and not root:" \
             "those tests skip" >&2
     fi
 fi

@@ -2,9 +2,9 @@
 
 The Secrets are listed and watched as a Table of metadata and type (the one Secrets stream,
 kinds.py), never their data. One that a cert-manager Certificate covers (its spec.secretName)
-is never read: the Certificate's status says when it expires. One that no Certificate covers is fetched alone, in full, once per
-resourceVersion; its `tls.key` is dropped before the certificate is parsed, and only the
-certificate's public facts are kept.
+is never read: the Certificate's status says when it expires. One that no Certificate covers
+is fetched alone, in full, once per resourceVersion; its `tls.key` is dropped before the
+certificate is parsed, and only the certificate's public facts are kept.
 """
 
 from __future__ import annotations
