@@ -17,7 +17,7 @@ from oc_console.analysis.alerts import (
     unexplained_findings,
 )
 from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
-from oc_console.analysis.database import pool_findings
+from oc_console.analysis.database import bouncer_findings, pool_findings
 from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
@@ -74,7 +74,7 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
     fleet, metrics, database, now = inputs.fleet, inputs.metrics, _database(inputs), inputs.now
     findings: list[Finding] = []
     if database is not None:
-        findings += pool_findings(database, config.postgres.thresholds)
+        findings += pool_findings(database, config.postgres.thresholds, fleet)
     changes: list[Change] = []
     if fleet is not None:
         findings += kube_findings(fleet, now, config.kubernetes.thresholds)
@@ -92,6 +92,7 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
         findings += metrics_findings(
             metrics, config.prometheus.thresholds, expected_platforms=platforms
         )
+        findings += bouncer_findings(metrics.pgbouncer)
     if inputs.recent_orders is not None:
         findings += recent_failure_findings(inputs.recent_orders)
     if inputs.tls is not None:  # served certificates against what their Secrets hold

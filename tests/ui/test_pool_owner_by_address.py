@@ -54,6 +54,13 @@ async def test_sessions_without_a_name_are_owned_by_their_pods_deployment(
         assert [(o.application_name, o.deployment, o.matched, o.sessions) for o in by_address] == [
             ("", AMAZON, ADDRESS, UNNAMED_SESSIONS)
         ]
+        # the pool's findings name that Deployment and pod in their evidence, in check too
+        pool = [f for f in snap.findings if f.id.startswith("pool-")]
+        assert pool and any(
+            f"{AMAZON} ({pod})" in line and "by address" in line
+            for f in pool
+            for line in f.evidence
+        ), [f.evidence for f in pool]
         await pilot.press("2")
         await pilot.pause()
         summary = str(app.screen.query_one("#pool-summary").render())

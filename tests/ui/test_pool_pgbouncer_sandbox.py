@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from oc_console.config import load_config
+from oc_console.domain.findings import Severity
 from oc_console.sandbox import pgbouncer
 from oc_console.sandbox.database import BOUNCER_CLIENTS, BOUNCER_POOL_SIZE, SandboxDatabase
 from oc_console.sandbox.runner import Sandbox
@@ -57,6 +58,13 @@ async def test_the_pool_scenario_exhausts_a_real_pgbouncer(
         line = f"pgbouncer openclaw/openclaw_adapter: clients {BOUNCER_POOL_SIZE} active {waiting}"
         summary = app.screen.query_one("#pool-summary")
         await until(pilot, lambda: line in str(summary.render()))
+        # PgBouncer refuses first: its finding is critical while PostgreSQL's pool is not
+        snap = app.snapshot
+        assert snap is not None and snap.database is not None
+        [bouncer] = [f for f in snap.findings if f.id == "pgbouncer-pool-exhausted"]
+        assert bouncer.severity is Severity.CRITICAL
+        assert f"{waiting} clients wait" in bouncer.summary
+        assert snap.database.saturation_pct < 95
 
 
 def test_without_the_binaries_the_sandbox_says_so_in_one_line(
