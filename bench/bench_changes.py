@@ -14,9 +14,9 @@ from bench.common import report
 from oc_console.config import Config
 from oc_console.domain.changes import ROLLOUT, Change
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot
+from oc_console.screens.app import make_app
+from oc_console.screens.changes import ChangesScreen
 from oc_console.services.console import Console
-from screens.app import make_app
-from screens.changes import ChangesScreen
 
 RUNS = 7
 NOW = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)

@@ -22,11 +22,11 @@ from oc_console.config import load_config
 from oc_console.domain.orders import OrderTimeline
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.sandbox.traces.cases import BIG, big_case
+from oc_console.screens.timeline_rows import timeline_rows
+from oc_console.screens.widgets.waterfall import Waterfall
 from oc_console.services.console import Console
 from oc_console.sources.orders_db import ORDER_SQL
 from oc_console.sources.traces.otlp import parse_protobuf
-from screens.timeline_rows import timeline_rows
-from screens.widgets.waterfall import Waterfall
 
 DELAY = 0.2
 RUNS = 5

@@ -49,10 +49,10 @@ def overview_rows(scenario: str) -> list[str]:
 
     from oc_console.config import load_config
     from oc_console.sandbox.runner import Sandbox
+    from oc_console.screens.app import make_app
+    from oc_console.screens.overview_rows import POLICY_KEY
+    from oc_console.screens.widgets.row_table import RowTable
     from oc_console.services.console import Console
-    from screens.app import make_app
-    from screens.overview_rows import POLICY_KEY
-    from screens.widgets.row_table import RowTable
 
     sandbox = Sandbox(frozenset({scenario})).start()
     found: list[str] = []

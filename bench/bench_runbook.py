@@ -24,11 +24,11 @@ async def drive(started: float, audit: Path) -> tuple[int, float, float]:
     from oc_console.config import load_config
     from oc_console.runbook.audit import AuditLog
     from oc_console.sandbox.runner import Sandbox, parse_scenarios
+    from oc_console.screens.app import make_app
+    from oc_console.screens.confirm import ConfirmScreen
+    from oc_console.screens.runbook import RunbookScreen
+    from oc_console.screens.widgets.row_table import RowTable
     from oc_console.services.console import Console
-    from screens.app import make_app
-    from screens.confirm import ConfirmScreen
-    from screens.runbook import RunbookScreen
-    from screens.widgets.row_table import RowTable
 
     sandbox = Sandbox(parse_scenarios("oom")).start()  # what `demo --scenario oom` starts
     try:

@@ -33,7 +33,7 @@ CONSOLE = """
 import sys
 from oc_console.cli.main import build_parser, _load
 from oc_console.services.console import Console
-from screens.app import make_app
+from oc_console.screens.app import make_app
 
 args = build_parser().parse_args(["--pg-dsn", sys.argv[1]])
 app = make_app(Console(_load(args)))

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from bench.common import limit, report
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 COLUMNS = (
     Column("POD", 40),
@@ -48,7 +48,7 @@ async def first_paint(data: list[Row]) -> float:
 
 CHANGE_ONE_ROW = """
 from textual.app import App
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 COLUMNS = (Column("POD", 40), Column("READY", 5, right=True), Column("STATUS", 16))
 ROWS = [Row(f"p{i}", (f"openclaw-adapter-amazon-{i:08d}", "1/1", "Running")) for i in range(1000)]

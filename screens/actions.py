@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
 
     from oc_console.domain.kube import FleetSnapshot
+    from oc_console.screens.base import ConsoleScreen
     from oc_console.services.action_service import ActionRun
     from oc_console.services.engine_types import Action, Plan, Result
-    from screens.base import ConsoleScreen
 
 # the Textual actions that write somewhere; hidden and unbound in read-only mode
 DANGEROUS_ACTIONS = frozenset({"act", "silence", "expire_silence"})
@@ -84,7 +84,7 @@ def scale_question(fleet: FleetSnapshot | None, namespace: str, name: str) -> st
 
 async def perform(screen: ConsoleScreen, kind: str, params: dict[str, str]) -> ActionRun | None:
     """Prepare and confirm in the screen's worker, then hand the plan to the service."""
-    from screens.confirm import ValuePrompt
+    from oc_console.screens.confirm import ValuePrompt
 
     app = screen.console_app
     service = app.service
@@ -112,9 +112,9 @@ async def confirm_and_start(
     screen: ConsoleScreen, kind: str, name: str, prepared: Plan | Result
 ) -> ActionRun:
     # the engine and the modal are imported on the first action, off the first frame's path
+    from oc_console.screens.confirm import ConfirmScreen
     from oc_console.services.action_service import busy_result
     from oc_console.services.engine_types import Result
-    from screens.confirm import ConfirmScreen
 
     app = screen.console_app
     actions = app.service.actions

@@ -15,11 +15,11 @@ from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.adapter_rows import last_terminated, termination
-from screens.base import ConsoleScreen
-from screens.format import SEVERITY_STYLE, mib
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.adapter_rows import last_terminated, termination
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.format import SEVERITY_STYLE, mib
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 POD_COLUMNS = (
     Column("POD", 30, middle=True),
@@ -201,7 +201,7 @@ class AdapterScreen(ConsoleScreen):
         return next((p for p in snap.fleet.pods if p.name == row.key), None)
 
     def action_logs(self, previous: bool) -> None:
-        from screens.logs import LogScreen
+        from oc_console.screens.logs import LogScreen
 
         pod = self._selected_pod()
         if pod is None or not pod.app_containers:
@@ -211,7 +211,7 @@ class AdapterScreen(ConsoleScreen):
         self.app.push_screen(LogScreen(pod.namespace, pod.name, container, previous=previous))
 
     def action_metrics(self) -> None:
-        from screens.adapter_metrics import AdapterMetricsScreen
+        from oc_console.screens.adapter_metrics import AdapterMetricsScreen
 
         self.app.push_screen(AdapterMetricsScreen(self.adapter_key))
 

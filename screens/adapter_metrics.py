@@ -11,11 +11,11 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.adapter_rows import AdapterLine, adapter_lines
-from screens.base import ConsoleScreen
-from screens.format import SEVERITY_STYLE, mib, pct, seconds, sparkline
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.adapter_rows import AdapterLine, adapter_lines
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.format import SEVERITY_STYLE, mib, pct, seconds, sparkline
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 MEMORY_COLUMNS = (
     Column("POD", 30, middle=True),

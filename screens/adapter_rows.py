@@ -11,8 +11,8 @@ from oc_console.domain.findings import Severity, of_subject
 from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, ContainerState, PodRow
 from oc_console.domain.metrics import AdapterMetrics, PodMemory
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.format import SEVERITY_STYLE, mib, pct, seconds, sparkline
-from screens.widgets.row_table import Column, Row
+from oc_console.screens.format import SEVERITY_STYLE, mib, pct, seconds, sparkline
+from oc_console.screens.widgets.row_table import Column, Row
 
 METRICS_STATUS = (
     ("adapter-error-rate", "Erroring"),

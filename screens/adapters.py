@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.adapter_rows import ADAPTER_COLUMNS, SORTS, adapter_lines, adapter_row
-from screens.base import ConsoleScreen
-from screens.widgets.row_table import Row, RowTable
+from oc_console.screens.adapter_rows import ADAPTER_COLUMNS, SORTS, adapter_lines, adapter_row
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.row_table import Row, RowTable
 
 
 class AdaptersScreen(ConsoleScreen):
@@ -58,7 +58,7 @@ class AdaptersScreen(ConsoleScreen):
         table.set_rows([adapter_row(line) for line in adapter_lines(snap)])
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
-        from screens.adapter_detail import AdapterScreen
+        from oc_console.screens.adapter_detail import AdapterScreen
 
         self.app.push_screen(AdapterScreen(event.row.key))
 

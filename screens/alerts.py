@@ -14,12 +14,12 @@ from oc_console.domain.alerts import AlertMatch, Silence
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.actions import perform_built
-from screens.base import ConsoleScreen
-from screens.confirm import ValuePrompt
-from screens.format import minutes
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.actions import perform_built
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.confirm import ValuePrompt
+from oc_console.screens.format import minutes
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 ALERT_COLUMNS = (
     Column("SEV", 5),

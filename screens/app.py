@@ -14,20 +14,20 @@ from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.screens.actions import notify_outcome
+from oc_console.screens.adapters import AdaptersScreen
+from oc_console.screens.alerts import AlertsScreen
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.certificates import CertificatesScreen
+from oc_console.screens.changes import ChangesScreen
+from oc_console.screens.database import DatabaseScreen
+from oc_console.screens.events import EventsScreen
+from oc_console.screens.help import HelpScreen, key_groups
+from oc_console.screens.orders import OrdersScreen
+from oc_console.screens.overview import OverviewScreen
+from oc_console.screens.releases import ReleasesScreen
 from oc_console.services.action_service import INTERRUPT_SECONDS, ActionRun
 from oc_console.services.console import Console
-from screens.actions import notify_outcome
-from screens.adapters import AdaptersScreen
-from screens.alerts import AlertsScreen
-from screens.base import ConsoleScreen
-from screens.certificates import CertificatesScreen
-from screens.changes import ChangesScreen
-from screens.database import DatabaseScreen
-from screens.events import EventsScreen
-from screens.help import HelpScreen, key_groups
-from screens.orders import OrdersScreen
-from screens.overview import OverviewScreen
-from screens.releases import ReleasesScreen
 
 SCREEN_NAMES = {
     "overview": "overview",
@@ -168,7 +168,7 @@ class ConsoleApp(App[None]):
 
     async def action_quit(self) -> None:
         """q, ctrl+c, :q. With an action running, ask first; ctrl+c on the question quits."""
-        from screens.confirm import QuitScreen
+        from oc_console.screens.confirm import QuitScreen
 
         running = self.service.actions.running()
         if not running:
@@ -208,7 +208,7 @@ class ConsoleApp(App[None]):
             self._refresh_notifications()
 
     def action_recent_actions(self) -> None:
-        from screens.recent_actions import RecentActionsScreen
+        from oc_console.screens.recent_actions import RecentActionsScreen
 
         if not isinstance(self.screen, RecentActionsScreen):
             self.push_screen(RecentActionsScreen())
@@ -280,8 +280,8 @@ class ConsoleApp(App[None]):
 
     def action_order_prompt(self) -> None:
         """`o`: the command line, already saying `order `."""
-        from screens.base import ConsoleScreen
-        from screens.widgets.prompt import Prompt
+        from oc_console.screens.base import ConsoleScreen
+        from oc_console.screens.widgets.prompt import Prompt
 
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
@@ -291,7 +291,7 @@ class ConsoleApp(App[None]):
     def open_order(self, text: str) -> None:
         """The timeline of an order, or one line saying why the ID is refused."""
         from oc_console.errors import UserError
-        from screens.timeline import TimelineScreen
+        from oc_console.screens.timeline import TimelineScreen
 
         try:
             order_id = self.service.check_order_id(text)

@@ -11,16 +11,16 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.actions import DANGEROUS_ACTIONS, perform
-from screens.widgets.actions_line import ActionsLine
-from screens.widgets.key_footer import KeyFooter
-from screens.widgets.prompt import Prompt
-from screens.widgets.row_table import RowTable
-from screens.widgets.source_bar import SourceBar
+from oc_console.screens.actions import DANGEROUS_ACTIONS, perform
+from oc_console.screens.widgets.actions_line import ActionsLine
+from oc_console.screens.widgets.key_footer import KeyFooter
+from oc_console.screens.widgets.prompt import Prompt
+from oc_console.screens.widgets.row_table import RowTable
+from oc_console.screens.widgets.source_bar import SourceBar
 
 if TYPE_CHECKING:
+    from oc_console.screens.app import ConsoleApp
     from oc_console.services.action_service import ActionRun
-    from screens.app import ConsoleApp
 
 
 class ConsoleScreen(Screen[None]):
@@ -43,7 +43,7 @@ class ConsoleScreen(Screen[None]):
 
     @property
     def console_app(self) -> ConsoleApp:
-        from screens.app import ConsoleApp
+        from oc_console.screens.app import ConsoleApp
 
         return cast(ConsoleApp, self.app)
 

@@ -16,9 +16,9 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Finding, of_subject
 from oc_console.domain.kube import CertStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.base import ConsoleScreen
-from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.format import SEVERITY_STYLE, SEVERITY_TAG
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 CERT_COLUMNS = (
     Column("SEV", 4),

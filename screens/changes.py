@@ -15,10 +15,10 @@ from oc_console.domain.changes import Change
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import SignalLevels, signal_levels
-from screens.base import ConsoleScreen
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
 
 AXIS_WIDTH = 24
 WINDOWS = (timedelta(hours=1), timedelta(hours=6))

@@ -11,11 +11,11 @@ from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.database_panel import finding_style, pool_summary
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import runbook_param, session_owners
-from screens.base import ConsoleScreen
-from screens.widgets.database_panel import finding_style, pool_summary
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
 
 IDLE_COLUMNS = (
     Column("PID", 7, right=True),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from screens.adapter_detail import EVENT_COLUMNS, EVENTS_TITLE, event_rank, event_row
-from screens.base import ConsoleScreen
-from screens.widgets.row_table import RowTable
+from oc_console.screens.adapter_detail import EVENT_COLUMNS, EVENTS_TITLE, event_rank, event_row
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.row_table import RowTable
 
 
 class EventsScreen(ConsoleScreen):

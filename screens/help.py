@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from screens.widgets.key_footer import key_name
+from oc_console.screens.widgets.key_footer import key_name
 
 # The commands `ConsoleApp.run_command_line` answers besides the screens' names.
 COMMANDS_HELP = (
@@ -72,7 +72,7 @@ def key_groups(screen: Screen[Any]) -> dict[str, Group]:
 
 def command_rows() -> Group:
     """Every `:` command: each screen by its names, then the rest."""
-    from screens.app import SCREEN_NAMES  # the app imports this module
+    from oc_console.screens.app import SCREEN_NAMES  # the app imports this module
 
     names: dict[str, list[str]] = {}
     for word, mode in SCREEN_NAMES.items():

@@ -14,10 +14,10 @@ from textual.binding import Binding
 from oc_console.domain.kube import LogLine
 from oc_console.errors import SourceError
 from oc_console.sanitize import clean
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.console import LogStream
-from screens.base import ConsoleScreen
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
 
 LOG_COLUMNS = (
     Column("TIME", 12, priority=2),

@@ -10,8 +10,8 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.orders import RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.base import ConsoleScreen
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 ORDER_COLUMNS = (
     Column("PLATFORM", 9),

@@ -14,11 +14,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.adapter_rows import COMPACT_COLUMNS, adapter_lines, compact_row
-from screens.base import ConsoleScreen
-from screens.certificates import cert_rows
-from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.overview_rows import (
+from oc_console.screens.adapter_rows import COMPACT_COLUMNS, adapter_lines, compact_row
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.certificates import cert_rows
+from oc_console.screens.format import SEVERITY_STYLE, SEVERITY_TAG
+from oc_console.screens.overview_rows import (
     POLICY_KEY,
     finding_rows,
     fleet_strip,
@@ -27,10 +27,10 @@ from screens.overview_rows import (
     row_findings,
     silent_sources,
 )
-from screens.widgets.database_panel import DatabasePanel
-from screens.widgets.pages_strip import PagesStrip
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.widgets.database_panel import DatabasePanel
+from oc_console.screens.widgets.pages_strip import PagesStrip
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 FINDING_COLUMNS = (
     Column("SEV", 4),
@@ -213,7 +213,7 @@ class OverviewScreen(ConsoleScreen):
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         if event.table.id == "adapter-panel":
-            from screens.adapter_detail import AdapterScreen
+            from oc_console.screens.adapter_detail import AdapterScreen
 
             self.app.push_screen(AdapterScreen(event.row.key))
             return
@@ -239,15 +239,15 @@ class OverviewScreen(ConsoleScreen):
         elif self.console_app.snapshot and self.console_app.snapshot.fleet:
             keys = {a.key for a in self.console_app.snapshot.fleet.adapters}
             if finding.subject in keys:
-                from screens.adapter_detail import AdapterScreen
+                from oc_console.screens.adapter_detail import AdapterScreen
 
                 self.app.push_screen(AdapterScreen(finding.subject))
 
     def action_runbook(self) -> None:
         """`b`: the runbook for the highlighted finding, its parameters filled from it."""
+        from oc_console.screens.runbook import RunbookScreen
         from oc_console.services.engine_types import RunbookError
         from oc_console.services.screen_queries import runbook_for, runbook_params
-        from screens.runbook import RunbookScreen
 
         current = self.query_one("#findings", RowTable).current
         finding = self._findings.get(current.key) if current else None

@@ -12,11 +12,11 @@ from rich.text import Text
 from oc_console.domain.findings import Finding, Severity, Urgency, rule_word, worst
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.adapter_rows import AdapterLine
-from screens.certificates import cert_rows
-from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.widgets.database_panel import finding_style
-from screens.widgets.row_table import Row
+from oc_console.screens.adapter_rows import AdapterLine
+from oc_console.screens.certificates import cert_rows
+from oc_console.screens.format import SEVERITY_STYLE, SEVERITY_TAG
+from oc_console.screens.widgets.database_panel import finding_style
+from oc_console.screens.widgets.row_table import Row
 
 POLICY_KEY = "policy:*"  # the row that stands for every hygiene finding
 READING = "reading…"

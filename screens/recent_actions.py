@@ -10,10 +10,10 @@ from datetime import datetime
 from textual.app import ComposeResult
 
 from oc_console.domain.durations import human_duration
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.widgets.columns import Column
+from oc_console.screens.widgets.row_table import Row, RowTable
 from oc_console.services.action_service import ActionRun
-from screens.base import ConsoleScreen
-from screens.widgets.columns import Column
-from screens.widgets.row_table import Row, RowTable
 
 ACTION_COLUMNS = (
     Column("STARTED", 8),

@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from oc_console.domain.releases import AdapterRelease, HelmRevision
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
+from oc_console.screens.adapter_detail import short_image
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.releases import STYLE, row_findings
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import adapter_release
-from screens.adapter_detail import short_image
-from screens.base import ConsoleScreen
-from screens.releases import STYLE, row_findings
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
 
 HISTORY_COLUMNS = (
     Column("REV", 3, right=True),

@@ -17,11 +17,11 @@ from oc_console.domain.findings import Finding, Severity, worst
 from oc_console.domain.releases import AdapterRelease
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean, fit_middle
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.format import SEVERITY_TAG
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import adapter_releases
-from screens.base import ConsoleScreen
-from screens.format import SEVERITY_TAG
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import Column, Row, RowTable
 
 RELEASE_COLUMNS = (
     Column("ADAPTER", 8),
@@ -156,6 +156,6 @@ class ReleasesScreen(ConsoleScreen):
         table.set_rows(release_rows(snap))
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
-        from screens.release_detail import ReleaseDetailScreen
+        from oc_console.screens.release_detail import ReleaseDetailScreen
 
         self.app.push_screen(ReleaseDetailScreen(event.row.key))

@@ -22,6 +22,8 @@ from textual.widgets import Static
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.errors import SourceError
 from oc_console.sanitize import clean
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.confirm import ConfirmScreen, ValuePrompt
 from oc_console.services.engine_types import (
     ActionStep,
     ActionStop,
@@ -34,8 +36,6 @@ from oc_console.services.engine_types import (
     StepOutcome,
     substitute,
 )
-from screens.base import ConsoleScreen
-from screens.confirm import ConfirmScreen, ValuePrompt
 
 STATUS_STYLE = {
     "ok": "green", "done": "bold green", "shown": "", "dry-run": "cyan",

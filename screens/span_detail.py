@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from oc_console.sanitize import clean
-from screens.timeline_rows import TimelineRow
+from oc_console.screens.timeline_rows import TimelineRow
 
 
 def detail_text(row: TimelineRow) -> Text:

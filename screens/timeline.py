@@ -12,11 +12,11 @@ from textual.binding import Binding
 
 from oc_console.domain.orders import OrderTimeline, ns_to_datetime
 from oc_console.sanitize import clean
+from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.timeline_rows import TimelineRow, timeline_rows
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.waterfall import Waterfall
 from oc_console.services.action_service import ActionRun
-from screens.base import ConsoleScreen
-from screens.timeline_rows import TimelineRow, timeline_rows
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.waterfall import Waterfall
 
 PARTS = (("postgres", "db"), ("traces", "traces"), ("logs", "logs"), ("pod_events", "events"))
 
@@ -136,7 +136,7 @@ class TimelineScreen(ConsoleScreen):
         waterfall.set_rows(rows, cursor)
 
     def action_detail(self) -> None:
-        from screens.span_detail import SpanDetailScreen
+        from oc_console.screens.span_detail import SpanDetailScreen
 
         row = self.query_one(Waterfall).current
         if row is not None:
@@ -152,7 +152,7 @@ class TimelineScreen(ConsoleScreen):
         self._open_pod_log(row.namespace, row.pod, ns_to_datetime(row.start_ns))
 
     def _open_pod_log(self, namespace: str | None, pod: str, at: datetime) -> None:
-        from screens.logs import LogScreen
+        from oc_console.screens.logs import LogScreen
 
         snap = self.console_app.snapshot
         found = None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.app import make_app
 from oc_console.services.console import Console
-from screens.app import make_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 Shots = tuple[tuple[str, str], ...]  # (file name, the key that opens the screen)

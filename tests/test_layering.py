@@ -12,8 +12,9 @@ BLOCK_TEXTUAL = """
 import importlib, pkgutil, sys
 sys.modules["textual"] = None  # any import of textual now fails
 import oc_console
+UI = ("oc_console.cli", "oc_console.screens")  # the UI and what starts it; runbooks are data
 for mod in pkgutil.walk_packages(oc_console.__path__, "oc_console."):
-    if mod.name in ("oc_console.cli",) or mod.name.endswith("__main__"):
+    if mod.name.startswith(UI) or mod.name.endswith("__main__"):
         continue
     importlib.import_module(mod.name)
 print("ok", len(sys.modules))

@@ -165,9 +165,9 @@ def _run_order(args: argparse.Namespace) -> int:
 def _run_tui(config: Any, *, context_label: str | None = None, leaving: Quit | None = None) -> int:
     """The app until `q`, SIGHUP (a dropped SSH session, or the terminal closing), SIGTERM.
     With `leaving` (the demo), the caller finishes the way out."""
+    from oc_console.screens.app import make_app
     from oc_console.services.console import Console
     from oc_console.signals import Quit
-    from screens.app import make_app
 
     app = make_app(Console(config, context_label=context_label))
     quitting = leaving or Quit()

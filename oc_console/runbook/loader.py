@@ -27,8 +27,9 @@ class RunbookError(ValueError):
 
 
 def shipped_dir() -> Path:
-    """runbooks/ beside the package (in a checkout and in the wheel alike)."""
-    return Path(__file__).resolve().parents[2] / "runbooks"
+    """oc_console/runbooks: in a checkout a link to the repository's runbooks/, in the wheel
+    the files themselves."""
+    return Path(__file__).resolve().parents[1] / "runbooks"
 
 
 @dataclass

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from oc_console.domain.durations import human_duration
+from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.services.action_service import ActionRun
-from screens.widgets.quiet_static import QuietStatic
 
 _MARK = {"done": ("✔", "green"), "declined": ("·", "dim"), "refused": ("✖", "yellow")}
 

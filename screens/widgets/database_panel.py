@@ -8,8 +8,8 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import of_subject
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.format import SEVERITY_STYLE, bar
-from screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.format import SEVERITY_STYLE, bar
+from oc_console.screens.widgets.quiet_static import QuietStatic
 
 
 def finding_style(snap: ConsoleSnapshot, finding_id: str, calm: str = "") -> str:

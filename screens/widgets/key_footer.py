@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
 
-from screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.quiet_static import QuietStatic
 
 # The global keys in the order they are worth a place on the line; the screen's own keys and
 # the focused table's come before them, in the order they are declared.

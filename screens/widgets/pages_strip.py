@@ -13,8 +13,8 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.format import SEVERITY_STYLE, minutes
-from screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.format import SEVERITY_STYLE, minutes
+from oc_console.screens.widgets.quiet_static import QuietStatic
 
 MAX_LINES = 4
 SHORT_LINES = 2  # on a short terminal the strip never pushes the findings off the screen

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from oc_console.sanitize import clean
-from screens.widgets.columns import Column
+from oc_console.screens.widgets.columns import Column
 
 
 def describe(columns: Sequence[Column], cells: Sequence[str]) -> Table:

@@ -23,8 +23,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from oc_console.sanitize import clean
-from screens.widgets import columns as layout
-from screens.widgets.columns import Column
+from oc_console.screens.widgets import columns as layout
+from oc_console.screens.widgets.columns import Column
 
 __all__ = ["Column", "Row", "RowTable"]
 
@@ -274,7 +274,7 @@ class RowTable(ScrollView, can_focus=True):
 
     def action_describe(self) -> None:
         """k9s's describe: every column of the selected row, in full."""
-        from screens.widgets.row_detail import RowDetail
+        from oc_console.screens.widgets.row_detail import RowDetail
 
         if self.current is not None:
             self.app.push_screen(RowDetail(self._title, self.columns, self.current.cells))

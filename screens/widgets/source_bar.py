@@ -7,7 +7,7 @@ from rich.text import Text
 from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.quiet_static import QuietStatic
 
 _STYLE = {"ok": "green", "stale": "bold yellow", "down": "bold red", "connecting": "cyan"}
 # Data read within this many seconds is current: its age is not worth a repaint every second.

@@ -16,7 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from oc_console.sanitize import fit, fit_middle
-from screens.timeline_rows import SPAN, TimelineRow
+from oc_console.screens.timeline_rows import SPAN, TimelineRow
 
 STYLES = {
     "error": Style(color="red", bold=True),

@@ -158,8 +158,8 @@ async def test_the_database_screen_shows_pgbouncer_beside_postgresql(
     clients: list[asyncpg.Connection],
 ) -> None:
     from oc_console.config import Config, PostgresConfig, UiConfig
+    from oc_console.screens.app import make_app
     from oc_console.services.console import Console
-    from screens.app import make_app
     from tests.ui.pilot_helpers import until
 
     clients += [await asyncpg.connect(bouncer.dsn) for _ in range(CLIENTS)]

@@ -108,7 +108,7 @@ STUCK_EXECUTOR = """
     import asyncio, os, threading, time
     from oc_console.config import load_config
     from oc_console.services.console import Console
-    from screens.app import make_app
+    from oc_console.screens.app import make_app
 
     app = make_app(Console(load_config(None, {})), poll_sources=False)
     never = threading.Event()

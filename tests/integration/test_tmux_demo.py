@@ -238,7 +238,8 @@ def test_a_crash_in_the_console_exits_non_zero(tmp_path: Path) -> None:
     session = f"oc-{uuid.uuid4().hex[:8]}"
     done = tmp_path / "exit-code"
     crash = (
-        "import sys; import screens.app as a; a.ConsoleApp.action_help = lambda self: 1 / 0; "
+        "import sys; import oc_console.screens.app as a; "
+        "a.ConsoleApp.action_help = lambda self: 1 / 0; "
         "from oc_console.cli import main; sys.exit(main([]))"
     )
     # the tmux server's environment is not the test's: the test's isolated home, said out loud

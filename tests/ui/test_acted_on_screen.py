@@ -11,10 +11,10 @@ import pytest
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Plan
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.adapter_detail import AdapterScreen
+from oc_console.screens.app import make_app
+from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.services.console import Console
-from screens.adapter_detail import AdapterScreen
-from screens.app import make_app
-from screens.widgets.quiet_static import QuietStatic
 from tests.integration.action_fixtures import sandbox_config
 from tests.ui.pilot_helpers import until
 

@@ -19,12 +19,12 @@ from oc_console.config import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.lease import lease_name
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.adapter_detail import AdapterScreen
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen, QuitScreen
+from oc_console.screens.recent_actions import RecentActionsScreen
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.adapter_detail import AdapterScreen
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen, QuitScreen
-from screens.recent_actions import RecentActionsScreen
-from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
 from tests.ui.pilot_helpers import until
 

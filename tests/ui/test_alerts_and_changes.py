@@ -12,11 +12,11 @@ from textual.pilot import Pilot
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen, ValuePrompt
+from oc_console.screens.widgets.pages_strip import PagesStrip
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen, ValuePrompt
-from screens.widgets.pages_strip import PagesStrip
-from screens.widgets.row_table import RowTable
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

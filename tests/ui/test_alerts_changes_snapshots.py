@@ -14,8 +14,8 @@ from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.screens.app import make_app
 from oc_console.services.console import Console
-from screens.app import make_app
 
 NOW = datetime(2026, 11, 21, 3, 12, tzinfo=UTC)
 SHOPEE = "openclaw/openclaw-adapter-shopee"

@@ -10,9 +10,9 @@ import pytest
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import make_app
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import make_app
-from screens.widgets.row_table import RowTable
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

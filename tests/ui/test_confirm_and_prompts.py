@@ -17,12 +17,12 @@ from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Plan
 from oc_console.sandbox.openclaw_db import STUCK_ORDER
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen, QuitScreen, ValuePrompt
+from oc_console.screens.recent_actions import RecentActionsScreen
+from oc_console.screens.timeline import TimelineScreen
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen, QuitScreen, ValuePrompt
-from screens.recent_actions import RecentActionsScreen
-from screens.timeline import TimelineScreen
-from screens.widgets.row_table import RowTable
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

@@ -15,16 +15,16 @@ from textual.widgets import Static
 from oc_console.config import load_config
 from oc_console.sandbox.kube.scenarios import CRASHLOOP_IMAGE
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.adapter_detail import AdapterScreen
+from oc_console.screens.adapter_metrics import AdapterMetricsScreen
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen, ValuePrompt
+from oc_console.screens.release_detail import ReleaseDetailScreen
+from oc_console.screens.releases import ReleasesScreen
+from oc_console.screens.runbook import RunbookScreen
+from oc_console.screens.widgets.quiet_static import QuietStatic
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.adapter_detail import AdapterScreen
-from screens.adapter_metrics import AdapterMetricsScreen
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen, ValuePrompt
-from screens.release_detail import ReleaseDetailScreen
-from screens.releases import ReleasesScreen
-from screens.runbook import RunbookScreen
-from screens.widgets.quiet_static import QuietStatic
-from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
 from tests.ui.pilot_helpers import until
 

@@ -11,13 +11,13 @@ from textual.pilot import Pilot
 from oc_console.config import load_config
 from oc_console.domain.findings import Severity
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.adapter_detail import AdapterScreen
+from oc_console.screens.adapter_metrics import AdapterMetricsScreen
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.format import SEVERITY_STYLE, SEVERITY_TAG
+from oc_console.screens.logs import LogScreen
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.adapter_detail import AdapterScreen
-from screens.adapter_metrics import AdapterMetricsScreen
-from screens.app import ConsoleApp, make_app
-from screens.format import SEVERITY_STYLE, SEVERITY_TAG
-from screens.logs import LogScreen
-from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
 from tests.ui.pilot_helpers import until
 

@@ -8,8 +8,8 @@ import io
 from rich.console import Console
 from textual.containers import VerticalScroll
 
-from screens.app import SCREEN_NAMES
-from screens.help import HelpScreen, command_rows, help_table
+from oc_console.screens.app import SCREEN_NAMES
+from oc_console.screens.help import HelpScreen, command_rows, help_table
 from tests.ui.test_ui_habits import CRASHLOOP, app_with
 
 

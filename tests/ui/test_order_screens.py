@@ -10,15 +10,15 @@ import pytest
 
 from oc_console.config import load_config
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen
+from oc_console.screens.logs import LogScreen
+from oc_console.screens.span_detail import SpanDetailScreen
+from oc_console.screens.timeline import TimelineScreen
+from oc_console.screens.timeline_rows import LOG
+from oc_console.screens.widgets.row_table import RowTable
+from oc_console.screens.widgets.waterfall import Waterfall
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen
-from screens.logs import LogScreen
-from screens.span_detail import SpanDetailScreen
-from screens.timeline import TimelineScreen
-from screens.timeline_rows import LOG
-from screens.widgets.row_table import RowTable
-from screens.widgets.waterfall import Waterfall
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,11 @@ from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.overview_rows import POLICY_KEY
+from oc_console.screens.widgets.pages_strip import PagesStrip
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.overview_rows import POLICY_KEY
-from screens.widgets.pages_strip import PagesStrip
-from screens.widgets.row_table import RowTable
 from tests.hang_servers import SilentListener
 from tests.integration.test_hung_sources import hung_kubeconfig
 from tests.ui.pilot_helpers import until

@@ -14,8 +14,8 @@ from oc_console.config import load_config
 from oc_console.sandbox.kube.scenarios import POOL_POD_IP
 from oc_console.sandbox.pool_load import UNNAMED_SESSIONS
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

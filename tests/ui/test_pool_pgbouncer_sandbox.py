@@ -17,8 +17,8 @@ from oc_console.domain.findings import Severity
 from oc_console.sandbox import pgbouncer
 from oc_console.sandbox.database import BOUNCER_CLIENTS, BOUNCER_POOL_SIZE, SandboxDatabase
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration

@@ -10,12 +10,12 @@ import pytest
 from oc_console.config import load_config
 from oc_console.domain.releases import HelmRevision
 from oc_console.sandbox.runner import Sandbox
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.overview_rows import POLICY_KEY
+from oc_console.screens.release_detail import ReleaseDetailScreen, history_row
+from oc_console.screens.releases import ReleasesScreen
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.overview_rows import POLICY_KEY
-from screens.release_detail import ReleaseDetailScreen, history_row
-from screens.releases import ReleasesScreen
-from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
 from tests.ui.pilot_helpers import until
 

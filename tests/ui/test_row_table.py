@@ -7,11 +7,11 @@ from textual.app import App, ComposeResult
 
 from oc_console.config import Config
 from oc_console.domain.kube import LogLine
+from oc_console.screens.app import make_app
+from oc_console.screens.logs import LogScreen, log_row, numbered
+from oc_console.screens.widgets.columns import Column, shown_columns
+from oc_console.screens.widgets.row_table import Row, RowTable
 from oc_console.services.console import Console
-from screens.app import make_app
-from screens.logs import LogScreen, log_row, numbered
-from screens.widgets.columns import Column, shown_columns
-from screens.widgets.row_table import Row, RowTable
 
 COLUMNS = (
     Column("NAME", 20, middle=True),
@@ -121,7 +121,7 @@ async def test_log_title_keeps_the_container_in_brackets() -> None:
 
 
 def test_every_adapter_sort_keeps_its_column_on_an_80_column_screen() -> None:
-    from screens.adapter_rows import ADAPTER_COLUMNS, SORTS
+    from oc_console.screens.adapter_rows import ADAPTER_COLUMNS, SORTS
 
     inner = 80 - 2 - 2  # borders and the scrollbar
     default = shown_columns(ADAPTER_COLUMNS, inner)

@@ -17,11 +17,11 @@ from textual.widgets import Static
 from oc_console.config import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.confirm import ConfirmScreen
+from oc_console.screens.runbook import RunbookScreen
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.confirm import ConfirmScreen
-from screens.runbook import RunbookScreen
-from screens.widgets.row_table import RowTable
 from tests.kubectl import kubectl
 from tests.ui.pilot_helpers import until
 

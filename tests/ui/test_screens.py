@@ -13,11 +13,11 @@ from oc_console.domain.database import PoolSnapshot, Session
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sandbox.database import POOL_IDLE_SESSIONS, SandboxDatabase
 from oc_console.sandbox.postgres import free_port
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.help import HelpScreen
+from oc_console.screens.widgets.row_table import RowTable
+from oc_console.screens.widgets.source_bar import SourceBar
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.help import HelpScreen
-from screens.widgets.row_table import RowTable
-from screens.widgets.source_bar import SourceBar
 from tests.hang_servers import DripServer
 from tests.ui.pilot_helpers import until
 

@@ -12,13 +12,13 @@ from textual import events
 from oc_console.config import Config
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.help import HelpScreen
+from oc_console.screens.widgets.key_footer import KeyFooter
+from oc_console.screens.widgets.prompt import Prompt
+from oc_console.screens.widgets.row_detail import RowDetail
+from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
-from screens.app import ConsoleApp, make_app
-from screens.help import HelpScreen
-from screens.widgets.key_footer import KeyFooter
-from screens.widgets.prompt import Prompt
-from screens.widgets.row_detail import RowDetail
-from screens.widgets.row_table import RowTable
 
 NOW = datetime(2026, 11, 21, 3, 12, tzinfo=UTC)
 CRD_ERROR = (
@@ -180,7 +180,7 @@ async def test_a_screens_number_returns_to_its_list() -> None:
         await pilot.press("3")
         await pilot.pause()
         app.push_screen(HelpScreen("x", {}))  # any screen opened over the list
-        from screens.adapter_detail import AdapterScreen
+        from oc_console.screens.adapter_detail import AdapterScreen
 
         await app.push_screen(AdapterScreen("openclaw/openclaw-adapter-shopee"))
         await pilot.pause()
@@ -275,7 +275,7 @@ async def test_the_column_sorted_by_stays_on_an_80_column_screen() -> None:
 
 async def test_log_lines_wrap_on_w_and_the_selected_one_reads_whole() -> None:
     from oc_console.domain.kube import LogLine
-    from screens.logs import LogScreen
+    from oc_console.screens.logs import LogScreen
 
     long = "order sync failed after 3 attempts: " + "429 Too Many Requests; " * 8 + "parked"
 

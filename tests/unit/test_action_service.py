@@ -12,8 +12,8 @@ from oc_console.domain.kube import AdapterHealth, FleetSnapshot, HpaStatus
 from oc_console.runbook.actions.base import Preview, Progress
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.engine import Plan, Result
+from oc_console.screens.actions import explicit_yes, outcome_note, scale_question
 from oc_console.services.action_service import ActionRun, ActionService, short_name
-from screens.actions import explicit_yes, outcome_note, scale_question
 
 
 def plan(name: str = "openclaw-adapter-amazon", confirm_with: str | None = None) -> Plan:

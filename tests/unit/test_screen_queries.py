@@ -8,8 +8,8 @@ from pathlib import Path
 from oc_console.config import load_config
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.screens.changes import signal_rows
 from oc_console.services.screen_queries import runbook_param, signal_levels
-from screens.changes import signal_rows
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
 

@@ -99,7 +99,7 @@ def test_one_duration_and_one_byte_format() -> None:
     assert [human_bytes(b) for b in (512 * 2**20, 1.5 * 2**30, 2**30, 100)] == [
         "512Mi", "1.5Gi", "1Gi", "100B",
     ]  # fmt: skip
-    from screens.format import mib, seconds
+    from oc_console.screens.format import mib, seconds
 
     assert mib is human_bytes and seconds is human_duration
     assert mib(512 * 2**20) == "512Mi"
@@ -109,7 +109,7 @@ def test_the_certificates_screen_and_the_analysis_agree_on_the_policy(tmp_path: 
     """With a 168h policy, a certificate that renews 200h before expiry is fine by the analysis
     and reads "ok" on the screen; at the default 336h both call it late, and the screen says
     which policy it missed."""
-    from screens.certificates import cert_row
+    from oc_console.screens.certificates import cert_row
 
     cfg = load_config(
         config_file(tmp_path, "[kubernetes.thresholds]\nrenew_before_policy_hours = 168\n"),
