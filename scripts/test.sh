@@ -3,11 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Prometheus and Alertmanager for the metrics and alerts integration tests, PgBouncer and its
-# exporter for the pool tests, and tmux for the end-to-end run of the real binary (Debian's
-# packages; root on CI machines). pgbouncer lives in /usr/sbin.
+# Prometheus, VictoriaMetrics and Alertmanager for the metrics and alerts integration tests,
+# PgBouncer and its exporter for the pool tests, and tmux for the end-to-end run of the real
+# binary (Debian's packages; root on CI machines). pgbouncer lives in /usr/sbin.
 if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
     || ! command -v prometheus-alertmanager >/dev/null || ! command -v tmux >/dev/null \
+    || ! command -v victoria-metrics >/dev/null \
     || ! PATH="$PATH:/usr/sbin" command -v pgbouncer >/dev/null \
     || ! command -v prometheus-pgbouncer-exporter >/dev/null \
     || ! PATH="$PATH:/usr/sbin" command -v dockerd >/dev/null \
@@ -16,10 +17,11 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null \
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             prometheus prometheus-pgbouncer-exporter pgbouncer prometheus-alertmanager tmux \
-            docker.io busybox-static \
+            docker.io busybox-static victoria-metrics \
             >/dev/null
     else
-        echo "note: prometheus, alertmanager, pgbouncer, dockerd, busybox or tmux missing and not root:" \
+        echo "note: prometheus, victoria-metrics, alertmanager, pgbouncer, dockerd, busybox or tmux" \
+            "missing and not root:" \
             "those tests skip" >&2
     fi
 fi

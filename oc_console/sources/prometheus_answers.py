@@ -49,7 +49,7 @@ def snapshot_from(
     memory = next((a for a in answers if a.query.name == "memory"), None)
     return MetricsSnapshot(
         adapters=_adapters(results, names),
-        pods=_pods(results, memory.range_end if memory else None, platform_of),
+        pods=_pods(results, _current_since(memory), platform_of),
         terminations=_terminations(results.get("terminations", []), platform_of),
         warnings=warnings,
         stand_in=any(w.startswith(STAND_IN_PREFIX) for w in warnings),
@@ -57,6 +57,17 @@ def snapshot_from(
         evaluated_at=_evaluated_at(a.result for a in answers if not a.query.range_seconds),
         pgbouncer=bouncer_pools(results.get("pgbouncer", [])),
     )
+
+
+def _current_since(memory: Answer | None) -> float | None:
+    """The earliest time the memory query's last point may carry and still be current.
+
+    Prometheus puts a range query's last point at its end; a store that aligns ranges to the
+    step (VictoriaMetrics, Thanos or Mimir behind a caching query frontend) puts it up to one
+    step earlier. A pod that is gone has no point in that last step."""
+    if memory is None or memory.range_end is None:
+        return None
+    return memory.range_end - max(memory.query.step_seconds, 1)
 
 
 def _number(text: object) -> float | None:
@@ -141,7 +152,7 @@ def _key(series: Series) -> PodKey:
 
 
 def _pods(
-    results: dict[str, list[Series]], range_end: float | None, platform_of: PlatformOf
+    results: dict[str, list[Series]], current_since: float | None, platform_of: PlatformOf
 ) -> tuple[PodMemory, ...]:
     limits = {_key(s): v for s in results.get("memory_limit", []) if (v := _instant(s))}
     restarts = {
@@ -153,8 +164,8 @@ def _pods(
         points = [(float(t), _number(v)) for t, v in series["values"]]
         history[_key(series)] = tuple(v for _, v in points if v is not None)
         last_t, last_v = points[-1] if points else (0.0, None)
-        # A pod that is gone has a history but no point at the last step.
-        if range_end is not None and abs(last_t - range_end) < 1 and last_v is not None:
+        # A pod that is gone has a history but no point in the last step.
+        if current_since is not None and last_t > current_since and last_v is not None:
             current[_key(series)] = last_v
     latest: dict[PodKey, Termination] = {}
     for t in _terminations(results.get("terminations", []), platform_of):

@@ -1,5 +1,6 @@
-"""PrometheusSource against a real Prometheus filled by promtool, and against small local
-servers for the faults a real one will not produce on demand."""
+"""PrometheusSource against real stores filled with the same series (Prometheus, and
+VictoriaMetrics, which aligns range queries to the step), and against small local servers for
+the faults a real one will not produce on demand."""
 
 from __future__ import annotations
 
@@ -7,14 +8,9 @@ import base64
 import datetime as dt
 import json
 import math
-import os
-import shutil
-import socket
 import ssl
-import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from metric_stores import STORES, OpenMetrics, Store, start_store
 
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import PrometheusConfig
@@ -39,23 +36,6 @@ P1 = "openclaw-adapter-amazon-5d8f7b9c4-x2k9p"  # the amazon pod running now
 P0 = "openclaw-adapter-amazon-5d8f7b9c4-old00"  # the one it replaced 40 min ago
 
 
-def binaries() -> tuple[str, str]:
-    prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    if prometheus and promtool:
-        return prometheus, promtool
-    reason = "prometheus/promtool not on PATH (apt-get install prometheus)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: required under CI=true")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 async def fetch(
     url: str, namespaces: tuple[str, ...] = ("openclaw",), **cfg: Any
 ) -> MetricsSnapshot:
@@ -66,94 +46,13 @@ async def fetch(
         await source.close()
 
 
-# --- a real Prometheus, backfilled ---
+# --- a real store, filled with the same series: Prometheus and VictoriaMetrics ---
 
 
-class OpenMetrics:
-    """Series sampled every 15 s over the two hours before `end`."""
-
-    def __init__(self, end: int) -> None:
-        self.end = end
-        self.lines: list[str] = []
-
-    def series(
-        self,
-        name: str,
-        labels: Mapping[str, str],
-        value: float | Callable[[int], float],
-        until: int = 0,
-    ) -> None:
-        """`until`: the series stops that many seconds before `end`."""
-        body = ",".join(f'{k}="{v}"' for k, v in labels.items())
-        for t in range(self.end - 7200, self.end - until + 1, 15):
-            v = value(t) if callable(value) else value
-            self.lines.append(f"{name}{{{body}}} {v!r} {t}")
-
-    def counter(self, name: str, labels: Mapping[str, str], rate: float, until: int = 0) -> None:
-        self.series(name, labels, lambda t: 1000 + rate * (t - self.end + 7200), until)
-
-    def text(self) -> str:
-        return "\n".join([*self.lines, "# EOF"]) + "\n"
-
-
-class RealPrometheus:
-    def __init__(self, workdir: Path, data: OpenMetrics) -> None:
-        prometheus, promtool = binaries()
-        tsdb = workdir / "tsdb"
-        (workdir / "data.om").write_text(data.text(), encoding="utf-8")
-        subprocess.run(
-            [
-                promtool,
-                "tsdb",
-                "create-blocks-from",
-                "openmetrics",
-                str(workdir / "data.om"),
-                str(tsdb),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        (workdir / "prometheus.yml").write_text("global:\n  scrape_interval: 15s\n")
-        self.url = f"http://127.0.0.1:{free_port()}"
-        self._log = (workdir / "prometheus.log").open("wb")
-        self.process = subprocess.Popen(
-            [
-                prometheus,
-                f"--config.file={workdir / 'prometheus.yml'}",
-                f"--storage.tsdb.path={tsdb}",
-                f"--web.listen-address={self.url[7:]}",
-                "--storage.tsdb.retention.time=30d",
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "prometheus exited; see prometheus.log"
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("prometheus not ready within 20 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
+@pytest.fixture(scope="module", params=STORES)
+def store_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
 
 
 def fleet_series(end: int) -> OpenMetrics:
@@ -208,15 +107,16 @@ def fleet_series(end: int) -> OpenMetrics:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealPrometheus]:
-    server = RealPrometheus(tmp_path_factory.mktemp("prom"), fleet_series(int(time.time())))
+def fleet(tmp_path_factory: pytest.TempPathFactory, store_kind: str) -> Iterator[Store]:
+    workdir = tmp_path_factory.mktemp(store_kind)
+    server = start_store(store_kind, workdir, fleet_series(int(time.time())))
     try:
         yield server
     finally:
         server.stop()
 
 
-async def test_adapter_numbers_as_the_console_shows_them(fleet: RealPrometheus) -> None:
+async def test_adapter_numbers_as_the_console_shows_them(fleet: Store) -> None:
     snap = await fetch(fleet.url)
     assert (snap.queries, snap.warnings, snap.stand_in) == (11, (), False)
     platforms = [a.platform for a in snap.adapters]
@@ -244,7 +144,7 @@ async def test_adapter_numbers_as_the_console_shows_them(fleet: RealPrometheus) 
     assert coupang.p95_latency_seconds == pytest.approx(29.75)
 
 
-async def test_a_scrape_that_stopped_shows_its_age(fleet: RealPrometheus) -> None:
+async def test_a_scrape_that_stopped_shows_its_age(fleet: Store) -> None:
     tiktok = (await fetch(fleet.url)).adapter("tiktok")
     assert tiktok is not None
     assert tiktok.request_rate is None and tiktok.queue_depth is None
@@ -252,7 +152,7 @@ async def test_a_scrape_that_stopped_shows_its_age(fleet: RealPrometheus) -> Non
     assert 1200 <= tiktok.last_sample_age_seconds < 1260
 
 
-async def test_pod_memory_restarts_and_oom_history(fleet: RealPrometheus) -> None:
+async def test_pod_memory_restarts_and_oom_history(fleet: Store) -> None:
     snap = await fetch(fleet.url)
     assert [(p.pod, p.container) for p in snap.pods] == [(P1, "adapter"), (P1, "istio-proxy")]
     adapter, sidecar = snap.pods
@@ -273,7 +173,7 @@ async def test_pod_memory_restarts_and_oom_history(fleet: RealPrometheus) -> Non
     assert 2400 <= snap.evaluated_at - kills[1].last_reported_at < 2460
 
 
-async def test_findings_from_a_real_prometheus(fleet: RealPrometheus) -> None:
+async def test_findings_from_a_real_prometheus(fleet: Store) -> None:
     snap = await fetch(fleet.url)
     found = metrics_findings(snap, expected_platforms={"amazon", "walmart"})
     assert sorted((f.id, f.subject) for f in found) == [
@@ -289,7 +189,7 @@ async def test_findings_from_a_real_prometheus(fleet: RealPrometheus) -> None:
     assert causes == {"adapter/coupang": "cause: timeout", "adapter/lazada": "cause: backlog"}
 
 
-async def test_namespaces_filter_pods_and_are_escaped(fleet: RealPrometheus) -> None:
+async def test_namespaces_filter_pods_and_are_escaped(fleet: Store) -> None:
     staging = await fetch(fleet.url, ("staging",))
     assert [p.namespace for p in staging.pods] == ["staging"]
     # Metacharacters are taken literally: "openclaw.*" is not "openclaw", and the quote and
@@ -299,8 +199,8 @@ async def test_namespaces_filter_pods_and_are_escaped(fleet: RealPrometheus) -> 
     assert len(odd.adapters) == 5  # adapter series carry no namespace label here
 
 
-async def test_prometheus_going_down(tmp_path: Path) -> None:
-    server = RealPrometheus(tmp_path, fleet_series(int(time.time())))
+async def test_prometheus_going_down(tmp_path: Path, store_kind: str) -> None:
+    server = start_store(store_kind, tmp_path, fleet_series(int(time.time())))
     try:
         assert (await fetch(server.url)).adapters
     finally:
@@ -603,10 +503,12 @@ def community_pgbouncer(end: int) -> OpenMetrics:
     return data
 
 
-async def test_pgbouncer_pools_by_the_community_exporters_names(tmp_path: Path) -> None:
+async def test_pgbouncer_pools_by_the_community_exporters_names(
+    tmp_path: Path, store_kind: str
+) -> None:
     from oc_console.analysis.database import bouncer_findings
 
-    server = RealPrometheus(tmp_path, community_pgbouncer(int(time.time())))
+    server = start_store(store_kind, tmp_path, community_pgbouncer(int(time.time())))
     try:
         snap = await fetch(server.url)
     finally:

@@ -137,3 +137,23 @@ def test_warnings_are_kept_once_each_and_mark_the_stand_in() -> None:
     assert snapshot.warnings == ("partial response: store down", "stand-in metrics: no binary")
     assert snapshot.stand_in
     assert not snapshot_from([answer("requests", [], "partial response")]).stand_in
+
+
+def test_a_store_that_aligns_to_the_step_still_gives_the_current_memory() -> None:
+    """VictoriaMetrics (and a caching query frontend) puts the range's last point up to one
+    step before the end: that point is current; one a whole step older is a pod that is gone."""
+    step = QUERIES["memory"].step_seconds
+    aligned = {**POD, "pod": "openclaw-adapter-amazon-5d8f7-align"}
+    snapshot = snapshot_from(
+        [
+            answer(
+                "memory",
+                [
+                    {"metric": aligned, "values": [[NOW - step - 59, "100"], [NOW - 59, "200"]]},
+                    {"metric": GONE, "values": [[NOW - 2 * step, "300"], [NOW - step, "300"]]},
+                ],
+            ),
+        ]
+    )
+    [pod] = snapshot.pods
+    assert (pod.pod, pod.working_set_bytes, pod.history) == (aligned["pod"], 200, (100, 200))
