@@ -105,6 +105,10 @@ class PrometheusConfig(_Section):
     refresh_seconds: float = Field(default=10.0, ge=1)
     thresholds: MetricsThresholds = MetricsThresholds()  # [prometheus.thresholds]
     metric_names: MetricNames = MetricNames()  # [prometheus.metric_names]
+    # One store for many clusters (Thanos, Mimir, VictoriaMetrics): only the series whose
+    # `cluster_label` is `cluster` are read. No `cluster`: every series.
+    cluster_label: str = Field(default="cluster", pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    cluster: str | None = None
 
 
 class AlertmanagerConfig(_Section):
@@ -191,6 +195,29 @@ class DockerConfig(_Section):
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
+class TargetConfig(_Section):
+    """[[targets]]: one cluster (a kubeconfig context) or VM (a Docker host) among several.
+    What it does not set it shares with the top-level sections; a shared Prometheus is read
+    for its series whose cluster label is `cluster` (default: the target's name)."""
+
+    name: str = Field(min_length=1, max_length=63)
+    context: str | None = None
+    kubeconfig: str | None = None
+    docker: str | None = None
+    namespaces: tuple[str, ...] | None = None
+    pg_dsn: str | None = None
+    prometheus: str | None = None
+    cluster: str | None = None
+    traces: str | None = None
+    alertmanager: str | None = None
+    _urls = field_validator("prometheus", "traces", "alertmanager")(_http_url)
+
+    @field_validator("pg_dsn")
+    @classmethod
+    def _readable_dsn(cls, value: str | None) -> str | None:
+        return PostgresConfig._readable_dsn(value)
+
+
 class UiConfig(_Section):
     refresh_seconds: float = Field(default=2.0, ge=0.2)
     keys: dict[str, str] = Field(default_factory=dict)
@@ -209,6 +236,7 @@ class Config(_Section):
     audit: AuditConfig = AuditConfig()
     docker: DockerConfig = DockerConfig()
     ui: UiConfig = UiConfig()
+    targets: tuple[TargetConfig, ...] = ()
     # The environment the config was loaded from: every later question about it (libpq
     # variables, $KUBECONFIG, in-cluster) reads this, never os.environ, so a test or a caller
     # that passes an environment gets one consistent answer.

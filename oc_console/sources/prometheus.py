@@ -45,7 +45,8 @@ class PrometheusSource:
             raise ValueError("PrometheusSource needs prometheus.url")
         self._config = config
         self._url = config.url.rstrip("/")
-        self._queries = catalog(namespaces, adapter_pattern, config.metric_names)
+        cluster = (config.cluster_label, config.cluster) if config.cluster is not None else None
+        self._queries = catalog(namespaces, adapter_pattern, config.metric_names, cluster)
         self._platform_of = platform_reader(adapter_pattern)
         # Its own threads, one per query: a refresh costs one server round trip, and a slow
         # Prometheus cannot starve the default executor other sources share.

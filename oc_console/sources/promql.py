@@ -103,6 +103,14 @@ def _namespace_matcher(namespaces: tuple[str, ...]) -> str:
     return f"namespace=~{quote(alternatives)}"
 
 
+def _cluster_matcher(cluster: tuple[str, str] | None) -> str:
+    """One store for many clusters: (label, value), the value escaped as every other one."""
+    if cluster is None:
+        return ""
+    label, value = cluster
+    return f"{label}={quote(value)}"
+
+
 def _selector(*matchers: str) -> str:
     return "{" + ", ".join(m for m in matchers if m) + "}"
 
@@ -111,10 +119,13 @@ def catalog(
     namespaces: tuple[str, ...],
     adapter_pattern: str = ADAPTER_PATTERN,
     names: MetricNames = MetricNames(),  # noqa: B008 - frozen, shared safely
+    cluster: tuple[str, str] | None = None,
 ) -> tuple[Query, ...]:
-    """The queries of one refresh. `namespaces` are sorted so equal sets give equal queries."""
+    """The queries of one refresh. `namespaces` are sorted so equal sets give equal queries;
+    `cluster` (label, value) narrows every selector to one cluster's series."""
     n = names
-    ns = _namespace_matcher(tuple(sorted(set(namespaces))))
+    scope = (_cluster_matcher(cluster), _namespace_matcher(tuple(sorted(set(namespaces)))))
+    ns = ", ".join(m for m in scope if m)
     adapter = _selector(ns)
     pod_re = quote(pod_regex(adapter_pattern))
     pods = _selector(ns, f"pod=~{pod_re}")

@@ -42,10 +42,12 @@ def free_port() -> int:
 
 
 class OpenMetrics:
-    """Series sampled every 15 s over the two hours before `end`."""
+    """Series sampled every 15 s over the two hours before `end`; `common` labels (a
+    cluster's) on every one."""
 
-    def __init__(self, end: int) -> None:
+    def __init__(self, end: int, common: Mapping[str, str] | None = None) -> None:
         self.end = end
+        self.common = dict(common or {})
         self.lines: list[str] = []
 
     def series(
@@ -56,7 +58,8 @@ class OpenMetrics:
         until: int = 0,
     ) -> None:
         """`until`: the series stops that many seconds before `end`."""
-        body = ",".join(f'{k}="{v}"' for k, v in labels.items())
+        labels = {**self.common, **labels}
+        body = ",".join(f'{k}="{v.translate(_ESCAPE)}"' for k, v in labels.items())
         for t in range(self.end - 7200, self.end - until + 1, 15):
             v = value(t) if callable(value) else value
             self.lines.append(f"{name}{{{body}}} {v!r} {t}")
@@ -73,6 +76,7 @@ class OpenMetrics:
 
 
 _TIMESTAMP = re.compile(r" (\d+)$")
+_ESCAPE = str.maketrans({"\\": "\\\\", '"': '\\"'})  # a label value in the text formats
 
 
 class Store(Protocol):

@@ -55,10 +55,10 @@ def store_kind(request: pytest.FixtureRequest) -> str:
     return kind
 
 
-def fleet_series(end: int) -> OpenMetrics:
+def fleet_series(end: int, cluster: str | None = None) -> OpenMetrics:
     """amazon fails 10 % with 5xx; shopee gets 60 % 429s; lazada's queue is deep behind a fast
     adapter; coupang's is behind calls that hit the timeout; tiktok stopped 20 min ago."""
-    om = OpenMetrics(end)
+    om = OpenMetrics(end, {"cluster": cluster} if cluster else None)
     req, dur = "openclaw_adapter_requests_total", "openclaw_adapter_request_duration_seconds_bucket"
     traffic: dict[str, tuple[dict[str, float], dict[str, float]]] = {
         "amazon": ({"200": 9, "500": 1}, {"0.1": 5, "0.25": 8, "0.5": 9, "1": 9.8, "+Inf": 10}),
@@ -210,6 +210,54 @@ async def test_prometheus_going_down(tmp_path: Path, store_kind: str) -> None:
         await fetch(server.url)
     assert str(err.value) == f"Prometheus at {server.url} is unreachable: Connection refused"
     assert time.monotonic() - started < 2
+
+
+def other_clusters(end: int) -> OpenMetrics:
+    """Beside eu-west in the same store: us-east runs walmart, a cluster with a hostile name
+    runs lazada; neither is short of memory."""
+    om = OpenMetrics(end, {"cluster": "us-east"})
+    walmart = {"namespace": "openclaw", "pod": "openclaw-adapter-walmart-7f6e5d4c3-w4lm4"}
+    om.counter("openclaw_adapter_requests_total", {"platform": "walmart", "status": "200"}, 20)
+    om.series("container_memory_working_set_bytes", {**walmart, "container": "adapter"}, MIB)
+    odd = OpenMetrics(end, {"cluster": 'eu-west"} or vector(1) #\\'})
+    odd.counter("openclaw_adapter_requests_total", {"platform": "lazada", "status": "200"}, 5)
+    om.lines += odd.lines
+    return om
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory, store_kind: str) -> Iterator[Store]:
+    """One store for three clusters, as Thanos, Mimir or VictoriaMetrics hold a fleet's."""
+    end = int(time.time())
+    data = fleet_series(end, "eu-west")
+    data.lines += other_clusters(end).lines
+    server = start_store(store_kind, tmp_path_factory.mktemp(f"shared-{store_kind}"), data)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_one_store_for_many_clusters_read_by_the_cluster_label(shared_store: Store) -> None:
+    eu = await fetch(shared_store.url, cluster="eu-west")
+    assert [a.platform for a in eu.adapters] == ["amazon", "coupang", "lazada", "shopee", "tiktok"]
+    assert [(p.pod, p.container) for p in eu.pods] == [(P1, "adapter"), (P1, "istio-proxy")]
+    found = metrics_findings(eu, expected_platforms={"amazon"})
+    assert ("memory-near-limit", "openclaw/openclaw-adapter-amazon") in {
+        (f.id, f.subject) for f in found
+    }
+    us = await fetch(shared_store.url, cluster="us-east")
+    assert [a.platform for a in us.adapters] == ["walmart"]
+    assert [p.pod for p in us.pods] == ["openclaw-adapter-walmart-7f6e5d4c3-w4lm4"]
+    assert us.oom_kills("amazon") == ()
+    # The value is taken literally: a quote, a backslash or a regex reads one cluster or none.
+    odd = await fetch(shared_store.url, cluster='eu-west"} or vector(1) #\\')
+    assert [a.platform for a in odd.adapters] == ["lazada"] and odd.pods == ()
+    assert (await fetch(shared_store.url, cluster="eu-.*")).adapters == ()
+    # Another label name: no series carries it, so nothing is read rather than everything.
+    assert (await fetch(shared_store.url, cluster="eu-west", cluster_label="region")).adapters == ()
+    everything = await fetch(shared_store.url)
+    assert {a.platform for a in everything.adapters} >= {"amazon", "walmart"}
 
 
 # --- faults, from small local servers ---

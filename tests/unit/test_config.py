@@ -157,3 +157,13 @@ def test_malformed_dsn_is_named_malformed_without_its_password(dsn: str) -> None
 def test_keyword_dsn_is_accepted() -> None:
     config = load_config(None, {"postgres.dsn": "host=db user=app password='a b'"}, environ={})
     assert config.postgres_configured
+
+
+def test_the_cluster_label_is_a_label_name(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[prometheus]\ncluster_label = "region"\ncluster = "eu\\"west"\n')
+    cfg = load_config(path, environ={})
+    assert (cfg.prometheus.cluster_label, cfg.prometheus.cluster) == ("region", 'eu"west')
+    path.write_text('[prometheus]\ncluster_label = "not a label"\n')
+    with pytest.raises(UserError, match=r"bad value for 'prometheus\.cluster_label'"):
+        load_config(path, environ={})

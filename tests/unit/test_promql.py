@@ -44,6 +44,15 @@ def test_namespace_values_are_escaped_for_regex_then_string() -> None:
         assert 'namespace=~"we\\"ird\\\\.ns|"' in q.promql, q.name
 
 
+def test_one_clusters_series_in_a_shared_store_by_its_label_escaped() -> None:
+    queries = catalog(("openclaw",), cluster=("region", 'eu"west\\'))
+    for q in queries:
+        # every selector, so no query mixes one cluster's series with another's
+        selectors = q.promql.count("{")
+        assert q.promql.count('region="eu\\"west\\\\"') == selectors, q.name
+    assert all("region" not in q.promql for q in catalog(("openclaw",)))
+
+
 def test_no_namespaces_means_every_namespace() -> None:
     for q in catalog(()):
         assert "namespace=~" not in q.promql
