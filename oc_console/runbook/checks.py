@@ -20,6 +20,7 @@ from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot, 
 from oc_console.domain.metrics import PodMemory
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.runbook.actions.base import ActionEnv, ActionStop, Target
+from oc_console.runbook.actions.compose import service_state
 from oc_console.runbook.actions.rollout import get_deployment, rollout_state
 from oc_console.sanitize import clean
 
@@ -215,7 +216,10 @@ async def rollout_history(ctx: CheckContext, args: dict[str, str]) -> CheckResul
 async def rollout_complete(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     target = Target("deployment", args["deployment"], args["namespace"])
     try:
-        done, message = rollout_state(await get_deployment(ctx.env, target))
+        if ctx.env.docker is not None:  # a VM: the compose service's containers
+            done, message = await service_state(ctx.env, target.namespace, target.name)
+        else:
+            done, message = rollout_state(await get_deployment(ctx.env, target))
     except ActionStop as exc:
         return CheckResult("problem", str(exc))
     return CheckResult("ok" if done else "problem", message)

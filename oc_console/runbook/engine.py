@@ -7,9 +7,10 @@ a runbook step or `oc-console runbook run` started it, so none can skip a step.
               action's own check -> Lease peek -> preview; the Plan is issued by this engine
     run:      the plan is one this engine issued and that has not run -> read-only -> scope
               -> confirmation (only `confirmed is True`, and the exact typed name when the
-              preview asks for one) -> take the Lease -> re-check the target's version
-              -> audit start (on disk, fsync'd) -> execute -> verify -> audit end
-              -> the Event on the target (kube_event.py) -> give the Lease back
+              preview asks for one) -> take the Lease (a lock file on a VM)
+              -> re-check the target's version -> audit start (on disk, fsync'd) -> execute
+              -> verify -> audit end -> the Event on the target (kube_event.py) -> give the
+              Lease back
 
 Every refusal (a plan not issued here or already run, read-only, scope, RBAC, Lease held,
 target changed, declined) is one audit record and nothing else is written. The Lease is given
@@ -43,14 +44,16 @@ from oc_console.runbook.audit import AuditError, AuditLog, now_iso
 from oc_console.runbook.kube_event import write_event
 from oc_console.runbook.kubeapi import KubeCallError
 from oc_console.runbook.lease import LeaseGuard, lease_name
+from oc_console.runbook.lockfile import LockFileGuard
 from oc_console.sanitize import clean
 
 T = TypeVar("T")
+Guard = LeaseGuard | LockFileGuard  # on a VM, a lock file stands in for the Lease
 OPEN_PLANS = 256  # plans prepared and never run (a closed modal): the oldest are forgotten
 # The Leases this process holds right now, by (holder, context, namespace, name). The Lease
 # counts our own holder string (this process) as ours, so two actions of this process on
 # one target, from two screens or two engines, are told apart here.
-_ACTING: dict[tuple[str, str, str, str], LeaseGuard] = {}
+_ACTING: dict[tuple[str, str, str, str], Guard] = {}
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,8 @@ class Plan:
     def confirmation(self) -> str:
         """Names the target, the namespace and the context."""
         t = self.action.target
-        where = f" in namespace {t.namespace}" if t.namespace else ""
+        scope = "compose project" if t.kind == "service" else "namespace"
+        where = f" in {scope} {t.namespace}" if t.namespace else ""
         # `replay order 114-…`, not `replay order order/114-…`: a title that names the kind
         # is followed by the name alone
         what = t.name if f" {self.action.title}".endswith(f" {t.kind}") else t.label
@@ -168,16 +172,17 @@ class Engine:
         scope = self.env.config.kubernetes.namespaces
         if namespace and namespace not in scope:
             allow = ",".join((*scope, namespace))
+            word = "compose project" if action.target.kind == "service" else "namespace"
             raise Refused(
                 "scope",
-                f"namespace {namespace} is outside this console's scope "
+                f"{word} {namespace} is outside this console's scope "
                 f"({', '.join(scope) or 'no namespace'}); add it with -n {allow} "
                 "or kubernetes.namespaces",
             )
 
-    def _lease(self, action: Action) -> LeaseGuard | None:
-        kube = self.env.kube
-        if not action.leased or kube is None:
+    def _lease(self, action: Action) -> Guard | None:
+        kube, docker = self.env.kube, self.env.docker
+        if not action.leased or (kube is None and docker is None):
             return None
         t = action.target
         scope = self.env.config.kubernetes.namespaces
@@ -185,13 +190,16 @@ class Engine:
         if not namespace:
             raise Refused("scope", "no namespace configured for the Lease (-n)")
         holder = self.env.operator.lease_holder
+        if kube is None:  # a VM: the lock file in the state directory, beside the audit log
+            locks = self.audit.path.parent / "locks"
+            return LockFileGuard(locks, namespace, lease_name(t.kind, t.name), holder)
         return LeaseGuard(kube, namespace, lease_name(t.kind, t.name), holder)
 
-    async def _rbac(self, action: Action, guard: LeaseGuard | None) -> None:
+    async def _rbac(self, action: Action, guard: Guard | None) -> None:
         """The action's own verbs on its target, and taking the Lease that guards it."""
         t = action.target
         asks = [(perm, t.namespace, t.name) for perm in action.permissions()]
-        if guard is not None:
+        if isinstance(guard, LeaseGuard):
             asks.append(
                 (Permission("create", "coordination.k8s.io", "leases"), guard.namespace, "")
             )
@@ -207,15 +215,15 @@ class Engine:
                 who = self.env.operator.kube_user or "this identity"
                 raise Refused("rbac", f"RBAC denies {perm.describe(namespace, name)} to {who}")
 
-    def _key(self, guard: LeaseGuard) -> tuple[str, str, str, str]:
+    def _key(self, guard: Guard) -> tuple[str, str, str, str]:
         return (guard.identity, self.env.context, guard.namespace, guard.name)
 
-    def _busy(self, guard: LeaseGuard) -> None:
+    def _busy(self, guard: Guard) -> None:
         if self._key(guard) in _ACTING:
-            raise Refused("lease", f"this console is already acting under Lease "
-                          f"{guard.namespace}/{guard.name}; wait for it to finish")  # fmt: skip
+            raise Refused("lease", f"this console is already acting under {guard.label}; "
+                          "wait for it to finish")  # fmt: skip
 
-    async def _peek(self, guard: LeaseGuard | None) -> None:
+    async def _peek(self, guard: Guard | None) -> None:
         """Someone else acting on the target stops us before the preview, not at the end."""
         if guard is None:
             return
@@ -227,7 +235,7 @@ class Engine:
         if holder is not None:
             raise Refused("lease", holder.describe())
 
-    async def _take(self, guard: LeaseGuard | None) -> None:
+    async def _take(self, guard: Guard | None) -> None:
         if guard is None:
             return
         self._busy(guard)
@@ -239,7 +247,7 @@ class Engine:
         if holder is not None:
             raise Refused("lease", holder.describe())
 
-    async def _give_back(self, guard: LeaseGuard | None) -> None:
+    async def _give_back(self, guard: Guard | None) -> None:
         if guard is None:
             return
         key = self._key(guard)
@@ -283,9 +291,7 @@ class Engine:
             preview = await action.preview(self.env)
         except ActionStop as stop:
             return await self._stopped(action, stop, None)
-        lease = (
-            f"Lease {guard.namespace}/{guard.name}" if guard else "no Lease (not a cluster object)"
-        )
+        lease = guard.label if guard else "no Lease (not a cluster object)"
         plan = Plan(action, preview, self.env.context, lease, uuid.uuid4().hex)
         if not dry_run:
             self._issue(plan)

@@ -1,4 +1,5 @@
-"""Building the actions' environment from the config: the cluster client and who we are."""
+"""Building the actions' environment from the config: the cluster client (or the Docker
+Engine of a VM) and who we are."""
 
 from __future__ import annotations
 
@@ -24,7 +25,19 @@ def _kube(config: Config) -> tuple[KubeApi | None, str | None]:
     return kube, user
 
 
+def _docker_env(config: Config, context_label: str | None) -> ActionEnv:
+    """A VM: the Docker Engine stands in for the cluster, as it does for the fleet."""
+    from oc_console.sources.docker.client import docker_host, open_client
+
+    host = docker_host(config.docker, config.environ)
+    docker = open_client(host, config.environ, config.docker.timeout_seconds)
+    context = context_label or f"docker {host}"
+    return ActionEnv(config, local_operator(), context, docker=docker)
+
+
 async def open_env(config: Config, context_label: str | None = None) -> ActionEnv:
+    if config.docker_configured:
+        return _docker_env(config, context_label)
     kube, user = await asyncio.to_thread(_kube, config)
     context = context_label or (kube.context if kube else None) or config.kubernetes.context
     return ActionEnv(config, local_operator(user), context or "-", kube)

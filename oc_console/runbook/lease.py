@@ -63,6 +63,10 @@ class LeaseGuard:
         self._path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         self._held: dict[str, Any] | None = None
 
+    @property
+    def label(self) -> str:
+        return f"Lease {self.namespace}/{self.name}"
+
     def _get(self) -> dict[str, Any] | None:
         try:
             lease: dict[str, Any] = self.kube.call(

@@ -217,7 +217,9 @@ class RunbookRun:
     ) -> StepOutcome:  # fmt: skip
         namespace = self.ctx.env.config.kubernetes.namespaces[0]
         try:
-            actions = [make_action(step.action, p, namespace) for p in await self._targets(step)]
+            vm = self.ctx.env.docker is not None  # a deployment is a compose service there
+            actions = [make_action(step.action, p, namespace, on_vm=vm)
+                       for p in await self._targets(step)]  # fmt: skip
             for a in actions:
                 a.params["_runbook"] = self.book.id  # named in the audit and the Event's note
         except ActionStop as exc:

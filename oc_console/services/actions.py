@@ -61,7 +61,8 @@ class ConsoleActions:
         from oc_console.runbook.engine import Result
 
         try:
-            action = make_action(kind, params, self.config.kubernetes.namespaces[0])
+            namespace, vm = self.config.kubernetes.namespaces[0], self.config.docker_configured
+            action = make_action(kind, params, namespace, on_vm=vm)
         except ActionStop as exc:
             return Result("failed", str(exc), "error")
         return await self.prepare(action)

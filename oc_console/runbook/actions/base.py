@@ -13,7 +13,7 @@ import difflib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
 
@@ -21,6 +21,9 @@ from oc_console.config import Config
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.runbook.identity import Operator
 from oc_console.runbook.kubeapi import KubeApi, KubeCallError
+
+if TYPE_CHECKING:
+    from oc_console.sources.docker.client import DockerClient
 
 Progress = Callable[[str], None]
 
@@ -89,6 +92,8 @@ class ActionEnv:
     operator: Operator
     context: str
     kube: KubeApi | None = None
+    # a VM: the Docker Engine stands in for the cluster (no kube, a lock file for a Lease)
+    docker: DockerClient | None = None
     # the watch cache's latest view (Helm history, Argo CD apps), for who owns a Deployment
     fleet: Callable[[], FleetSnapshot | None] = lambda: None
     rollout_timeout: float = 60.0
@@ -98,6 +103,11 @@ class ActionEnv:
         if self.kube is None:
             raise ActionFailed("Kubernetes is not configured (--kubeconfig, KUBECONFIG)")
         return self.kube
+
+    def require_docker(self) -> DockerClient:
+        if self.docker is None:
+            raise ActionFailed("the Docker Engine is not configured (--docker, DOCKER_HOST)")
+        return self.docker
 
     async def kcall(self, method: str, path: str, **kwargs: Any) -> Any:
         """A Kubernetes call in a thread: the client is blocking."""

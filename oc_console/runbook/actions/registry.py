@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from oc_console.runbook.actions.backend import Cancel, Terminate
 from oc_console.runbook.actions.base import Action, ActionFailed, Target
+from oc_console.runbook.actions.compose import ServiceRestart
 from oc_console.runbook.actions.renew import Renew
 from oc_console.runbook.actions.replay import Replay
 from oc_console.runbook.actions.restart import Restart
@@ -26,12 +27,25 @@ TARGETS: dict[str, tuple[str, str, bool]] = {
     "cancel": ("backend", "pid", False),
     "terminate": ("backend", "pid", False),
 }
+# On a VM a deployment parameter names a compose service and its namespace the compose
+# project, so the runbooks that restart run there unchanged; what needs a cluster says so.
+VM_ACTIONS: dict[str, type[Action]] = {"restart": ServiceRestart}
+NEEDS_CLUSTER = {
+    "undo": "rollback needs Kubernetes or Helm: a compose service keeps no revision to go back to",
+    "scale": "scale needs Kubernetes: set the replicas in the compose file on the VM",
+    "renew": "renew needs cert-manager on Kubernetes",
+}
 
 
-def make_action(kind: str, params: Mapping[str, str], default_namespace: str = "") -> Action:
-    """An action from parameters; every value is validated (ActionFailed names the bad one)."""
+def make_action(
+    kind: str, params: Mapping[str, str], default_namespace: str = "", *, on_vm: bool = False
+) -> Action:
+    """An action from parameters; every value is validated (ActionFailed names the bad one).
+    `on_vm`: the target is a compose service on a Docker Engine."""
     if kind not in ACTIONS:
         raise ActionFailed(f"unknown action {kind!r} (one of {', '.join(sorted(ACTIONS))})")
+    if on_vm and kind in NEEDS_CLUSTER:
+        raise ActionFailed(NEEDS_CLUSTER[kind])
     target_kind, name_param, namespaced = TARGETS[kind]
     values = dict(params)
     if namespaced and not values.get("namespace") and default_namespace:
@@ -46,4 +60,6 @@ def make_action(kind: str, params: Mapping[str, str], default_namespace: str = "
     except ParamError as exc:
         raise ActionFailed(str(exc)) from None
     target = Target(target_kind, values[name_param], values["namespace"] if namespaced else "")
+    if on_vm and kind in VM_ACTIONS:
+        return VM_ACTIONS[kind](Target("service", target.name, target.namespace), values)
     return ACTIONS[kind](target, values)

@@ -18,6 +18,7 @@ import orjson
 
 from oc_console.config import DockerConfig
 from oc_console.errors import SourceError
+from oc_console.sources.docker.parse import PROJECT_LABEL, SERVICE_LABEL
 
 API_VERSION = "v1.41"
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -100,12 +101,28 @@ class DockerClient:
         except orjson.JSONDecodeError:
             raise SourceError(f"Docker Engine {path}: the answer is not JSON") from None
 
-    def post(self, path: str, params: Mapping[str, str] | None = None) -> None:
-        self._call("POST", path, params=params)
+    def post(
+        self, path: str, params: Mapping[str, str] | None = None, timeout: float | None = None
+    ) -> None:
+        extra = {} if timeout is None else {"timeout": timeout}
+        self._call("POST", path, params=params, **extra)
 
     def containers(self) -> list[dict[str, Any]]:
         rows = self.get_json("/containers/json", {"all": "1"})
         return rows if isinstance(rows, list) else []
+
+    def service(self, project: str, service: str) -> list[dict[str, Any]]:
+        """Every container of one compose service, as the Engine filters them by label."""
+        labels = [f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"]
+        filters = orjson.dumps({"label": labels}).decode()
+        rows = self.get_json("/containers/json", {"all": "1", "filters": filters})
+        return rows if isinstance(rows, list) else []
+
+    def restart(self, container_id: str, stop_seconds: int) -> None:
+        """`docker restart -t`: the Engine answers once the container is started again."""
+        path = f"/containers/{quote(container_id)}/restart"
+        timeout = stop_seconds + self.http.timeout.read if self.http.timeout.read else None
+        self.post(path, {"t": str(stop_seconds)}, timeout=timeout)
 
     def inspect(self, container_id: str) -> dict[str, Any] | None:
         """None when the container went away between the list and the inspect."""

@@ -1,0 +1,158 @@
+"""Actions on a VM against a real dockerd: `runbook run adapter-oomkilled --docker ... --yes`
+restarts every container of the compose service through the engine (preview naming them,
+the lock file beside the audit log, audit start and end, verified running), a lock held by
+another console refuses it with the holder's name, and a container that fails again after
+the restart fails the verification."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docker_fixtures import Engine as Dockerd
+from docker_fixtures import docker_engine  # noqa: F401  (the session's dockerd)
+
+from oc_console.config import load_config
+from oc_console.runbook.actions.registry import make_action
+from oc_console.runbook.audit import AuditLog
+from oc_console.runbook.engine import Engine
+from oc_console.runbook.env import open_env
+from oc_console.runbook.lease import lease_name
+from oc_console.runbook.lockfile import LockFileGuard
+
+pytestmark = pytest.mark.integration
+MiB = 2**20
+PROJECT, SERVICE = "openclaw", "openclaw-adapter-walmart"
+# killed for memory on its first run; after a restart (the same container, the same /tmp)
+# it runs quietly, and a stop ends it at once
+ONCE_OOM = (
+    'trap "exit 0" TERM; if [ ! -e /tmp/ran ]; then echo > /tmp/ran; x=a; '
+    "while :; do x=$x$x; done; fi; while :; do sleep 1; done"
+)
+QUIET = 'trap "exit 0" TERM; while :; do sleep 1; done'
+
+
+@pytest.fixture
+def service(docker_engine: Dockerd) -> Iterator[list[str]]:  # noqa: F811
+    labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": SERVICE}
+    ids = [
+        docker_engine.run("walmart-1", ONCE_OOM, memory=32 * MiB, labels=labels),
+        docker_engine.run("walmart-2", QUIET, memory=32 * MiB, labels=labels),
+    ]
+    docker_engine.wait_for(ids[0], lambda o: o["State"]["Status"] == "exited")
+    assert docker_engine.inspect(ids[0])["State"]["OOMKilled"] is True
+    yield ids
+    for cid in ids:
+        docker_engine.http.delete(f"/containers/{cid}", params={"force": "1"})
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OC_", "KUBE", "PG", "DOCKER"))}
+    env["HOME"] = str(tmp_path)  # no ~/.kube/config: the Docker Engine is the fleet
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    env["COLUMNS"] = "400"  # whole lines to compare
+    return env
+
+
+def _oc(engine: Dockerd, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oc_console.cli", *args, "--docker", engine.url],
+        capture_output=True, text=True, env=_env(tmp_path), timeout=180,
+    )  # fmt: skip
+
+
+def _audit(tmp_path: Path) -> list[dict[str, Any]]:
+    path = tmp_path / "state" / "oc-console" / "audit.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _started(engine: Dockerd, ids: list[str]) -> list[str]:
+    return [engine.inspect(cid)["State"]["StartedAt"] for cid in ids]
+
+
+RUN = ("runbook", "run", "adapter-oomkilled", "--param", f"deployment={SERVICE}", "--yes")
+
+
+def test_runbook_restarts_the_compose_service_audited_and_verified(
+    docker_engine: Dockerd,  # noqa: F811
+    service: list[str],
+    tmp_path: Path,
+) -> None:
+    before = _started(docker_engine, service)
+    done = _oc(docker_engine, tmp_path, *RUN)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    # the preview names the containers, the confirmation the service and its compose project
+    assert "restart the 2 container(s) of service openclaw/openclaw-adapter-walmart" in out
+    assert "walmart-1, walmart-2" in out
+    assert f"restart service {SERVICE} in compose project {PROJECT}" in out
+    said = out[out.index("restart the 2") :]  # what the console says (the note is the runbook's)
+    assert "deployment" not in said.lower() and "pod" not in said.lower()
+    for cid, was in zip(service, before, strict=True):
+        obj = docker_engine.inspect(cid)
+        assert obj["State"]["Running"] and obj["State"]["StartedAt"] != was
+    start, end = [r for r in _audit(tmp_path) if r["action"] == "restart"]
+    assert (start["phase"], end["phase"], end["outcome"]) == ("start", "end", "ok")
+    assert start["target"] == {"kind": "service", "name": SERVICE, "namespace": PROJECT,
+                               "containers": "walmart-1,walmart-2"}  # fmt: skip
+    assert start["context"] == f"docker {docker_engine.url}"
+    assert "2 of 2 containers of openclaw/openclaw-adapter-walmart running" in end["verification"]
+    assert "up 10s without a restart" in end["verification"]
+    assert "service openclaw/openclaw-adapter-walmart: 2 of 2 containers running" in out  # wait
+    # the lock was given back: another console takes it at once
+    guard = _guard(tmp_path, "bob@bastion pid 1/abc")
+    assert guard.acquire() is None
+    guard.release()
+
+
+def _guard(tmp_path: Path, who: str) -> LockFileGuard:
+    locks = tmp_path / "state" / "oc-console" / "locks"
+    return LockFileGuard(locks, PROJECT, lease_name("service", SERVICE), who)
+
+
+def test_a_second_lock_holder_is_refused_with_its_name(
+    docker_engine: Dockerd,  # noqa: F811
+    service: list[str],
+    tmp_path: Path,
+) -> None:
+    before = _started(docker_engine, service)
+    guard = _guard(tmp_path, "bob@bastion pid 4242/9f9f9f")
+    assert guard.acquire() is None  # held by this test process while the console runs
+    try:
+        done = _oc(docker_engine, tmp_path, *RUN)
+    finally:
+        guard.release()
+    assert done.returncode == 1
+    assert "held by bob@bastion pid 4242/9f9f9f" in done.stdout
+    assert _started(docker_engine, service) == before  # nothing restarted
+    (refused,) = [r for r in _audit(tmp_path) if r["action"] == "restart"]
+    assert (refused["phase"], refused["reason"]) == ("refused", "lease")
+
+
+async def test_a_container_that_fails_again_after_the_restart_fails_verification(
+    docker_engine: Dockerd,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": SERVICE}
+    cid = docker_engine.run("walmart-3", "sleep 2; exit 3", memory=32 * MiB, labels=labels,
+                            restart="on-failure:50")  # fmt: skip
+    config = load_config(None, {"docker.host": docker_engine.url}, _env(tmp_path))
+    env = await open_env(config)
+    engine = Engine(env, AuditLog(tmp_path / "audit.jsonl"), read_only=False)
+    try:
+        action = make_action("restart", {"deployment": SERVICE}, PROJECT, on_vm=True)
+        result = await engine.act(action, confirmed=True)
+    finally:
+        docker_engine.http.delete(f"/containers/{cid}", params={"force": "1"})
+    assert result.status == "failed"
+    assert "verification failed: walmart-3 restarted again after the restart (exit 3)" in (
+        result.message
+    )
+    end = AuditLog(tmp_path / "audit.jsonl").read().records[-1]
+    assert (end["phase"], end["outcome"]) == ("end", "failed")
