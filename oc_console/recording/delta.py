@@ -1,0 +1,80 @@
+"""Deltas between two JSON trees: what a delta frame holds against its full frame.
+
+A patch is one of
+- `{"@=": value}`: replace the value whole;
+- `{"@~": {key: patch}, "@-": [key, ...]}`: an object with some keys changed, some removed;
+- `{"@i": [[index, patch], ...]}`: a list of the same length with a few items changed.
+Equal trees have no patch (`diff` returns None). `apply` never changes its input: a patched
+tree shares every unchanged subtree with the base, so the base can be patched again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oc_console.recording.format import RecordingError
+
+# Past this share of changed items, a list is sent whole: cheaper to write and to apply.
+LIST_PATCH_SHARE = 0.5
+
+
+def diff(old: Any, new: Any) -> dict[str, Any] | None:
+    if old is new:
+        return None
+    if isinstance(old, dict) and isinstance(new, dict) and old.get("@") == new.get("@"):
+        changed: dict[str, Any] = {}
+        for key, value in new.items():
+            if key not in old:
+                changed[key] = {"@=": value}
+            else:
+                patch = diff(old[key], value)
+                if patch is not None:
+                    changed[key] = patch
+        removed = [key for key in old if key not in new]
+        if not changed and not removed:
+            return None
+        out: dict[str, Any] = {"@~": changed}
+        if removed:
+            out["@-"] = removed
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and new:
+        items: list[list[Any]] = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            patch = diff(a, b)
+            if patch is not None:
+                items.append([i, patch])
+                if len(items) > LIST_PATCH_SHARE * len(new):
+                    return {"@=": new}
+        return {"@i": items} if items else None
+    if type(old) is type(new) and old == new:
+        return None
+    return {"@=": new}
+
+
+def apply(base: Any, patch: Any) -> Any:
+    """`base` with `patch` applied; RecordingError when the patch does not fit the base."""
+    if not isinstance(patch, dict):
+        raise RecordingError("a delta frame is malformed")
+    if "@=" in patch:
+        return patch["@="]
+    if "@~" in patch:
+        if not isinstance(base, dict) or not isinstance(patch["@~"], dict):
+            raise RecordingError("a delta frame does not fit its full frame")
+        out = dict(base)
+        for key in patch.get("@-", ()):
+            out.pop(key, None)
+        for key, sub in patch["@~"].items():
+            out[key] = apply(base.get(key), sub)
+        return out
+    if "@i" in patch:
+        if not isinstance(base, list):
+            raise RecordingError("a delta frame does not fit its full frame")
+        items = list(base)
+        for entry in patch["@i"]:
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], int)):
+                raise RecordingError("a delta frame is malformed")
+            index, sub = entry
+            if not 0 <= index < len(items):
+                raise RecordingError("a delta frame does not fit its full frame")
+            items[index] = apply(items[index], sub)
+        return items
+    raise RecordingError("a delta frame is malformed")
