@@ -3,7 +3,10 @@ what order things happened, which orders were looked at and what is still open, 
 that pastes cleanly into Slack, Jira or a post-mortem, or as the same content as data.
 
 Built from one snapshot (findings, pages, changes, sources, failed orders) and the audit records
-of the window (the shared table's when there is one, else this machine's file). Every string
+of the window (the shared table's when there is one, else this machine's file): actions, notes,
+an incident started by hand, orders looked up. The console's own journal (findings that
+appeared or cleared, pages that fired or resolved, as it watched) replaces what one snapshot can
+tell about them when there is one (`H`). Every string
 that came from a backend or a person is redacted (redact.py) and cleaned of control characters
 (sanitize.py) once, here, so neither the Markdown nor the JSON can carry a secret or an escape
 sequence.
@@ -11,17 +14,21 @@ sequence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from oc_console.domain.durations import human_duration
 from oc_console.domain.findings import Severity
+from oc_console.domain.incident import IncidentEntry, IncidentStart
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.redact import redact
 from oc_console.runbook.audit import AuditLog, unfinished
+from oc_console.runbook.incident import INCIDENT, INCIDENT_PHASES, LOOKUP, NOTE
 from oc_console.sanitize import clean
 
+TIMELINE_PHASES = frozenset({"start", "end", "resolved", NOTE, INCIDENT, LOOKUP})
 PAGE_LABELS = ("namespace", "deployment", "pod", "platform", "certificate", "datname")
 MAX_EVIDENCE = 6  # evidence lines per finding: the rest is one click away in the console
 
@@ -96,11 +103,12 @@ class Handoff:
     timeline: list[tuple[str, str]] = field(default_factory=list)  # (at, what), oldest first
     orders: list[dict[str, str]] = field(default_factory=list)
     questions: list[str] = field(default_factory=list)
+    incident: str = ""  # when and why the incident started, when it did in the window
 
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title, "cluster": self.cluster, "window": self.window,
-            "worst": self.worst, "generated_at": self.generated_at,
+            "worst": self.worst, "generated_at": self.generated_at, "incident": self.incident,
             "audit_source": self.audit_source, "wrong_now": self.wrong_now,
             "done": [d.__dict__ for d in self.done],
             "timeline": [{"at": at, "what": what} for at, what in self.timeline],
@@ -121,6 +129,8 @@ def _actions(records: list[dict[str, Any]]) -> list[Done]:
     """One entry per action id that started (or was refused, or dry-run), oldest first."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     for r in records:
+        if r.get("phase") in INCIDENT_PHASES:
+            continue  # notes and lookups are the timeline's, not actions
         by_id.setdefault(str(r.get("id")), []).append(r)
     out = []
     for ident, rs in by_id.items():
@@ -152,9 +162,8 @@ def _about(labels: tuple[tuple[str, str], ...]) -> str:
     return f" ({safe(', '.join(named))})" if named else ""
 
 
-def _timeline(
-    snap: ConsoleSnapshot, records: list[dict[str, Any]], cutoff: datetime
-) -> list[tuple[str, str]]:
+def _seen(snap: ConsoleSnapshot, cutoff: datetime) -> list[tuple[datetime, str]]:
+    """Findings and pages from one snapshot: when each began, and causes that cleared."""
     rows: list[tuple[datetime, str]] = []
     for f in snap.findings:
         if f.since is not None and f.since >= cutoff and f.severity > Severity.OK:
@@ -166,25 +175,63 @@ def _timeline(
             rows.append((a.starts_at, f"{page} fired ({safe(a.state)})"))
         if m.cleared_at is not None and m.cleared_at >= cutoff:
             rows.append((m.cleared_at, f"{page}: its cause cleared"))
+    return rows
+
+
+def _recorded(r: dict[str, Any]) -> str:
+    """One audit record as a timeline line."""
+    phase, who = str(r.get("phase")), _who(r)
+    if phase == NOTE:
+        return f"note by {who}: {safe(r.get('note'))}"
+    if phase == INCIDENT:
+        return f"incident started by {who} (:incident start)"
+    if phase == LOOKUP:
+        reason = f": {safe(r.get('note'))}" if r.get("note") else ""
+        return f"order {_name(r)} looked up by {who}: {safe(r.get('outcome'))}{reason}"
+    what = f"{safe(r.get('action'))} {_target(r)} by {safe(r.get('user'))}"
+    tail = {"start": "started", "resolved": f"resolved: {safe(r.get('note'))}"}.get(
+        phase, f"ended: {safe(r.get('outcome'))}"
+    )
+    return f"action {what} {tail}"
+
+
+def _name(r: dict[str, Any]) -> str:
+    t = r.get("target")
+    return safe(t.get("name") if isinstance(t, dict) else t)
+
+
+def _timeline(
+    snap: ConsoleSnapshot,
+    records: list[dict[str, Any]],
+    cutoff: datetime,
+    journal: Sequence[IncidentEntry] | None = None,
+) -> list[tuple[str, str]]:
+    if journal is None:
+        rows = _seen(snap, cutoff)
+    else:
+        rows = [(e.at, safe(e.text)) for e in journal if e.at >= cutoff]
     for c in snap.changes:
         if c.at >= cutoff:
             rows.append((c.at, f"change ({c.kind}) {safe(c.subject)}: {safe(c.summary)}"))
     for r in records:
         at = _at(r)
-        if at is None or at < cutoff or r.get("phase") not in ("start", "end", "resolved"):
+        if at is None or at < cutoff or r.get("phase") not in TIMELINE_PHASES:
             continue
-        what = f"{safe(r.get('action'))} {_target(r)} by {safe(r.get('user'))}"
-        tail = {"start": "started", "resolved": f"resolved: {safe(r.get('note'))}"}.get(
-            str(r.get("phase")), f"ended: {safe(r.get('outcome'))}"
-        )
-        rows.append((at, f"action {what} {tail}"))
+        rows.append((at, _recorded(r)))
     rows.sort(key=lambda row: row[0])
     return [(_when(at), what) for at, what in rows]
 
 
 def _orders(snap: ConsoleSnapshot, records: list[dict[str, Any]]) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    seen: set[str] = set()
+    looked: dict[str, dict[str, str]] = {}
+    for r in records:  # orders looked up, the latest answer for each
+        if r.get("phase") == LOOKUP:
+            name = _name(r)
+            looked.pop(name, None)
+            looked[name] = {"order_id": name, "state": safe(r.get("outcome")) or "?",
+                            "reason": safe(r.get("note") or "")}  # fmt: skip
+    out: list[dict[str, str]] = list(reversed(looked.values()))  # the latest first
+    seen: set[str] = set(looked)
     for r in records:  # orders acted on (replayed) in the window
         t = r.get("target")
         if isinstance(t, dict) and t.get("kind") == "order" and r.get("phase") == "end":
@@ -221,6 +268,21 @@ def _questions(snap: ConsoleSnapshot, every: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def _incident(
+    snap: ConsoleSnapshot, records: list[dict[str, Any]], start: IncidentStart | None
+) -> str:
+    """When the incident started: the console's own word, else the first `:incident start`
+    record or CRITICAL finding of the window."""
+    if start is None:
+        firsts = [IncidentStart(at, f":incident start by {_who(r)}")
+                  for r in records if r.get("phase") == INCIDENT and (at := _at(r))]  # fmt: skip
+        crit = [f for f in snap.findings if f.severity == Severity.CRITICAL]
+        firsts += [IncidentStart(f.since, f"the first CRITICAL finding: {f.subject}")
+                   for f in crit if f.since]  # fmt: skip
+        start = min(firsts, key=lambda s: s.at) if firsts else None
+    return f"{_when(start.at)} ({safe(start.why)})" if start else ""
+
+
 def build(
     snap: ConsoleSnapshot,
     records: list[dict[str, Any]],
@@ -228,9 +290,12 @@ def build(
     *,
     audit_source: str = "local",
     every: list[dict[str, Any]] | None = None,
+    journal: Sequence[IncidentEntry] | None = None,
+    start: IncidentStart | None = None,
 ) -> Handoff:
     """`records`: the window's audit records, oldest first; `every`: all of them (unfinished
-    actions stay open questions whatever the window)."""
+    actions stay open questions whatever the window); `journal`: what the console saw appear
+    and clear as it watched, `start`: when it saw the incident start (both from `H`)."""
     now = snap.generated_at
     cutoff = now - since
     window = f"last {human_duration(since.total_seconds())} (since {_when(cutoff)})"
@@ -241,9 +306,10 @@ def build(
         title=f"Hand-off: {cluster}, {window}, worst {worst}",
         cluster=cluster, window=window, worst=worst, generated_at=_when(now),
         audit_source=audit_source, wrong_now=_wrong_now(snap),
-        done=_actions(in_window), timeline=_timeline(snap, in_window, cutoff),
+        done=_actions(in_window), timeline=_timeline(snap, in_window, cutoff, journal),
         orders=_orders(snap, in_window),
         questions=_questions(snap, every if every is not None else records),
+        incident=_incident(snap, in_window, start),
     )  # fmt: skip
 
 
@@ -269,7 +335,9 @@ async def audit_records(
 
 def markdown(h: Handoff) -> str:
     out = [f"# {h.title}", "", f"_Generated {h.generated_at} UTC; actions from the "
-           f"{h.audit_source} audit._", "", "## What is wrong now", ""]  # fmt: skip
+           f"{h.audit_source} audit._", ""]  # fmt: skip
+    out += [f"_Incident started {h.incident}._", ""] if h.incident else []
+    out += ["## What is wrong now", ""]
     for w in h.wrong_now:
         out.append(f"- **{w['severity'].upper()}** {w['subject']}: {w['summary']}")
         out += [f"  - {e}" for e in w["evidence"]]

@@ -13,11 +13,13 @@ import orjson
 
 from oc_console.cli.audit_commands import parse_since
 from oc_console.config import Config
+from oc_console.domain.incident import IncidentStart
 from oc_console.errors import UserError
 from oc_console.handoff import Handoff, audit_records, build, markdown
 from oc_console.inert_json import inert
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.audit_shared import SharedAuditError
+from oc_console.services.incident import journal_path, load
 
 LOOK_SECONDS = 10.0  # the overall deadline for the sources' first answers, as `check`
 CLOSE_SECONDS = 0.5
@@ -31,11 +33,17 @@ async def collect(config: Config, since: timedelta, timeout: float = LOOK_SECOND
         snap = await console.collect(timeout)
     finally:
         await console.close(grace=CLOSE_SECONDS)
+    log = AuditLog(shared_dsn=config.audit.dsn)
     try:
-        source, records, every = await audit_records(AuditLog(shared_dsn=config.audit.dsn), since)
+        source, records, every = await audit_records(log, since)
     except SharedAuditError as exc:
         raise UserError(f"{exc} (without --audit-dsn the local audit is used)") from None
-    return build(snap, records, since, audit_source=source, every=every)
+    # what a console on this machine saw appear and clear, when one watched this window
+    journal = await asyncio.to_thread(load, journal_path(log.path), snap.generated_at, since)
+    started = next((IncidentStart(e.at, e.text.removeprefix("incident started: "))
+                    for e in journal if e.kind == "incident"), None)  # fmt: skip
+    return build(snap, records, since, audit_source=source, every=every,
+                 journal=journal or None, start=started)  # fmt: skip
 
 
 def handoff_command(config: Config, since: str | None, out: str | None, as_json: bool) -> int:

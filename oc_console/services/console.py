@@ -27,6 +27,7 @@ from oc_console.services.protocols import ClusterSource, LogStream, OrdersSource
 from oc_console.services.scheduler import CHECK_POLL_SECONDS
 from oc_console.services.snapshot_builder import build_snapshot
 from oc_console.services.target import Target
+from oc_console.services.team import ConsoleTeam
 
 if TYPE_CHECKING:
     from oc_console.runbook.checks import Facts
@@ -36,7 +37,7 @@ __all__ = ["CHECK_POLL_SECONDS", "Console", "LogStream"]
 CLOSE_SECONDS = 2.0  # a source that cannot close in this long is left to its threads
 
 
-class Console(ConsoleActions):
+class Console(ConsoleActions, ConsoleTeam):
     def __init__(
         self,
         config: Config,
@@ -57,6 +58,7 @@ class Console(ConsoleActions):
         self.scheduler = target.scheduler
         self._engine = None
         self._runbooks = None
+        self._init_team()  # the shared audit's poller, the incident tracker
 
     @property
     def include_queries(self) -> bool:
@@ -82,15 +84,19 @@ class Console(ConsoleActions):
     # --- each source on its own schedule (the scheduler's) ------------------------------
     def subscribe(self, listener: Callable[[str], None]) -> None:
         self.scheduler.subscribe(listener)
+        self.team_scheduler.subscribe(listener)
 
     def start(self, interval: float | None = None) -> None:
         self.scheduler.start(interval)
+        self.team_scheduler.start(interval)
 
     def poke(self) -> None:
         self.scheduler.poke()
+        self.team_scheduler.poke()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.team_scheduler.stop()
 
     async def _import_clients(self) -> None:
         await self.scheduler.warm_up()
@@ -137,26 +143,38 @@ class Console(ConsoleActions):
         return await source.wait_for_change(after, timeout)
 
     async def write_handoff(self, hours: float = 2.0) -> tuple[str, str]:
-        """`H`: the hand-off of the last `hours`, written beside the audit log; (path, title)."""
+        """`H`: the hand-off of the last `hours` (longer to cover the whole incident), written
+        beside the audit log; (path, title)."""
         from datetime import timedelta
 
         from oc_console.services.handoff_service import write_handoff
 
-        path, title = await write_handoff(self.snapshot(), self.audit, timedelta(hours=hours))
+        snap = self.latest()
+        since = self.incident_since(snap.generated_at, timedelta(hours=hours))
+        path, title = await write_handoff(snap, self.audit, since, self.incident)
         return str(path), title
 
     def snapshot(self) -> ConsoleSnapshot:
         """Built from the sources' latest values; reading it changes nothing."""
         return build_snapshot(self.target.inputs(), self.config, self.target.seen)
 
+    def latest(self) -> ConsoleSnapshot:
+        """The snapshot the UI shows: the incident notes what appeared or cleared since the
+        last one (and starts with the first CRITICAL finding)."""
+        snap = self.snapshot()
+        self.observe(snap)
+        return snap
+
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
         # an action still running (the terminal went away, a signal) ends with its end record
         # ("interrupted") and gives its Lease back before the clients close under it
         await self.actions.interrupt(grace)
         await self.scheduler.close(grace)
+        await self.team_scheduler.close(grace)
         if self._engine is not None and self._engine.env.kube is not None:
             self._engine.env.kube.client.close()
         await self.audit.close()  # what the shared audit table has not taken yet, briefly
+        await self.journal_written()
 
     def facts(self) -> Facts:
         """What a runbook's checks read: fresh snapshots and log tails, nothing more."""
@@ -201,7 +219,9 @@ class Console(ConsoleActions):
             logs=kube,
             fleet=fleet if kube is not None else None,
         )
-        return await lookup.run(order_id, on_update)
+        timeline = await lookup.run(order_id, on_update)
+        await self.record_lookup(timeline)  # the hand-off's "Orders looked at"
+        return timeline
 
     # --- logs ---
     def _cluster(self) -> ClusterSource | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.handoff import audit_records, build, markdown
 from oc_console.runbook.audit import AuditLog
+from oc_console.services.incident import IncidentTracker
 
 
 def _write(path: Path, text: str) -> None:
@@ -22,11 +23,17 @@ def _write(path: Path, text: str) -> None:
 
 
 async def write_handoff(
-    snapshot: ConsoleSnapshot, audit: AuditLog, since: timedelta
+    snapshot: ConsoleSnapshot,
+    audit: AuditLog,
+    since: timedelta,
+    incident: IncidentTracker | None = None,
 ) -> tuple[Path, str]:
-    """(where it was written, its title)."""
+    """(where it was written, its title). `incident`: what the console saw as it watched."""
     source, records, every = await audit_records(audit, since)
-    h = build(snapshot, records, since, audit_source=source, every=every)
+    journal = list(incident.entries) if incident is not None else None
+    start = incident.start if incident is not None else None
+    h = build(snapshot, records, since, audit_source=source, every=every, journal=journal,
+              start=start)  # fmt: skip
     path = audit.path.parent / f"handoff-{snapshot.generated_at:%Y%m%dT%H%M%S}.md"
     await asyncio.to_thread(_write, path, markdown(h))
     return path, h.title
