@@ -88,6 +88,13 @@ def _run_check(args: argparse.Namespace) -> int:
     from oc_console.services.console import Console
 
     config = _load(args)
+    from oc_console.services.fleet_targets import target_configs
+
+    targets = target_configs(config, all_contexts=getattr(args, "all_contexts", False))
+    if targets:  # several at once: each its own console, the worst status wins
+        from oc_console.cli.fleet_check import run_fleet_check
+
+        return run_fleet_check(args, config, targets)
     if not (
         config.postgres_configured or config.kubernetes_configured or config.docker_configured
     ) and not (config.prometheus_configured):

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 # (flags, dotted config key, metavar, help); each also has an OC_* env var (config.ENV_KEYS)
 GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--kubeconfig",), "kubernetes.kubeconfig", "PATH", "kubeconfig file (default $KUBECONFIG)"),
-    (("--context",), "kubernetes.context", "NAME", "kubeconfig context"),
+    (("--context",), "kubernetes.context", "NAME[,NAME]", "kubeconfig context(s), each a target"),
     (("-n", "--namespace"), "kubernetes.namespaces", "NS[,NS]", "namespace(s), comma-separated"),
     (("--pg-dsn",), "postgres.dsn", "DSN", "PostgreSQL DSN (libpq PG* variables also work)"),
     (("--prometheus",), "prometheus.url", "URL", "Prometheus-API URL"),
@@ -25,7 +25,9 @@ GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--audit-dsn",), "audit.dsn", "DSN", "also append audit records to this PostgreSQL"),
     (("--docker",), "docker.host", "URL", "Docker Engine (unix:///var/run/docker.sock) for a VM"),
 )
-GLOBAL_DESTS = frozenset({"config", "read_only", *(key for _, key, _, _ in GLOBAL_OPTIONS)})
+GLOBAL_DESTS = frozenset(
+    {"config", "read_only", "all_contexts", *(key for _, key, _, _ in GLOBAL_OPTIONS)}
+)
 CHECK_TIMEOUT_SECONDS = 10.0
 OUTPUT_HELP = "wide: more columns; json: machine-readable (default: a table; plain when piped)"
 
@@ -43,6 +45,12 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         action="store_true",
         default=argparse.SUPPRESS if suppress else False,
         help="refuse every action that writes",
+    )
+    group.add_argument(
+        "--all-contexts",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="every context of the kubeconfig at once, each a target",
     )
 
 

@@ -141,6 +141,8 @@ class Finding:
     params: tuple[tuple[str, str], ...] = ()
     # The configured limit it was judged against, as a screen shows it ("168h", "5%").
     limit: str = ""
+    # Which of several targets (a cluster, a VM) it was found on; empty with one target.
+    target_name: str = ""
 
     def names(self, name: str) -> bool:
         """Does it name the object `name` (one pod) among its `objects`?"""
@@ -157,7 +159,9 @@ class Finding:
         return self.urgency is Urgency.HYGIENE
 
     def to_json(self) -> dict[str, object]:
+        where = {"target": self.target_name} if self.target_name else {}
         return {
+            **where,
             "id": self.id,
             "severity": self.severity.label,
             "subject": self.subject,

@@ -73,6 +73,25 @@ def kubeconfig_paths(cfg: KubernetesConfig, environ: Mapping[str, str] | None = 
     return str(default) if default.exists() else None
 
 
+def context_names(cfg: KubernetesConfig, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every context of the kubeconfig kubectl would read, in its order (`--all-contexts`)."""
+    paths = kubeconfig_paths(cfg, environ)
+    if paths is None:
+        raise SourceError(
+            "no kubeconfig: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config"
+        )
+    import_kubernetes()
+    from kubernetes.config import kube_config
+    from kubernetes.config.config_exception import ConfigException
+
+    config: Any = kube_config  # the config loaders carry no type hints
+    try:
+        contexts, _ = config.list_kube_config_contexts(paths)
+    except ConfigException as exc:
+        raise SourceError(f"kubeconfig: {str(exc).splitlines()[0]}") from None
+    return [str(c["name"]) for c in contexts or ()]
+
+
 # The package's modules import each other in cycles: two threads importing it for the first
 # time at once can deadlock (Python raises _DeadlockError) or see a half-built module.
 _FIRST_IMPORT = threading.Lock()

@@ -1,0 +1,87 @@
+"""Several targets at once: one facade (its own sources, scheduler, history, analysis and
+actions) per target, composed here. Nothing is shared between them but the audit log, so a
+target whose API server hangs holds only its own pollers: every other target reads, answers
+and redraws on its own schedule, and `check` waits for no target past its deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from oc_console.config import Config
+from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.domain.targets import TargetSnapshot
+from oc_console.runbook.audit import AuditLog
+from oc_console.services.console import CLOSE_SECONDS, Console
+
+
+def _named(name: str, snap: ConsoleSnapshot) -> TargetSnapshot:
+    """The snapshot with each finding naming its target, so a finding read across the fleet
+    still says where it was found (and where a runbook started from it must act)."""
+    findings = tuple(dataclasses.replace(f, target_name=name) for f in snap.findings)
+    return TargetSnapshot(name, dataclasses.replace(snap, findings=findings))
+
+
+def _from(target: str, listener: Callable[[str, str], None]) -> Callable[[str], None]:
+    return lambda source: listener(target, source)
+
+
+class Fleet:
+    def __init__(self, members: Sequence[tuple[str, Console]]) -> None:
+        if not members:
+            raise ValueError("a fleet has at least one target")
+        self.members = dict(members)
+
+    @classmethod
+    def from_configs(
+        cls, configs: Sequence[tuple[str, Config]], *, audit: AuditLog | None = None
+    ) -> Fleet:
+        """One Console per target; `audit`, one log for all (each record names its target)."""
+        shared = audit or AuditLog(shared_dsn=configs[0][1].audit.dsn if configs else None)
+        return cls([(name, Console(cfg, audit=shared)) for name, cfg in configs])
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.members)
+
+    def console(self, name: str) -> Console:
+        return self.members[name]
+
+    @property
+    def abandoned(self) -> bool:
+        """A fetch of some target was cut at its deadline: its thread may still be blocked."""
+        return any(c.abandoned for c in self.members.values())
+
+    def set_include_queries(self, value: bool) -> None:
+        for console in self.members.values():
+            console.include_queries = value
+
+    def subscribe(self, listener: Callable[[str, str], None]) -> None:
+        """`listener(target, source)` after each read of one source of one target."""
+        for name, console in self.members.items():
+            console.subscribe(_from(name, listener))
+
+    def start(self, interval: float | None = None) -> None:
+        for console in self.members.values():
+            console.start(interval)
+
+    def poke(self) -> None:
+        for console in self.members.values():
+            console.poke()
+
+    def snapshots(self) -> tuple[TargetSnapshot, ...]:
+        """Each target's latest, in the configured order; reading them changes nothing."""
+        return tuple(_named(name, c.snapshot()) for name, c in self.members.items())
+
+    async def collect(self, timeout: float) -> tuple[TargetSnapshot, ...]:
+        """`check`: every target collected at once, each within the same deadline."""
+        names = list(self.members)
+        snaps = await asyncio.gather(*(self.members[n].collect(timeout) for n in names))
+        return tuple(_named(n, s) for n, s in zip(names, snaps, strict=True))
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(c.stop() for c in self.members.values()))
+
+    async def close(self, grace: float = CLOSE_SECONDS) -> None:
+        await asyncio.gather(*(c.close(grace) for c in self.members.values()))
