@@ -95,6 +95,8 @@ class ConsoleApp(App[None]):
         Binding("8", "goto('changes')", "changes", id="app.changes"),
         Binding("ctrl+r", "refresh_now", "refresh", show=False, id="app.refresh"),
         Binding("H", "handoff", "hand-off", show=False, id="app.handoff"),
+        Binding("N", "note_prompt", "incident note", show=False, id="app.note"),
+        Binding("A", "shared_audit", "shared audit", show=False, id="app.shared_audit"),
     ]
 
     # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
@@ -112,7 +114,7 @@ class ConsoleApp(App[None]):
             self.set_keymap(keys)
 
     def on_mount(self) -> None:
-        self.snapshot = self.service.snapshot()
+        self.snapshot = self.service.latest()
         self.service.actions.subscribe(self._action_changed)
         self.set_interval(1.0, self._tick_actions)
         self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
@@ -125,7 +127,7 @@ class ConsoleApp(App[None]):
         self.run_worker(self._follow_cluster(), group="kube-changes", exit_on_error=False)
 
     def _source_answered(self, _source: str) -> None:
-        self.snapshot = self.service.snapshot()
+        self.snapshot = self.service.latest()  # the incident notes what appeared or cleared
 
     async def _follow_cluster(self) -> None:
         """Redraw within a second of a cluster change instead of waiting for the next tick."""
@@ -271,6 +273,8 @@ class ConsoleApp(App[None]):
             self.action_help()
         elif word == "order":
             self.open_order(line.partition(" ")[2].strip())
+        elif word in ("note", "incident"):
+            self._incident_command(word, line.partition(" ")[2].strip())
         elif word in SCREEN_NAMES:
             self.action_goto(SCREEN_NAMES[word])
         elif word:
@@ -278,15 +282,34 @@ class ConsoleApp(App[None]):
                 f"unknown command ':{clean(word)}' (try :help)", severity="warning", markup=False
             )
 
-    def action_order_prompt(self) -> None:
-        """`o`: the command line, already saying `order `."""
+    def action_order_prompt(self, word: str = "order") -> None:
+        """`o`: the command line, already saying `order ` (`N`: `note `)."""
         from oc_console.screens.base import ConsoleScreen
         from oc_console.screens.widgets.prompt import Prompt
 
         screen = self.screen
         if isinstance(screen, ConsoleScreen):
             prompt = screen.query_one(Prompt)
-            prompt.open("command", "order ", return_focus=screen.focused)
+            prompt.open("command", f"{word} ", return_focus=screen.focused)
+
+    def action_note_prompt(self) -> None:
+        self.action_order_prompt("note")
+
+    def _incident_command(self, word: str, rest: str) -> None:
+        """`:note TEXT` (what `N` types into) and `:incident start`."""
+        from oc_console.screens.incident import add_note, start_incident
+
+        if word == "incident" and rest != "start":
+            self.notify("try :incident start", severity="warning", markup=False)
+            return
+        work = add_note(self, rest) if word == "note" else start_incident(self)
+        self.run_worker(work, group="incident", exit_on_error=False)
+
+    def action_shared_audit(self) -> None:
+        from oc_console.screens.shared_audit import SharedAuditScreen
+
+        if not isinstance(self.screen, SharedAuditScreen):
+            self.push_screen(SharedAuditScreen())
 
     def open_order(self, text: str) -> None:
         """The timeline of an order, or one line saying why the ID is refused."""
@@ -330,6 +353,12 @@ class ConsoleApp(App[None]):
             "Actions", "Running and recent actions, in the audit's words (:actions)",
             self.action_recent_actions,
         )  # fmt: skip
+        yield SystemCommand(
+            "Incident note", "A timestamped note, audited (N)", self.action_note_prompt
+        )
+        yield SystemCommand(
+            "Shared audit", "Every engineer's actions, newest first (A)", self.action_shared_audit
+        )
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
     async def on_unmount(self) -> None:

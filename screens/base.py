@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -67,8 +68,12 @@ class ConsoleScreen(Screen[None]):
     def _on_snapshot(self, snap: ConsoleSnapshot | None) -> None:
         if snap is None:
             return
-        self.query_one(SourceBar).show(snap)
+        self.query_one(SourceBar).show(snap, self.header_team())
         self.show(snap)
+
+    def header_team(self) -> Text | None:
+        """What other engineers did, for the header: the Overview's (None elsewhere)."""
+        return None
 
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""

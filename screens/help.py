@@ -20,6 +20,8 @@ from oc_console.screens.widgets.key_footer import key_name
 COMMANDS_HELP = (
     (":order ID", "one order's timeline (also `o`)"),
     (":actions", "the recent actions and their outcomes"),
+    (":note TEXT", "a timestamped incident note, audited (also `N`)"),
+    (":incident start", "start the incident now (else the first CRITICAL finding does)"),
     (":help", "this list (also `?`)"),
     (":q", "quit (:q! also interrupts what runs)"),
     ("/text", "keep the rows that contain text; esc clears"),

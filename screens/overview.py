@@ -31,6 +31,7 @@ from oc_console.screens.widgets.database_panel import DatabasePanel
 from oc_console.screens.widgets.pages_strip import PagesStrip
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
+from oc_console.screens.widgets.source_bar import team_part
 
 FINDING_COLUMNS = (
     Column("SEV", 4),
@@ -126,6 +127,9 @@ class OverviewScreen(ConsoleScreen):
         why.border_subtitle = "tab, ↑↓ to scroll"
         self.query_one("#database-panel").border_title = "Database (2)"
         self.query_one("#findings", RowTable).focus()
+
+    def header_team(self) -> Text | None:
+        return team_part(*self.console_app.service.team())
 
     def show(self, snap: ConsoleSnapshot) -> None:
         self.query_one(PagesStrip).show(snap, short=self.size.height < SHORT_HEIGHT)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from oc_console.domain.durations import human_duration
+from oc_console.domain.health import SourceHealth
+from oc_console.domain.incident import TeamActivity
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from oc_console.screens.widgets.quiet_static import QuietStatic
@@ -22,7 +24,22 @@ _SHORT = {
 _MARK = {"ok": "●", "stale": "◐", "down": "✖", "connecting": "…", "not configured": "-"}
 
 
-def source_line(snap: ConsoleSnapshot) -> Text:
+def team_part(activity: TeamActivity | None, health: SourceHealth) -> Text | None:
+    """'2 actions by others in the last hour' (the shared audit); the reason, when it cannot
+    be read, is on `A`."""
+    status = health.status
+    if status == "not configured":
+        return None
+    if activity is None:
+        return Text(" · shared audit down (A)" if status == "down" else " · …shared audit",
+                    _STYLE.get(status, "dim"))  # fmt: skip
+    text = Text(f" · {activity.header()}", "bold yellow" if activity.by_others else "dim")
+    if status == "stale":
+        text.append(" (stale: shared audit down)", "bold yellow")
+    return text
+
+
+def source_line(snap: ConsoleSnapshot, team: Text | None = None) -> Text:
     text = Text()
     text.append(" oc-console ", "bold reverse")
     text.append(f" {clean(snap.context)}", "bold")
@@ -42,6 +59,8 @@ def source_line(snap: ConsoleSnapshot) -> Text:
         text.append(label, _STYLE.get(status, "dim"))
         if source.detail:
             text.append(f" ({clean(source.detail)})", "yellow")
+    if team is not None:
+        text.append_text(team)
     return text
 
 
@@ -50,5 +69,5 @@ class SourceBar(QuietStatic):
     SourceBar { height: 1; background: $panel; }
     """
 
-    def show(self, snap: ConsoleSnapshot) -> None:
-        self.show_text(source_line(snap))
+    def show(self, snap: ConsoleSnapshot, team: Text | None = None) -> None:
+        self.show_text(source_line(snap, team))
