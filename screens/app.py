@@ -13,6 +13,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.domain.targets import FleetView
 from oc_console.sanitize import clean
 from oc_console.screens.actions import notify_outcome
 from oc_console.screens.adapters import AdaptersScreen
@@ -28,6 +29,7 @@ from oc_console.screens.overview import OverviewScreen
 from oc_console.screens.releases import ReleasesScreen
 from oc_console.services.action_service import INTERRUPT_SECONDS, ActionRun
 from oc_console.services.console import Console
+from oc_console.services.fleet import Fleet
 
 SCREEN_NAMES = {
     "overview": "overview",
@@ -104,9 +106,13 @@ class ConsoleApp(App[None]):
     # bumped when an action starts, progresses or ends, and each second while one runs
     actions_changed: var[int] = var(0, always_update=True)
 
-    def __init__(self, console: Console, *, poll_sources: bool = True) -> None:
+    def __init__(
+        self, console: Console, *, poll_sources: bool = True, fleet: Fleet | None = None
+    ) -> None:
         super().__init__()
-        self.service = console
+        self.service = console  # with several targets, the one every screen shows
+        self.fleet = fleet
+        self.fleet_view: FleetView | None = None
         self.poll_sources = poll_sources  # off in tests that show a recorded snapshot
         self.unfinished: list[dict[str, object]] = []
         keys = console.config.ui.keys
@@ -114,20 +120,50 @@ class ConsoleApp(App[None]):
             self.set_keymap(keys)
 
     def on_mount(self) -> None:
-        self.snapshot = self.service.latest()
-        self.service.actions.subscribe(self._action_changed)
+        self.snapshot = self._latest()
+        for console in self.fleet.members.values() if self.fleet else (self.service,):
+            console.actions.subscribe(self._action_changed)
         self.set_interval(1.0, self._tick_actions)
         self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
         if not self.poll_sources:
             return
         # Each source reads in its own task; whichever answers redraws at once, so a hung
         # source never holds another's panel.
-        self.service.subscribe(self._source_answered)
-        self.service.start()
+        if self.fleet is not None:  # each target reads on its own; any answer redraws
+            self.fleet.subscribe(lambda _target, source: self._source_answered(source))
+            self.fleet.start()
+        else:
+            self.service.subscribe(self._source_answered)
+            self.service.start()
         self.run_worker(self._follow_cluster(), group="kube-changes", exit_on_error=False)
 
     def _source_answered(self, _source: str) -> None:
-        self.snapshot = self.service.latest()  # the incident notes what appeared or cleared
+        self.snapshot = self._latest()
+
+    def _latest(self) -> ConsoleSnapshot:
+        if self.fleet is not None:  # before the snapshot, which the Overview shows it with
+            self.fleet_view = self.fleet.view()
+        return self.service.latest()  # the incident notes what appeared or cleared
+
+    def focus_target(self, name: str) -> None:
+        """Every screen on target `name` (a finding's, before acting on it); '' is no target."""
+        if self.fleet is not None and name and name != self.fleet.focused:
+            self.service = self.fleet.focus(name)
+            self.snapshot = self._latest()
+
+    def narrow_to(self, text: str) -> None:
+        """`:ctx NAME` shows one target, `:ctx *` all of them again."""
+        from oc_console.errors import UserError
+
+        if self.fleet is None:
+            self.notify("one target only: :ctx needs several (--context a,b)", severity="warning")
+            return
+        try:
+            self.service = self.fleet.narrow(text)
+        except UserError as exc:
+            self.notify(clean(str(exc)), severity="error", markup=False)
+            return
+        self.snapshot = self._latest()
 
     async def _follow_cluster(self) -> None:
         """Redraw within a second of a cluster change instead of waiting for the next tick."""
@@ -164,15 +200,20 @@ class ConsoleApp(App[None]):
                 if isinstance(screen, ConsoleScreen):
                     screen.refresh_after_action(run)
 
+    def _running_actions(self) -> list[ActionRun]:
+        """Every target's running actions: quitting interrupts them all."""
+        consoles = self.fleet.members.values() if self.fleet else (self.service,)
+        return [run for console in consoles for run in console.actions.running()]
+
     def _tick_actions(self) -> None:
-        if self.service.actions.running():
+        if self._running_actions():
             self.actions_changed += 1  # the header's seconds
 
     async def action_quit(self) -> None:
         """q, ctrl+c, :q. With an action running, ask first; ctrl+c on the question quits."""
         from oc_console.screens.confirm import QuitScreen
 
-        running = self.service.actions.running()
+        running = self._running_actions()
         if not running:
             self.exit()
         elif isinstance(self.screen, QuitScreen):
@@ -190,7 +231,8 @@ class ConsoleApp(App[None]):
         the app goes; an action that cannot within the bound is left to the next start's
         "never finished" notice."""
         self.notify("interrupting the running actions…", timeout=INTERRUPT_SECONDS)
-        await self.service.actions.interrupt(INTERRUPT_SECONDS)
+        consoles = self.fleet.members.values() if self.fleet else (self.service,)
+        await asyncio.gather(*(c.actions.interrupt(INTERRUPT_SECONDS) for c in consoles))
         self.exit()
 
     async def on_event(self, event: events.Event) -> None:
@@ -217,7 +259,7 @@ class ConsoleApp(App[None]):
 
     def refresh_data(self) -> None:
         """Read every source now; each answers into the snapshot on its own."""
-        self.service.poke()
+        (self.fleet or self.service).poke()
 
     def action_refresh_now(self) -> None:
         self.refresh_data()
@@ -273,6 +315,8 @@ class ConsoleApp(App[None]):
             self.action_help()
         elif word == "order":
             self.open_order(line.partition(" ")[2].strip())
+        elif word == "ctx":
+            self.narrow_to(line.partition(" ")[2])
         elif word in ("note", "incident"):
             self._incident_command(word, line.partition(" ")[2].strip())
         elif word in SCREEN_NAMES:
@@ -364,13 +408,16 @@ class ConsoleApp(App[None]):
     async def on_unmount(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
-        await self.service.close()
+        await (self.fleet or self.service).close()
         # On the way out, asyncio.run joins the default executor's threads: one still blocked
         # (a source on a dead server, or waiting for a cluster's first answers) would hold the
         # quit that close() gave up waiting for. Those threads are left to the process's exit.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
 
 
-def make_app(console: Console, *, poll_sources: bool = True) -> ConsoleApp:
-    """The one way to build the app: the CLI and the tests both use it."""
-    return ConsoleApp(console, poll_sources=poll_sources)
+def make_app(
+    console: Console, *, poll_sources: bool = True, fleet: Fleet | None = None
+) -> ConsoleApp:
+    """The one way to build the app: the CLI and the tests both use it. With `fleet`,
+    `console` is the target shown first."""
+    return ConsoleApp(console, poll_sources=poll_sources, fleet=fleet)

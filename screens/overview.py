@@ -32,6 +32,7 @@ from oc_console.screens.widgets.pages_strip import PagesStrip
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.screens.widgets.source_bar import team_part
+from oc_console.screens.widgets.targets_strip import TargetsStrip
 
 FINDING_COLUMNS = (
     Column("SEV", 4),
@@ -100,6 +101,7 @@ class OverviewScreen(ConsoleScreen):
     BINDINGS = [Binding("b", "runbook", "runbook", id="overview.runbook")]
 
     def compose_body(self) -> ComposeResult:
+        yield TargetsStrip(id="targets")
         yield PagesStrip(id="pages")
         yield RowTable(FINDING_COLUMNS, empty="no findings", title=FINDINGS_TITLE, id="findings")
         with VerticalScroll(id="why"):
@@ -117,6 +119,7 @@ class OverviewScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self._findings: dict[str, Finding] = {}
+        self._ordered: list[Finding] = []
         self._hygiene: list[Finding] = []
         self._expanded = False  # the policy row lists its findings
         self._waiting: list[str] = []  # sources not heard from yet
@@ -133,7 +136,9 @@ class OverviewScreen(ConsoleScreen):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         self.query_one(PagesStrip).show(snap, short=self.size.height < SHORT_HEIGHT)
-        ordered = snap.sorted_findings
+        view = self.console_app.fleet_view  # several targets: theirs, each naming its target
+        self.query_one(TargetsStrip).show_view(view)
+        self._ordered = ordered = view.findings if view is not None else snap.sorted_findings
         self._findings = row_findings(ordered)
         self._hygiene = [f for f in ordered if f.hygiene]
         self._waiting = silent_sources(snap)
@@ -168,7 +173,7 @@ class OverviewScreen(ConsoleScreen):
         if self._title != title:
             self._title = title
             table.set_title(title)
-        rows = finding_rows(snap.sorted_findings, snap.namespaces, expanded=self._expanded)
+        rows = finding_rows(self._ordered, snap.namespaces, expanded=self._expanded)
         table.set_rows(rows)
         self._show_detail()
 
@@ -228,6 +233,7 @@ class OverviewScreen(ConsoleScreen):
         finding = self._findings.get(event.row.key)
         if finding is None:
             return
+        self.console_app.focus_target(finding.target_name)  # its screens, on its target
         if finding.id == "order-sync-failed" and finding.subject.startswith("orders/"):
             self.app.switch_mode("orders")  # a platform's group: the failures by error
         elif finding.target is not None and finding.target.kind == "order":
@@ -258,6 +264,7 @@ class OverviewScreen(ConsoleScreen):
         if finding is None:
             self.notify("select a finding first", severity="warning")
             return
+        self.console_app.focus_target(finding.target_name)  # the runbook acts on its target
         try:
             book = runbook_for(finding, self.console_app.service.runbooks())
         except RunbookError as exc:

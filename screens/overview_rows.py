@@ -23,7 +23,8 @@ READING = "reading…"
 
 
 def finding_key(f: Finding) -> str:
-    return f"{f.id}:{f.subject}"
+    # over several targets one adapter's finding can be on two clusters: two rows
+    return f"{f.target_name}:{f.id}:{f.subject}" if f.target_name else f"{f.id}:{f.subject}"
 
 
 def policy_summary(hygiene: list[Finding]) -> str:
@@ -48,7 +49,8 @@ def finding_rows(
         key = finding_key(f)
         seen[key] += 1  # two groups of one platform's orders are two rows
         key = key if seen[key] == 1 else f"{key}#{seen[key]}"
-        subject = lead + f.subject.removeprefix(prefix)
+        where = f"{f.target_name} " if f.target_name else ""
+        subject = lead + where + f.subject.removeprefix(prefix)
         return Row(key, (SEVERITY_TAG[f.severity], subject, f.summary), SEVERITY_STYLE[f.severity])
 
     rows = [row(f) for f in findings if not (fold and f.hygiene)]

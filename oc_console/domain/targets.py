@@ -74,3 +74,19 @@ def fleet_line(targets: Iterable[TargetSnapshot]) -> str:
 def fleet_findings(targets: Iterable[TargetSnapshot]) -> list[Finding]:
     """Every target's findings (each names its target), worst first across the fleet."""
     return by_urgency([f for t in targets for f in t.snapshot.findings])
+
+
+@dataclass(frozen=True)
+class FleetView:
+    """What the screens show of several targets: each one's latest, the one every screen
+    shows (`focused`), and whether `:ctx` pinned it."""
+
+    targets: tuple[TargetSnapshot, ...]
+    focused: str
+    pinned: bool = False
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The Overview's list: the pinned target's, else every target's, worst first."""
+        shown = [t for t in self.targets if t.name == self.focused] if self.pinned else self.targets
+        return fleet_findings(shown)

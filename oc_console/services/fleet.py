@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 from oc_console.config import Config
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.domain.targets import TargetSnapshot
+from oc_console.domain.targets import FleetView, TargetSnapshot
+from oc_console.errors import UserError
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.console import CLOSE_SECONDS, Console
 
@@ -32,6 +33,10 @@ class Fleet:
         if not members:
             raise ValueError("a fleet has at least one target")
         self.members = dict(members)
+        # What the screens show: every screen shows the focused target; `:ctx NAME` pins one
+        # (the Overview lists its findings only), `:ctx *` widens the Overview to all again.
+        self.focused = next(iter(self.members))
+        self.pinned = False
 
     @classmethod
     def from_configs(
@@ -47,6 +52,31 @@ class Fleet:
 
     def console(self, name: str) -> Console:
         return self.members[name]
+
+    @property
+    def current(self) -> Console:
+        return self.members[self.focused]
+
+    def focus(self, name: str) -> Console:
+        """Show `name` on every screen (a finding's target, before acting on it)."""
+        if name not in self.members:
+            raise UserError(f"no target named {name!r} (have: {', '.join(self.members)})")
+        self.focused = name
+        return self.current
+
+    def narrow(self, text: str) -> Console:
+        """`:ctx NAME` shows one target only; `:ctx *` (or nothing) every target again."""
+        name = text.strip()
+        if name in ("", "*"):
+            self.pinned = False
+            return self.current
+        console = self.focus(name)
+        self.pinned = True
+        return console
+
+    def view(self) -> FleetView:
+        """Every target's latest, and which one the screens show."""
+        return FleetView(self.snapshots(), self.focused, self.pinned)
 
     @property
     def abandoned(self) -> bool:
