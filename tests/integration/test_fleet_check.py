@@ -54,14 +54,19 @@ def merged_kubeconfig(clusters: dict[str, Sandbox], path: Path) -> Path:
     return path
 
 
-def check(*args: str, home: Path) -> tuple[int, dict[str, Any]]:
+def run_check(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OC_", "PG", "KUBECONFIG"))}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / "config"), XDG_STATE_HOME=str(home))
     result = subprocess.run(
-        [sys.executable, "-m", "oc_console.cli", "check", "--json", "--timeout", "8", *args],
+        [sys.executable, "-m", "oc_console.cli", "check", "--timeout", "8", *args],
         capture_output=True, text=True, env=env, timeout=60, check=False,
     )  # fmt: skip
     assert result.stdout, result.stderr
+    return result
+
+
+def check(*args: str, home: Path) -> tuple[int, dict[str, Any]]:
+    result = run_check("--json", *args, home=home)
     return result.returncode, json.loads(result.stdout)
 
 
@@ -91,6 +96,17 @@ def test_check_over_two_contexts_exits_with_the_worst(
                       home=tmp_path)  # fmt: skip
     assert code == 3  # a context the kubeconfig lacks is a target that cannot be read
     assert statuses(doc) == {"us-east": "WARNING", "us-east-again": "UNKNOWN"}
+
+
+def test_all_contexts_for_a_person(two_clusters: dict[str, Sandbox], tmp_path: Path) -> None:
+    kubeconfig = merged_kubeconfig(two_clusters, tmp_path / "kubeconfig")
+    result = run_check("--kubeconfig", str(kubeconfig), "--all-contexts", home=tmp_path)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()  # piped: plain lines, each target under its name
+    assert lines[0] == "CRITICAL - 2 targets: eu-west CRITICAL · us-east WARNING"
+    eu, us = lines.index("== eu-west =="), lines.index("== us-east ==")
+    assert lines[eu + 1].startswith("CRITICAL - ") and lines[us + 1].startswith("WARNING - ")
+    assert any("adapter-oomkilled" in line or "OOMKilled" in line for line in lines[eu:us])
 
 
 def test_targets_from_the_config_file_each_with_its_own_database(
