@@ -96,3 +96,15 @@ def test_a_cell_per_target_and_the_worst_status() -> None:
     # a critical finding wins over a target that cannot be read, which wins over a warning
     assert worst_status([0, 1, 3]) == 3 and worst_status([3, 2, 1]) == 2
     assert worst_status([0, 1]) == 1 and worst_status([]) == 0
+
+
+async def test_the_screens_open_on_the_first_target_of_the_fleet() -> None:
+    from oc_console.cli.fleet_open import open_console
+
+    one, none = open_console(load_config(flags={"kubernetes.context": "a"}, environ={}))
+    assert none is None and one.config.kubernetes.context == "a"
+    first, fleet = open_console(load_config(flags={"kubernetes.context": "a,b"}, environ={}))
+    assert fleet is not None and fleet.names == ("a", "b") and first is fleet.members["a"]
+    assert fleet.members["b"].config.kubernetes.context == "b"
+    await fleet.close()
+    await one.close()
