@@ -37,6 +37,12 @@ class Fleet:
         # (the Overview lists its findings only), `:ctx *` widens the Overview to all again.
         self.focused = next(iter(self.members))
         self.pinned = False
+        # Each target's last snapshot for the fleet line, built again only after one of its
+        # sources answered: a redraw costs one target's analysis, not every target's.
+        self._views: dict[str, TargetSnapshot] = {}
+        self._answered: set[str] = set(self.members)
+        for name, console in self.members.items():
+            console.subscribe(_from(name, lambda target, _source: self._answered.add(target)))
 
     @classmethod
     def from_configs(
@@ -75,8 +81,12 @@ class Fleet:
         return console
 
     def view(self) -> FleetView:
-        """Every target's latest, and which one the screens show."""
-        return FleetView(self.snapshots(), self.focused, self.pinned)
+        """Every target's latest, and which one the screens show (always built afresh: its
+        cluster's watch changes it between its sources' answers)."""
+        for name in self._answered | {self.focused}:
+            self._views[name] = _named(name, self.members[name].snapshot())
+        self._answered.clear()
+        return FleetView(tuple(self._views[n] for n in self.members), self.focused, self.pinned)
 
     @property
     def abandoned(self) -> bool:
