@@ -151,9 +151,10 @@ class ConsoleTeam:
             raise UserError(str(exc)) from None
         return [audit_entry(r) for r in found]
 
-    async def _operator(self) -> tuple[Operator, str]:
-        """Who writes the record (with the Kubernetes identity when the cluster says it)."""
-        if self._engine is None:
+    async def _operator(self, *, ask: bool = True) -> tuple[Operator, str]:
+        """Who writes the record (with the Kubernetes identity when the cluster says it;
+        `ask=False`: only when the engine already asked, so a lookup never waits for it)."""
+        if self._engine is None and ask:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(OPERATOR_SECONDS):
                     await self.engine()
@@ -161,8 +162,10 @@ class ConsoleTeam:
             return self._engine.env.operator, self._engine.env.context
         return local_operator(), self.context_label or self.config.kubernetes.context or "-"
 
-    async def _record(self, build: Callable[[Operator, str], dict[str, Any]]) -> dict[str, Any]:
-        op, context = await self._operator()
+    async def _record(
+        self, build: Callable[[Operator, str], dict[str, Any]], *, ask: bool = True
+    ) -> dict[str, Any]:
+        op, context = await self._operator(ask=ask)
         record = build(op, context)
         try:
             await self.audit.write(record)
@@ -197,7 +200,7 @@ class ConsoleTeam:
         state, reason = lookup_summary(timeline)
         with contextlib.suppress(UserError):
             await self._record(
-                lambda op, ctx: lookup_record(op, ctx, timeline.order_id, state, reason)
+                lambda op, ctx: lookup_record(op, ctx, timeline.order_id, state, reason), ask=False
             )
 
     def incident_since(self, now: datetime, at_least: timedelta) -> timedelta:
