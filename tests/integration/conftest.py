@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from action_fixtures import console_for
+from docker_fixtures import docker_engine  # noqa: F401  (one private dockerd per session)
 from kube_fixtures import start_sandbox
 
 from oc_console.sandbox.database import SandboxDatabase

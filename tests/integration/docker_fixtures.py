@@ -127,8 +127,20 @@ class Engine:
         for row in resp.json():
             self.http.delete(f"/containers/{row['Id']}", params={"force": "1"})
 
+    def stop_daemon(self) -> None:
+        """dockerd stopped, its containers with it: every client's event stream drops."""
+        self._terminate()
+
+    def start_daemon(self) -> None:
+        """dockerd started again on the same root (the containers, stopped, are kept)."""
+        self.proc = _spawn(self.root)
+        self.wait_ready()
+
     def stop(self) -> None:
         self.http.close()
+        self._terminate()
+
+    def _terminate(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -157,10 +169,9 @@ def _busybox() -> str | None:
     return None
 
 
-def start_engine(root: Path) -> Engine:
-    root.mkdir(parents=True, exist_ok=True)
-    log = (root / "dockerd.log").open("wb")
-    proc = subprocess.Popen(
+def _spawn(root: Path) -> subprocess.Popen[bytes]:
+    log = (root / "dockerd.log").open("ab")
+    return subprocess.Popen(
         [
             "dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none",
             "--storage-driver=vfs", "--host", f"unix://{root / 'docker.sock'}",
@@ -169,7 +180,11 @@ def start_engine(root: Path) -> Engine:
         ],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-    engine = Engine(root, proc)
+
+
+def start_engine(root: Path) -> Engine:
+    root.mkdir(parents=True, exist_ok=True)
+    engine = Engine(root, _spawn(root))
     try:
         engine.wait_ready()
         busybox = _busybox()

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from docker_fixtures import Engine as Dockerd
-from docker_fixtures import docker_engine  # noqa: F401  (the session's dockerd)
 
 from oc_console.config import load_config
 from oc_console.runbook.actions.registry import make_action
@@ -39,7 +38,7 @@ QUIET = 'trap "exit 0" TERM; while :; do sleep 1; done'
 
 
 @pytest.fixture
-def service(docker_engine: Dockerd) -> Iterator[list[str]]:  # noqa: F811
+def service(docker_engine: Dockerd) -> Iterator[list[str]]:
     labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": SERVICE}
     ids = [
         docker_engine.run("walmart-1", ONCE_OOM, memory=32 * MiB, labels=labels),
@@ -80,7 +79,7 @@ RUN = ("runbook", "run", "adapter-oomkilled", "--param", f"deployment={SERVICE}"
 
 
 def test_runbook_restarts_the_compose_service_audited_and_verified(
-    docker_engine: Dockerd,  # noqa: F811
+    docker_engine: Dockerd,
     service: list[str],
     tmp_path: Path,
 ) -> None:
@@ -117,7 +116,7 @@ def _guard(tmp_path: Path, who: str) -> LockFileGuard:
 
 
 def test_a_second_lock_holder_is_refused_with_its_name(
-    docker_engine: Dockerd,  # noqa: F811
+    docker_engine: Dockerd,
     service: list[str],
     tmp_path: Path,
 ) -> None:
@@ -136,7 +135,7 @@ def test_a_second_lock_holder_is_refused_with_its_name(
 
 
 async def test_a_container_that_fails_again_after_the_restart_fails_verification(
-    docker_engine: Dockerd,  # noqa: F811
+    docker_engine: Dockerd,
     tmp_path: Path,
 ) -> None:
     labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": SERVICE}

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_fixtures import Engine, docker_engine  # noqa: F401  (the session's dockerd)
+from docker_fixtures import Engine
 
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.vm import vm_findings
@@ -44,7 +44,7 @@ def _restarting(obj: dict[str, Any]) -> bool:
 
 
 @pytest.fixture(scope="module")
-def vm(docker_engine: Engine) -> Iterator[dict[str, str]]:  # noqa: F811
+def vm(docker_engine: Engine) -> Iterator[dict[str, str]]:
     """One compose project with the four failures, started once for the module."""
     e = docker_engine
     ids = {
@@ -87,7 +87,7 @@ def findings(fleet: FleetSnapshot, rule: str, subject: str) -> list[Finding]:
 
 
 def test_a_32_mib_adapter_is_oomkilled_with_its_limit(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
 ) -> None:
     state = docker_engine.inspect(vm["oom"])["State"]
@@ -103,7 +103,7 @@ def test_a_32_mib_adapter_is_oomkilled_with_its_limit(
 
 
 def test_a_service_exiting_1_under_on_failure_restarts_in_a_loop(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
 ) -> None:
     first = docker_engine.inspect(vm["loop"])["RestartCount"]
@@ -120,7 +120,7 @@ def test_a_service_exiting_1_under_on_failure_restarts_in_a_loop(
 
 
 def test_a_signature_mismatch_in_a_json_log_line_is_found(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
 ) -> None:
     fleet = snapshot(docker_engine)
@@ -129,7 +129,7 @@ def test_a_signature_mismatch_in_a_json_log_line_is_found(
 
 
 async def test_log_tail_reads_the_multiplexed_stream(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
 ) -> None:
     source = DockerSource(DockerConfig(host=docker_engine.url), ADAPTER_PATTERN)
@@ -146,7 +146,7 @@ async def test_log_tail_reads_the_multiplexed_stream(
 
 
 def test_a_service_without_a_memory_limit_is_a_finding(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
 ) -> None:
     fleet = snapshot(docker_engine)
@@ -156,7 +156,7 @@ def test_a_service_without_a_memory_limit_is_a_finding(
 
 
 def test_compose_labels_make_one_service_of_its_containers(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
 ) -> None:
     labels = compose("openclaw-adapter-tiktok", project="group")
     ids = [
@@ -188,7 +188,7 @@ def test_an_address_it_cannot_use_is_one_line(tmp_path: Path) -> None:
 
 
 def test_check_json_names_every_vm_failure(
-    docker_engine: Engine,  # noqa: F811
+    docker_engine: Engine,
     vm: dict[str, str],
     tmp_path: Path,
 ) -> None:

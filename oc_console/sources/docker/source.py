@@ -1,9 +1,11 @@
 """The Docker Engine source: a VM's compose services read as the fleet a cluster would be.
 
-Each `fetch` lists every container and inspects each (the Engine has no resourceVersion to
-watch from; 200 containers take a few hundred milliseconds over the socket), and reads the
-adapters' log tails at most every `log_interval` seconds, for the signature-mismatch finding
-and a crash loop's evidence. `wait_for_change` answers on the refresh that saw a change.
+The containers are listed and inspected once, then kept current from `/events` on a daemon
+thread (events.py), so a refresh only assembles what the cache holds; a dropped stream is
+relisted with backoff, and while the Engine cannot be read `fetch` says why (the source is
+down, its last view marked stale). The adapters' log tails are read at most every
+`log_interval` seconds, for the signature-mismatch finding and a crash loop's evidence.
+`wait_for_change` answers on the event that changed something.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from oc_console.config import DockerConfig
 from oc_console.domain.kube import FleetSnapshot, LogLine, PodLogTail, PodRow
 from oc_console.errors import SourceError
 from oc_console.sources.docker.client import DockerClient, docker_host, open_client
+from oc_console.sources.docker.events import ContainerCache
 from oc_console.sources.docker.follow import DockerLogFollower
 from oc_console.sources.docker.logs import parse_log
 from oc_console.sources.docker.parse import End, container_key, fleet_of
@@ -46,13 +49,13 @@ class DockerSource:
         self._matcher = AdapterMatcher("service", adapter_pattern)
         self._log_interval = log_interval
         self._client: DockerClient | None = None
+        self._cache: ContainerCache | None = None
         self._ids: dict[tuple[str, str], str] = {}  # (project, container name) -> id
         self._ends: dict[str, End] = {}  # each container's last end, by id
         self._last: FleetSnapshot | None = None
         self._tails: tuple[PodLogTail, ...] = ()
         self._sampled_at = 0.0
         self._generation = 0
-        self._changed = threading.Condition()
         self._lock = threading.Lock()
 
     # --- Source protocol ----------------------------------------------------------------
@@ -67,13 +70,15 @@ class DockerSource:
         return self._client.insecure if self._client is not None else None
 
     def snapshot(self) -> FleetSnapshot:
-        """List, inspect, and (now and then) read the adapters' logs. Blocking."""
+        """The cache's containers, and (now and then) the adapters' logs. Blocking."""
         with self._lock:
-            client = self._require_client()
+            client, cache = self._require_client(), self._require_cache()
+            if not cache.wait_settled(self.config.timeout_seconds):
+                raise SourceError(f"still listing the containers of {self.host}")
+            if cache.error is not None:
+                raise SourceError(cache.error)
             now = datetime.now(UTC)
-            inspected = [
-                obj for row in client.containers() if (obj := client.inspect(row["Id"])) is not None
-            ]
+            inspected = cache.objects()
             live = {str(o["Id"]) for o in inspected}
             self._ends = {k: v for k, v in self._ends.items() if k in live}
             snap = fleet_of(inspected, self._matcher, self.host, now, self._generation, self._ends)
@@ -81,7 +86,7 @@ class DockerSource:
             if time.monotonic() - self._sampled_at >= self._log_interval or not self._sampled_at:
                 self._tails = self._sample(client, snap.pods, now)
                 self._sampled_at = time.monotonic()
-            snap = replace(snap, logs=self._tails)
+            snap = replace(snap, logs=self._tails, watches=(cache.status(),))
             last = self._last
             if last is None or (last.pods, last.adapters, last.logs) != (
                 snap.pods,
@@ -89,8 +94,6 @@ class DockerSource:
                 snap.logs,
             ):
                 self._generation += 1
-                with self._changed:
-                    self._changed.notify_all()
             self._last = snap = replace(snap, generation=self._generation)
             return snap
 
@@ -121,12 +124,11 @@ class DockerSource:
         return tuple(tails)
 
     async def wait_for_change(self, after: int, timeout: float) -> int:
-        def wait() -> int:
-            with self._changed:
-                self._changed.wait_for(lambda: self._generation != after, timeout)
-            return self._generation
-
-        return await asyncio.to_thread(wait)
+        """The cache's change counter once it passes `after` (an event changed a container)."""
+        cache = self._cache
+        if cache is None:
+            return after
+        return await asyncio.to_thread(cache.wait_for_change, after, timeout)
 
     # --- logs ---------------------------------------------------------------------------
     def container_id(self, namespace: str, pod: str) -> str:
@@ -169,9 +171,18 @@ class DockerSource:
             self._client = open_client(self.host, self._environ, self.config.timeout_seconds)
         return self._client
 
+    def _require_cache(self) -> ContainerCache:
+        if self._cache is None:
+            client = self._require_client()
+            self._cache = ContainerCache(client, self.config.timeout_seconds).start()
+        return self._cache
+
     def stop(self) -> None:
         with self._lock:
             client, self._client = self._client, None
+            cache, self._cache = self._cache, None
+        if cache is not None:
+            cache.stop()
         if client is not None:
             client.close()
 
