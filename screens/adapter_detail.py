@@ -1,4 +1,5 @@
-"""One adapter: its Deployment, its pods with their last termination, and their events."""
+"""One adapter: its Deployment (on a VM, its compose service), its pods (containers) with
+their last termination, and their events."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from oc_console.domain.findings import Finding, of_object, of_subject
 from oc_console.domain.kube import AdapterHealth, EventRow, FleetSnapshot, PodRow
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
-from oc_console.screens.adapter_rows import last_terminated, termination
+from oc_console.screens.adapter_rows import last_terminated, needs_cluster, on_vm, termination
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.format import SEVERITY_STYLE, mib
 from oc_console.screens.widgets.quiet_static import QuietStatic
@@ -29,6 +30,13 @@ POD_COLUMNS = (
     Column("LAST TERMINATION", 19, priority=1),
     Column("MEM REQ/LIM", 12, priority=3),
     Column("AGE", 7, right=True, priority=4),
+)
+# a VM's containers: the same cells under the compose file's names
+CONTAINER_COLUMNS = (
+    Column("CONTAINER", 30, middle=True),
+    *POD_COLUMNS[1:5],
+    Column("MEM RES/LIMIT", 12, priority=3),
+    POD_COLUMNS[6],
 )
 EVENT_COLUMNS = (
     Column("LAST", 6, right=True),  # whole: 14m02s, not 14m0…
@@ -46,17 +54,8 @@ def short_image(ref: str) -> str:
     return f"{short}@{digest[:19]}" if at else short
 
 
-def deployment_text(a: AdapterHealth, findings: Iterable[Finding] = ()) -> Text:
-    """The Deployment in a few lines; the rollout and the images take the colour of the
-    analysis's findings about them."""
-    findings = tuple(findings)
-    rollout = SEVERITY_STYLE[of_subject(findings, a.key, ("rollout-stuck",))]
+def _images(text: Text, a: AdapterHealth, findings: tuple[Finding, ...]) -> None:
     unpinned = SEVERITY_STYLE[of_subject(findings, a.key, ("image-not-pinned",))]
-    text = Text()
-    text.append(clean(f"{a.namespace}/{a.name}"), "bold")
-    text.append(f"  {a.ready}/{a.desired} ready, {a.updated} updated, {a.available} available")
-    text.append(f", revision {clean(a.revision or '?')}\n")
-    text.append(f"rollout: {clean(a.rollout_message)}\n", rollout)
     text.append("images: ")
     for i, image in enumerate(a.images):
         text.append(", " if i else "")
@@ -67,6 +66,32 @@ def deployment_text(a: AdapterHealth, findings: Iterable[Finding] = ()) -> Text:
         if not image.pinned:
             text.append(" (tag only, not pinned by digest)", unpinned)
     text.append("\n")
+
+
+def service_text(a: AdapterHealth, fleet: FleetSnapshot, findings: Iterable[Finding] = ()) -> Text:
+    """A VM's compose service in a few lines: its containers, restart policy, cpus, images."""
+    text = Text()
+    text.append(clean(f"{a.namespace}/{a.name}"), "bold")
+    text.append(f"  compose service, {clean(a.rollout_message)}, {a.ready} ready\n")
+    mine = [c for c in fleet.vm if (c.project, c.service) == (a.namespace, a.name)]
+    policies = ", ".join(sorted({c.restart_policy for c in mine})) or "?"
+    cpus = sorted({f"{c.cpus:g}" if c.cpus else "no limit" for c in mine})
+    text.append(clean(f"restart policy {policies}, cpus {', '.join(cpus) or '?'}\n"))
+    _images(text, a, tuple(findings))
+    return text
+
+
+def deployment_text(a: AdapterHealth, findings: Iterable[Finding] = ()) -> Text:
+    """The Deployment in a few lines; the rollout and the images take the colour of the
+    analysis's findings about them."""
+    findings = tuple(findings)
+    rollout = SEVERITY_STYLE[of_subject(findings, a.key, ("rollout-stuck",))]
+    text = Text()
+    text.append(clean(f"{a.namespace}/{a.name}"), "bold")
+    text.append(f"  {a.ready}/{a.desired} ready, {a.updated} updated, {a.available} available")
+    text.append(f", revision {clean(a.revision or '?')}\n")
+    text.append(f"rollout: {clean(a.rollout_message)}\n", rollout)
+    _images(text, a, findings)
     if a.hpa:
         h = a.hpa
         text.append(f"HPA {h.min_replicas}-{h.max_replicas}, now {h.current_replicas}\n")
@@ -180,7 +205,15 @@ class AdapterScreen(ConsoleScreen):
             return
         now = snap.generated_at
         pods = snap.fleet.pods_of(adapter)
-        text = deployment_text(adapter, snap.findings)
+        vm = on_vm(snap)
+        if vm:  # one compose service and its containers: no pods, no rollout
+            text = service_text(adapter, snap.fleet, snap.findings)
+            table = self.query_one("#pods", RowTable)
+            table.set_title("Containers  (l logs, m metrics)")
+            table.columns, table.empty = CONTAINER_COLUMNS, "no containers"
+            self.refresh_bindings()
+        else:
+            text = deployment_text(adapter, snap.findings)
         acted = acted_on(snap.fleet, adapter.key, now)  # from the Event any oc-console left
         if acted:
             text.append(f"\n{clean(acted)}", "cyan")
@@ -199,6 +232,11 @@ class AdapterScreen(ConsoleScreen):
         if snap is None or snap.fleet is None or row is None:
             return None
         return next((p for p in snap.fleet.pods if p.name == row.key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if needs_cluster(action, parameters, self.console_app.snapshot):
+            return False  # not offered on a VM
+        return super().check_action(action, parameters)
 
     def action_logs(self, previous: bool) -> None:
         from oc_console.screens.logs import LogScreen

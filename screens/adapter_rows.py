@@ -134,6 +134,25 @@ def adapter_lines(snap: ConsoleSnapshot) -> list[AdapterLine]:
 
 # At 80 columns the least useful go first: p95, then the queue and 429s (the
 # column the table is sorted by always stays).
+CLUSTER_ONLY = frozenset({"undo", "scale"})  # a compose service has no revisions or replicas
+
+
+def on_vm(snap: ConsoleSnapshot | None) -> bool:
+    """The fleet is a VM's Docker Engine: compose services and containers, no pods."""
+    return snap is not None and snap.fleet is not None and snap.fleet.engine == "docker"
+
+
+def needs_cluster(
+    action: str, parameters: tuple[object, ...], snap: ConsoleSnapshot | None
+) -> bool:
+    """An action key that only a cluster has, on a VM (rollback, scale, a previous log)."""
+    if not on_vm(snap):
+        return False
+    return (action == "act" and bool(parameters) and parameters[0] in CLUSTER_ONLY) or (
+        action == "logs" and parameters == (True,)
+    )
+
+
 ADAPTER_COLUMNS = (
     Column("PLATFORM", 8),
     Column("READY", 5, right=True, priority=2),

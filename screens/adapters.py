@@ -6,7 +6,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 
 from oc_console.domain.snapshot import ConsoleSnapshot
-from oc_console.screens.adapter_rows import ADAPTER_COLUMNS, SORTS, adapter_lines, adapter_row
+from oc_console.screens.adapter_rows import (
+    ADAPTER_COLUMNS,
+    SORTS,
+    adapter_lines,
+    adapter_row,
+    needs_cluster,
+    on_vm,
+)
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.widgets.row_table import Row, RowTable
 
@@ -39,7 +46,8 @@ class AdaptersScreen(ConsoleScreen):
 
     def _titles(self) -> None:
         table = self.query_one("#adapters", RowTable)
-        table.set_title(f"Adapters  (sorted by {SORTS[self._sort][0]}; S to change)")
+        what = "compose services, " if on_vm(self.console_app.snapshot) else ""
+        table.set_title(f"Adapters  ({what}sorted by {SORTS[self._sort][0]}; S to change)")
 
     def action_cycle_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORTS)
@@ -53,9 +61,18 @@ class AdaptersScreen(ConsoleScreen):
     def show(self, snap: ConsoleSnapshot) -> None:
         table = self.query_one("#adapters", RowTable)
         if snap.fleet is None:
-            health = snap.source("kubernetes")
+            health = snap.source("kubernetes") or snap.source("docker")
             table.empty = (health.error if health else None) or "waiting for the cluster…"
+        elif on_vm(snap):  # one row per compose service; rollback and scale need a cluster
+            table.empty = "no adapter services found"
+            self._titles()
+            self.refresh_bindings()
         table.set_rows([adapter_row(line) for line in adapter_lines(snap)])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if needs_cluster(action, parameters, self.console_app.snapshot):
+            return False  # not offered on a VM
+        return super().check_action(action, parameters)
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         from oc_console.screens.adapter_detail import AdapterScreen

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from oc_console.domain.releases import ApiGroup, ArgoApp, HelmRevision, OwnerRefs, WorkloadSpec
+from oc_console.domain.vm import VmContainer
 
 # Rollout states, as `kubectl rollout status` decides them.
 ROLLOUT_COMPLETE = "complete"  # "successfully rolled out"
@@ -307,6 +308,7 @@ class FleetSnapshot:
     api_groups_error: str | None = None
     # What it was read from: "kubernetes", or "docker" (a VM's compose services and containers)
     engine: str = "kubernetes"
+    vm: tuple[VmContainer, ...] = ()  # a Docker Engine's own facts of each container
     # Built on first use; not an init field, so dataclasses.replace() starts a fresh one.
     _by_platform: dict[str, tuple[PodRow, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False

@@ -23,7 +23,7 @@ from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
 from oc_console.analysis.tls import tls_findings
-from oc_console.analysis.vm import vm_findings
+from oc_console.analysis.vm import vm_findings, vm_worded
 from oc_console.config import Config
 from oc_console.domain.alerts import AlertMatch, AlertsSnapshot
 from oc_console.domain.changes import Change
@@ -77,7 +77,7 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
         findings += pool_findings(database, config.postgres.thresholds, fleet)
     changes: list[Change] = []
     if fleet is not None:
-        findings += kube_findings(fleet, now, config.kubernetes.thresholds)
+        findings += vm_worded(kube_findings(fleet, now, config.kubernetes.thresholds), fleet)
         findings += vm_findings(fleet)
         findings += release_findings(fleet, now)
         changes = fleet_changes(fleet)

@@ -85,6 +85,8 @@ class Engine:
         restart: str = "no",
         labels: dict[str, str] | None = None,
         start: bool = True,
+        nano_cpus: int = 0,
+        health: str | None = None,
     ) -> str:
         """`docker run -d --network none --label ... sh -c script`; the container's id."""
         policy: dict[str, Any] = {"Name": restart}
@@ -99,8 +101,12 @@ class Engine:
                 "Memory": memory,
                 "MemorySwap": memory or 0,  # no swap to hide in: the kernel kills at the limit
                 "RestartPolicy": policy,
+                "NanoCpus": nano_cpus,
             },
         }
+        if health is not None:  # a check every half second, unhealthy after two failures
+            body["Healthcheck"] = {"Test": ["CMD-SHELL", health], "Interval": 500_000_000,
+                                   "Timeout": 2_000_000_000, "Retries": 2}  # fmt: skip
         resp = self.http.post("/containers/create", params={"name": name}, json=body)
         resp.raise_for_status()
         cid: str = resp.json()["Id"]

@@ -17,7 +17,7 @@ import pytest
 from docker_fixtures import Engine
 
 from oc_console.analysis.kube import kube_findings
-from oc_console.analysis.vm import vm_findings
+from oc_console.analysis.vm import vm_findings, vm_worded
 from oc_console.config import ADAPTER_PATTERN, DockerConfig
 from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot
@@ -64,10 +64,24 @@ def vm(docker_engine: Engine) -> Iterator[dict[str, str]]:
             memory=64 * MiB,
             labels=compose("openclaw-adapter-amazon"),
         ),
-        "worker": e.run("vm-worker-1", "exec sleep 3600", labels=compose("openclaw-worker")),
+        "worker": e.run(
+            "vm-worker-1",
+            "exec sleep 3600",
+            labels=compose("openclaw-worker"),
+            nano_cpus=500_000_000,
+        ),
+        "sick": e.run(
+            "vm-walmart-1",
+            "exec sleep 3600",
+            memory=64 * MiB,
+            restart="always",
+            labels=compose("openclaw-adapter-walmart"),
+            health="echo db unreachable; exit 1",
+        ),
     }
     e.wait_for(ids["oom"], lambda o: o["State"]["Status"] == "exited")
     e.wait_for(ids["loop"], _restarting)
+    e.wait_for(ids["sick"], lambda o: o["State"]["Health"]["Status"] == "unhealthy")
     yield ids
     for cid in ids.values():
         e.http.delete(f"/containers/{cid}", params={"force": "1"})
@@ -82,7 +96,7 @@ def snapshot(engine: Engine) -> FleetSnapshot:
 
 
 def findings(fleet: FleetSnapshot, rule: str, subject: str) -> list[Finding]:
-    everything = kube_findings(fleet, datetime.now(UTC)) + vm_findings(fleet)
+    everything = vm_worded(kube_findings(fleet, datetime.now(UTC)), fleet) + vm_findings(fleet)
     return [f for f in everything if f.id == rule and f.subject == subject]
 
 
@@ -204,8 +218,37 @@ def test_check_json_names_every_vm_failure(
     assert doc["sources"]["docker"]["ok"] is True
     found = {(f["id"], f["subject"]): f for f in doc["findings"]}
     oom = found["adapter-oomkilled", "vm/openclaw-adapter-shopee"]
-    assert "memory limit 32Mi" in oom["evidence"][0]
+    assert "mem_limit 32Mi" in oom["evidence"][0]
     loop = found["adapter-crashloop", "vm/openclaw-adapter-lazada"]
     assert "last exit 1" in loop["evidence"][0]
     assert ("no-memory-limit", "vm/openclaw-worker") in found
     assert ("webhook-signature-mismatch", "vm/openclaw-adapter-amazon") in found
+
+
+def test_findings_are_worded_for_a_vm(
+    docker_engine: Engine,
+    vm: dict[str, str],
+) -> None:
+    fleet = snapshot(docker_engine)
+    everything = vm_worded(kube_findings(fleet, datetime.now(UTC)), fleet) + vm_findings(fleet)
+    for f in everything:  # nothing speaks of pods, Deployments or Kubernetes on a VM
+        text = " ".join((f.summary, *f.evidence)).lower()
+        assert "pod" not in text and "deployment" not in text and "kubernetes" not in text, f
+    (oom,) = findings(fleet, "adapter-oomkilled", "vm/openclaw-adapter-shopee")
+    assert "containers were killed for exceeding their mem_limit (32Mi)" in oom.summary
+    (loop,) = findings(fleet, "adapter-crashloop", "vm/openclaw-adapter-lazada")
+    assert "restarting in a loop" in loop.evidence[0]
+    assert loop.evidence[1] == "restart policy on-failure:1000"
+    (tag,) = findings(fleet, "image-not-pinned", "vm/openclaw-adapter-amazon")
+    assert "oc-busybox:test: no registry digest (built or imported on this VM)" in tag.evidence
+    (norestart,) = findings(fleet, "no-restart-policy", "vm/openclaw-adapter-shopee")
+    assert "vm-shopee-1: restart policy no" in norestart.evidence[0]
+    assert not findings(fleet, "no-restart-policy", "vm/openclaw-adapter-walmart")  # always
+    (sick,) = findings(fleet, "container-unhealthy", "vm/openclaw-adapter-walmart")
+    assert "checks failed in a row" in sick.evidence[0]
+    assert "last check said: db unreachable" in sick.evidence[0]
+    (worker,) = findings(fleet, "no-memory-limit", "vm/openclaw-worker")
+    assert "cpus 0.5" in worker.evidence[0]
+    facts = {c.name: c for c in fleet.vm}
+    assert facts["vm-worker-1"].cpus == 0.5 and facts["vm-lazada-1"].cpus is None
+    assert facts["vm-walmart-1"].health == "unhealthy"

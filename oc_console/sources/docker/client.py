@@ -134,6 +134,17 @@ class DockerClient:
             raise
         return obj if isinstance(obj, dict) else None
 
+    def repo_digests(self, image_id: str) -> tuple[str, ...]:
+        """The image's RepoDigests (repo@sha256:...); none for an image built or imported here."""
+        try:
+            obj = self.get_json(f"/images/{quote(image_id)}/json")
+        except SourceError as exc:
+            if " 404 " in str(exc):
+                return ()
+            raise
+        digests = obj.get("RepoDigests") if isinstance(obj, dict) else None
+        return tuple(str(d) for d in digests) if isinstance(digests, list) else ()
+
     def logs(self, container_id: str, *, tail: int, since: int = 0) -> bytes:
         params = {
             "stdout": "1",

@@ -43,6 +43,7 @@ class ContainerCache:
         self._client = client
         self._timeout = timeout
         self._objs: dict[str, Obj] = {}
+        self._digests: dict[str, tuple[str, ...]] = {}  # image id -> RepoDigests
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self.generation = 0
@@ -65,6 +66,18 @@ class ContainerCache:
     def objects(self) -> list[Obj]:
         with self._lock:
             return list(self._objs.values())
+
+    def digests(self) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return dict(self._digests)
+
+    def _image(self, obj: Obj) -> None:
+        """An image's digests are read once: an image id names one content for good."""
+        image = str(obj.get("Image") or "")
+        if image and image not in self._digests:
+            found = self._client.repo_digests(image)
+            with self._lock:
+                self._digests[image] = found
 
     @property
     def settled(self) -> bool:
@@ -133,6 +146,7 @@ class ContainerCache:
             obj = self._client.inspect(str(row["Id"]))
             if obj is not None:
                 objs[str(obj["Id"])] = obj
+                self._image(obj)
         with self._lock:
             self._objs = objs
         if self.listed:
@@ -167,6 +181,8 @@ class ContainerCache:
         if not cid:
             return
         obj = None if event.get("Action") == "destroy" else self._client.inspect(cid)
+        if obj is not None:
+            self._image(obj)
         with self._lock:
             if obj is None:
                 self._objs.pop(cid, None)

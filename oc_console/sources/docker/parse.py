@@ -20,6 +20,7 @@ from oc_console.domain.kube import (
     ImageRef,
     PodRow,
 )
+from oc_console.domain.vm import VmContainer
 from oc_console.sources.kube.parse import AdapterMatcher, is_pinned
 
 Obj = dict[str, Any]
@@ -136,6 +137,40 @@ def container_state(
     )
 
 
+HEALTH_OUTPUT_MAX = 200
+
+
+def _policy(host: Obj) -> str:
+    policy = host.get("RestartPolicy") or {}
+    name = str(policy.get("Name") or "no")
+    retries = policy.get("MaximumRetryCount")
+    return f"{name}:{retries}" if name == "on-failure" and retries else name
+
+
+def vm_container(obj: Obj, digests: dict[str, tuple[str, ...]] | None = None) -> VmContainer:
+    """The Engine's own facts of one container: cpus, restart policy, health, image digest."""
+    project, service = project_service(obj)
+    _, name = container_key(obj)
+    host = obj.get("HostConfig") or {}
+    health = (obj.get("State") or {}).get("Health")
+    health = health if isinstance(health, dict) else {}
+    log = health.get("Log") or []
+    output = str(log[-1].get("Output") or "") if log and isinstance(log[-1], dict) else ""
+    cpus = host.get("NanoCpus")
+    return VmContainer(
+        project=project,
+        name=name,
+        service=service,
+        nano_cpus=cpus if isinstance(cpus, int) else 0,
+        restart_policy=_policy(host),
+        health=str(health["Status"]) if health.get("Status") else None,
+        failing_streak=int(health.get("FailingStreak") or 0),
+        health_output=" ".join(output.split())[:HEALTH_OUTPUT_MAX],
+        image=str((obj.get("Config") or {}).get("Image") or ""),
+        repo_digests=(digests or {}).get(str(obj.get("Image") or ""), ()),
+    )
+
+
 def parse_container(
     obj: Obj, matcher: AdapterMatcher, now: datetime, ends: dict[str, End] | None = None
 ) -> PodRow:
@@ -197,13 +232,16 @@ def fleet_of(
     now: datetime,
     generation: int,
     ends: dict[str, End] | None = None,
+    digests: dict[str, tuple[str, ...]] | None = None,
 ) -> FleetSnapshot:
-    """The whole Engine as one snapshot: every container a pod, adapter services grouped."""
+    """The whole Engine as one snapshot: every container a pod, adapter services grouped.
+    `digests`: each image id's RepoDigests, as the Engine's image inspect gives them."""
     services: dict[tuple[str, str], list[tuple[Obj, PodRow]]] = {}
-    pods = []
+    pods, vm = [], []
     for obj in inspected:
         pod = parse_container(obj, matcher, now, ends)
         pods.append(pod)
+        vm.append(vm_container(obj, digests))
         services.setdefault(project_service(obj), []).append((obj, pod))
     adapters = []
     for (project, service), rows in sorted(services.items()):
@@ -220,4 +258,5 @@ def fleet_of(
         generation=generation,
         taken_at=now,
         engine="docker",
+        vm=tuple(sorted(vm, key=lambda v: (v.project, v.name))),
     )

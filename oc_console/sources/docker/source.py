@@ -81,17 +81,19 @@ class DockerSource:
             inspected = cache.objects()
             live = {str(o["Id"]) for o in inspected}
             self._ends = {k: v for k, v in self._ends.items() if k in live}
-            snap = fleet_of(inspected, self._matcher, self.host, now, self._generation, self._ends)
+            snap = fleet_of(inspected, self._matcher, self.host, now, self._generation,
+                            self._ends, cache.digests())  # fmt: skip
             self._ids = {container_key(o): str(o["Id"]) for o in inspected}
             if time.monotonic() - self._sampled_at >= self._log_interval or not self._sampled_at:
                 self._tails = self._sample(client, snap.pods, now)
                 self._sampled_at = time.monotonic()
             snap = replace(snap, logs=self._tails, watches=(cache.status(),))
             last = self._last
-            if last is None or (last.pods, last.adapters, last.logs) != (
+            if last is None or (last.pods, last.adapters, last.logs, last.vm) != (
                 snap.pods,
                 snap.adapters,
                 snap.logs,
+                snap.vm,
             ):
                 self._generation += 1
             self._last = snap = replace(snap, generation=self._generation)
