@@ -71,6 +71,13 @@ def _adapter(fleet: FleetSnapshot | None, args: dict[str, str]) -> AdapterHealth
     )  # fmt: skip
 
 
+def _unseen(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    if ctx.env.docker is not None:  # a VM: the deployment parameter names a compose service
+        return _unknown(f"cannot see service {args.get('deployment')} in compose project "
+                        f"{args.get('namespace')} (Docker source)")  # fmt: skip
+    return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+
+
 def _mib(n: float | None) -> str:
     return "?" if n is None else f"{n / 2**20:.0f}Mi"
 
@@ -102,7 +109,7 @@ async def memory_vs_limit(ctx: CheckContext, args: dict[str, str]) -> CheckResul
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None or snap.fleet is None:
-        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+        return _unseen(ctx, args)
     t = ctx.env.config.prometheus.thresholds
     usage = {(m.pod, m.container): m for m in _memory_usage(snap, adapter) if m.ratio is not None}
     lines, killed, near, calm = [], [], [], []
@@ -158,7 +165,7 @@ async def last_termination(ctx: CheckContext, args: dict[str, str]) -> CheckResu
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None or snap.fleet is None:
-        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+        return _unseen(ctx, args)
     lines, looping = [], 0
     for pod in snap.fleet.pods_of(adapter):
         for c in pod.containers:
@@ -183,7 +190,7 @@ async def previous_logs(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None or snap.fleet is None:
-        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+        return _unseen(ctx, args)
     crashed = [(p, c) for p in snap.fleet.pods_of(adapter) for c in p.containers if c.restart_count]
     # the container the crash-loop finding quotes first (its first crash-looping one), then
     # an OOMKilled one, then any that restarted
@@ -203,7 +210,7 @@ async def rollout_history(ctx: CheckContext, args: dict[str, str]) -> CheckResul
     snap = await ctx.facts.fresh()
     adapter = _adapter(snap.fleet, args)
     if adapter is None:
-        return _unknown(f"cannot see deployment {args.get('deployment')} (Kubernetes source)")
+        return _unseen(ctx, args)
     lines = tuple(
         f"revision {r.revision}: {r.ready}/{r.replicas} ready, {', '.join(r.images)}"
         for r in adapter.revisions
@@ -249,6 +256,10 @@ async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult
     key = args.get("key") or _secret_key(ctx, args.get("deployment", ""))
     if not key:
         return _unknown(f"deployment {args.get('deployment')} does not name an adapter platform")
+    if ctx.env.docker is not None:  # a VM: the key is in the service's environment
+        from oc_console.runbook.vm_checks import compose_secret
+
+        return await compose_secret(ctx, ns, args.get("deployment", ""), key)
     try:
         secret: dict[str, Any] = await ctx.env.kcall(
             "GET", f"/api/v1/namespaces/{ns}/secrets/{name}", verb="get", resource="secrets",

@@ -87,6 +87,7 @@ class Engine:
         start: bool = True,
         nano_cpus: int = 0,
         health: str | None = None,
+        env: list[str] | None = None,
     ) -> str:
         """`docker run -d --network none --label ... sh -c script`; the container's id."""
         policy: dict[str, Any] = {"Name": restart}
@@ -96,6 +97,7 @@ class Engine:
             "Image": IMAGE,
             "Cmd": ["sh", "-c", script],
             "Labels": {LABEL: "1", **(labels or {})},
+            "Env": env or [],
             "HostConfig": {
                 "NetworkMode": "none",
                 "Memory": memory,

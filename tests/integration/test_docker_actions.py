@@ -6,6 +6,7 @@ the restart fails the verification."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -132,6 +133,39 @@ def test_a_second_lock_holder_is_refused_with_its_name(
     assert _started(docker_engine, service) == before  # nothing restarted
     (refused,) = [r for r in _audit(tmp_path) if r["action"] == "restart"]
     assert (refused["phase"], refused["reason"]) == ("refused", "lease")
+
+
+def test_webhook_runbook_reads_the_secret_from_the_service_environment(
+    docker_engine: Dockerd,
+    tmp_path: Path,
+) -> None:
+    """A key encoded once too often stops the walk at the manual fix; once fixed (the
+    containers recreated with the key itself) the same runbook restarts the service."""
+    key = "whsec_0123456789abcdef"  # what the adapter must read; encoded, it signs wrongly
+    labels = {"com.docker.compose.project": PROJECT,
+              "com.docker.compose.service": "openclaw-adapter-tiktok"}  # fmt: skip
+    run = ("runbook", "run", "webhook-signature-mismatch", "--yes",
+           "--param", "deployment=openclaw-adapter-tiktok")  # fmt: skip
+    outs = []
+    encoded = base64.b64encode(key.encode()).decode()
+    for value in (encoded, key):
+        cid = docker_engine.run("tiktok-1", QUIET, memory=32 * MiB, labels=labels,
+                                env=[f"TIKTOK_WEBHOOK_SECRET={value}"])  # fmt: skip
+        try:
+            before = _started(docker_engine, [cid])
+            outs.append(
+                (_oc(docker_engine, tmp_path, *run), before != _started(docker_engine, [cid]))
+            )
+        finally:
+            docker_engine.http.delete(f"/containers/{cid}", params={"force": "1"})
+    (twice, restarted_twice), (once, restarted_once) = outs
+    assert twice.returncode == 1 and not restarted_twice
+    assert "TIKTOK_WEBHOOK_SECRET in the environment of openclaw/openclaw-adapter-tiktok is " \
+           "base64-encoded twice" in twice.stdout  # fmt: skip
+    for secret in (key, encoded):  # fingerprints only
+        assert secret not in twice.stdout and secret not in once.stdout
+    assert once.returncode == 0 and restarted_once, once.stdout + once.stderr
+    assert "is encoded once" in once.stdout
 
 
 async def test_a_container_that_fails_again_after_the_restart_fails_verification(

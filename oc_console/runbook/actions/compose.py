@@ -76,6 +76,23 @@ async def service_state(env: ActionEnv, project: str, service: str) -> tuple[boo
     return done, f"service {project}/{service}: {message}"
 
 
+async def service_env(
+    env: ActionEnv, project: str, service: str, key: str
+) -> list[tuple[str, bytes | None]]:
+    """Each container of the service and the value of `key` in its environment (None when
+    it has none). The value is handed to the caller to judge and is never kept here."""
+    rows: list[Obj] = await _docker(env, "service", project, service)
+    found = []
+    for r in sorted(rows, key=_name):
+        obj: Obj | None = await _docker(env, "inspect", str(r["Id"]))
+        if obj is None:
+            continue
+        pairs = (obj.get("Config") or {}).get("Env") or []
+        value = next((e.partition("=")[2] for e in pairs if e.startswith(f"{key}=")), None)
+        found.append((_name(obj), None if value is None else value.encode()))
+    return found
+
+
 class ServiceRestart(Action):
     kind = "restart"
     title = "restart service"
