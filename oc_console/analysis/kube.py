@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from oc_console.analysis.config_secrets import config_secret_findings
+from oc_console.analysis.external_secrets import external_secret_findings
 from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import (
@@ -67,6 +68,7 @@ def kube_findings(
     for cert in fleet.certificates:
         findings += _certificate(cert, now, t)
     findings += config_secret_findings(fleet)
+    findings += external_secret_findings(fleet)
     findings += _unseen(fleet)
     return findings
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from oc_console.domain.external_secrets import ExternalSecretState
 from oc_console.domain.releases import ApiGroup, ArgoApp, HelmRevision, OwnerRefs, WorkloadSpec
 from oc_console.domain.vm import VmContainer
 
@@ -304,6 +305,7 @@ class FleetSnapshot:
     config_objects: tuple[ConfigObject, ...] = ()  # ConfigMaps and Opaque Secrets
     helm: tuple[HelmRevision, ...] = ()  # every release revision in the namespaces
     argo_apps: tuple[ArgoApp, ...] = ()
+    external_secrets: tuple[ExternalSecretState, ...] = ()
     api_groups: tuple[ApiGroup, ...] | None = None  # None: discovery not read (yet)
     api_groups_error: str | None = None
     # What it was read from: "kubernetes", or "docker" (a VM's compose services and containers)

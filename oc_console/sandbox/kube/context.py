@@ -24,6 +24,8 @@ class Context:
     order_pod: str = ""
     order_at: float = 0.0
     tap: Tap = field(default_factory=Tap)  # what was served, for tests
+    # ReplicaSet uid -> its pods loaded a wrong webhook key (external_secrets.Loaded)
+    mismatching: dict[str, bool] = field(default_factory=dict)
 
     _padding: list[bytes] = field(default_factory=list)
 

@@ -16,6 +16,7 @@ from .store import Obj, Store, Stored
 
 # Kinds whose status only the /status subresource may change.
 _STATUS_GUARDED = {"Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "Certificate", "Pod"}
+_STATUS_GUARDED.add("ExternalSecret")  # its CRD has the status subresource
 
 
 def page(

@@ -6,6 +6,7 @@ import base64
 import uuid
 from typing import Any
 
+from .external_secrets import SIGNING_KEYS
 from .scenarios import NAMESPACE
 from .timefmt import rfc3339, rfc3339_micro
 
@@ -157,7 +158,7 @@ def webhook_config(now: float) -> Obj:
 
 
 def app_secrets(webhook_broken: bool, now: float) -> list[Obj]:
-    signing_key = "whsec_" + "7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"[:26]
+    signing_key = SIGNING_KEYS["tiktok"]
     # `webhook`: the TikTok key was base64-encoded twice by a deploy script, so the adapter
     # signs with the wrong bytes and every webhook fails its signature check.
     tiktok = _b64(signing_key) if webhook_broken else signing_key

@@ -14,6 +14,9 @@ class Faults:
     # (verb, resource) pairs answered with 403, e.g. ("patch", "deployments") or
     # ("get", "pods/log"); verb "*" denies every verb on that resource.
     denied: set[tuple[str, str]] = field(default_factory=set)
+    # API groups answered as not installed (404, and absent from discovery), like a cluster
+    # without that CRD: e.g. "external-secrets.io".
+    unserved: set[str] = field(default_factory=set)
     # The next watch request gets a 410 Gone (ERROR event with an Expired Status).
     expire_next_watch: bool = False
     # Every watch request gets a 410 Gone while set, like a server whose history is too short.

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import certs, objects, releases
+from . import certs, external_secrets, objects, releases
 from .extras import adapter_config, app_secrets, hpa, lease, webhook_config
 from .incidents import crashloop_events, hostile_event, oom_events
 from .naming import NODES, node_ip, pod_ip, safe_suffix
@@ -19,6 +19,7 @@ from .resources import (
     CONFIGMAP,
     DEPLOYMENT,
     EVENT,
+    EXTERNAL_SECRET,
     HPA,
     LEASE,
     NAMESPACE,
@@ -108,6 +109,9 @@ def build(scenarios: frozenset[str], extra_pods: int, now: float) -> Fleet:
     fleet.add(CONFIGMAP, adapter_config("crashloop" in scenarios, now))
     if "webhook" in scenarios:
         fleet.add(CONFIGMAP, webhook_config(now))
+    synced, written = external_secrets.build(scenarios, now)
+    fleet.add(EXTERNAL_SECRET, *synced)
+    fleet.add(SECRET, *written)
     for plan in certs.plans(scenarios):
         fleet.add(CERTIFICATE, certs.certificate(plan, now))
         secret = certs.tls_secret(plan, now)

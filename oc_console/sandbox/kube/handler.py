@@ -99,7 +99,7 @@ class Handler(Responder):
         if self.command == "GET" and self._discovery(path.rstrip("/") or "/"):
             return
         route = parse_route(path)
-        if route is None:
+        if route is None or route.res.group in self.ctx.faults.unserved:
             self.read_body_quietly()
             raise ApiError.page_not_found()
         verb = self._verb(route, query)
@@ -132,6 +132,8 @@ class Handler(Responder):
             doc = discovery.core_versions()
         elif path == "/apis":
             doc = discovery.group_list()
+            unserved = self.ctx.faults.unserved
+            doc["groups"] = [g for g in doc["groups"] if g["name"] not in unserved]
         else:
             parts = path.strip("/").split("/")
             if parts[0] == "api" and len(parts) == 2:

@@ -51,6 +51,12 @@ def _container(pod: Obj, wanted: str) -> tuple[Obj, Obj]:
     raise ApiError.bad_request(f"container {wanted} is not valid for pod {name}")
 
 
+def _signs_wrongly(ctx: Context, pod: Obj) -> bool:
+    """The key its ReplicaSet's pods loaded at start is not the platform's (Loaded)."""
+    owner = next(iter(pod["metadata"].get("ownerReferences") or ()), None)
+    return bool(owner and ctx.mismatching.get(owner["uid"]))
+
+
 def source(ctx: Context, pod: Obj, container: str, previous: bool) -> LogSource:
     name = pod["metadata"]["name"]
     spec_c, status = _container(pod, container)
@@ -64,7 +70,7 @@ def source(ctx: Context, pod: Obj, container: str, previous: bool) -> LogSource:
         "container": spec_c["name"],
         "platform": platform,
         "crashing": crashing,
-        "signature_mismatch": platform == "tiktok" and "webhook" in ctx.scenarios,
+        "signature_mismatch": _signs_wrongly(ctx, pod),
         "hostile": "hostile" in ctx.scenarios,
     }
     if previous:

@@ -156,6 +156,16 @@ RESOURCES: tuple[Resource, ...] = (
         short_names=("app", "apps"),
         categories=("argo",),
     ),
+    Resource(
+        "external-secrets.io",
+        "v1",
+        "externalsecrets",
+        "externalsecret",
+        "ExternalSecret",
+        short_names=("es",),
+        categories=("external-secrets",),
+        subresources=(_status("ExternalSecret"),),
+    ),
     # An OpenClaw CRD still served at its first, deprecated version.
     Resource(
         "connectors.openclaw.io",
@@ -193,6 +203,7 @@ LEASE = BY_KEY["coordination.k8s.io/leases"]
 CERTIFICATE = BY_KEY["cert-manager.io/certificates"]
 CLUSTER_ISSUER = BY_KEY["cert-manager.io/clusterissuers"]
 APPLICATION = BY_KEY["argoproj.io/applications"]
+EXTERNAL_SECRET = BY_KEY["external-secrets.io/externalsecrets"]
 
 
 def find(group: str, version: str, plural: str) -> Resource | None:

@@ -14,10 +14,11 @@ from . import fleet, kubeconfig
 from .churn import Churn
 from .context import Context
 from .controller import DeploymentController
+from .external_secrets import ExternalSecretsController, Loaded
 from .faults import Faults
 from .handler import Handler
 from .issuer import Issuer
-from .resources import POD
+from .resources import EXTERNAL_SECRET, POD
 from .scenarios import CRASHLOOP_IMAGE, NAMESPACE, resolve
 from .server import ApiServer
 from .store import Store, Stored
@@ -80,6 +81,12 @@ class KubeSandbox:
         """The pod that handled the `order` scenario's failed order, and when (unix seconds)."""
         return self._ctx.order_pod, self._ctx.order_at
 
+    @property
+    def external_store(self) -> dict[str, str]:
+        """The KMS behind the ExternalSecrets (remote key -> value): change it as an operator
+        fixes a key there; a `force-sync` annotation then syncs it into the Secret."""
+        return self._eso.store
+
     def start(self) -> KubeSandbox:
         if self._started:
             return self
@@ -98,6 +105,11 @@ class KubeSandbox:
         controller.tick()
         churn = Churn(store, "oom" in self.scenarios, self._churn_interval)
         self._issuer = Issuer(store)
+        self._eso = ExternalSecretsController(store, EXTERNAL_SECRET)
+        loaded = Loaded(store)
+        self._ctx.mismatching = loaded.mismatching
+        loaded.tick()
+        self._loaded = loaded
         self._serve()
         kubeconfig.write(self.kubeconfig_path, self.url, ca, self._ctx.token, NAMESPACE)
         self._spawn("kube-sandbox-controller", lambda: self._loop(controller, churn))
@@ -109,6 +121,8 @@ class KubeSandbox:
             controller.tick()
             churn.tick()
             self._issuer.tick()
+            self._eso.tick()
+            self._loaded.tick()
 
     def _spawn(self, name: str, target: Callable[[], object]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from .external_secrets import env_name, expected_annotation, webhook_source
 from .naming import hex64
 from .scenarios import NAMESPACE
 from .timefmt import rfc3339
@@ -99,6 +100,10 @@ def pod_template(w: Workload, image: str) -> Obj:
             "valueFrom": {"secretKeyRef": {"name": "openclaw-db", "key": "url"}},
         },
     ]
+    source = webhook_source(w.platform)
+    if source is not None:  # the key it checks webhook signatures with
+        ref = {"name": source[0], "key": source[1]}
+        main["env"].append({"name": env_name(w.platform), "valueFrom": {"secretKeyRef": ref}})
     containers = [main]
     if w.sidecar:
         containers.append(
@@ -140,7 +145,10 @@ def deployment(w: Workload, image: str, created: float) -> Obj:
             "namespace": NAMESPACE,
             "uid": str(uuid.uuid4()),
             "labels": {"app": w.app, "app.kubernetes.io/managed-by": "Helm"},
-            "annotations": {"meta.helm.sh/release-name": "openclaw"},
+            "annotations": {
+                "meta.helm.sh/release-name": "openclaw",
+                **expected_annotation(w.platform),
+            },
             "creationTimestamp": rfc3339(created),
             "generation": 1,
         },

@@ -1,11 +1,13 @@
 """The watch cache's rows joined into one FleetSnapshot: adapters with their autoscaler and
-revisions, pods, events, Certificates with their Secrets, config objects and releases."""
+revisions, pods, events, Certificates with their Secrets, config objects, ExternalSecrets and
+releases."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from oc_console.domain.external_secrets import EXTERNAL_SECRET_KIND
 from oc_console.domain.kube import (
     AdapterHealth,
     EventRow,
@@ -79,6 +81,9 @@ def assemble(
         helm=tuple(helm),
         config_objects=tuple(config_objects(cache)),
         argo_apps=tuple(sorted(cache.rows(ARGO_KIND), key=lambda a: (a.namespace, a.name))),
+        external_secrets=tuple(
+            sorted(cache.rows(EXTERNAL_SECRET_KIND), key=lambda e: (e.namespace, e.name))
+        ),
         api_groups=discovery.groups if discovery else None,
         api_groups_error=discovery.error if discovery else None,
     )

@@ -14,10 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from oc_console.config import KubernetesConfig
+from oc_console.domain.external_secrets import EXTERNAL_SECRET_KIND
 from oc_console.domain.kube import AdapterHealth, ConfigObject, EventRow
 from oc_console.domain.releases import ARGO_KIND, HELM_KIND, HelmRevision
 from oc_console.sources.kube import argo, certs, parse
 from oc_console.sources.kube.configmaps import parse_config_map
+from oc_console.sources.kube.external_secrets import PATH as EXTERNAL_SECRETS_PATH
+from oc_console.sources.kube.external_secrets import parse_external_secret
 from oc_console.sources.kube.helm import RELEASE_SECRET_TYPE, HelmDecoder
 from oc_console.sources.kube.spec import KindSpec
 from oc_console.sources.kube.tls_secrets import CERTIFICATES, TLS_TYPE, SecretRef, secret_ref
@@ -126,6 +129,13 @@ def kind_specs(cfg: KubernetesConfig) -> list[KindSpec]:
         ),
         secrets_spec(f"{core}/secrets"),
         KindSpec(CONFIGMAPS, f"{core}/configmaps", parse_config_map, required=False),
+        KindSpec(
+            EXTERNAL_SECRET_KIND,
+            EXTERNAL_SECRETS_PATH,
+            parse_external_secret,
+            required=False,
+            absent_on=(404,),  # the CRD is not served: External Secrets is not installed
+        ),
         KindSpec(
             ARGO_KIND,
             "/apis/argoproj.io/v1alpha1/namespaces/{namespace}/applications",
