@@ -285,6 +285,18 @@ async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult
     return CheckResult("ok", f"{key} in Secret {name} is encoded once", tuple(lines))
 
 
+async def webhook_secret_source(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    from oc_console.runbook.checks_webhook import secret_source  # it imports the types above
+
+    return await secret_source(ctx, args)
+
+
+async def webhook_quiet(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    from oc_console.runbook.checks_webhook import quiet
+
+    return await quiet(ctx, args)
+
+
 def _minutes(args: dict[str, str]) -> float:
     return float(args.get("minutes") or 5)
 
@@ -314,6 +326,10 @@ async def idle_in_transaction(ctx: CheckContext, args: dict[str, str]) -> CheckR
     return CheckResult("ok", f"no session{who} idle in transaction for over {_minutes(args):g} min")
 
 
+def _owner_kind(ctx: CheckContext) -> str:
+    return "compose service" if ctx.env.docker is not None else "deployment"
+
+
 async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     """Which Deployment owns the sessions of an application_name."""
     snap = await ctx.facts.fresh()
@@ -336,7 +352,7 @@ async def pool_owner(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     held = f", {idle} of them idle in transaction" if idle else ", none idle in transaction"
     return CheckResult(
         "problem" if idle else "ok",
-        f"{owner.sessions} sessions of {app} belong to deployment "
+        f"{owner.sessions} sessions of {app} belong to {_owner_kind(ctx)} "
         f"{owner.namespace}/{owner.deployment}{held}",
         rows=({"namespace": owner.namespace, "deployment": owner.deployment},),
     )
@@ -401,6 +417,8 @@ CHECKS: dict[str, Check] = {
     "rollout-history": rollout_history,
     "rollout-complete": rollout_complete,
     "webhook-secret": webhook_secret,
+    "webhook-secret-source": webhook_secret_source,
+    "webhook-quiet": webhook_quiet,
     "idle-in-transaction": idle_in_transaction,
     "pool-owner": pool_owner,
     "certificate": certificate,

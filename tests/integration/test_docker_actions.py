@@ -6,6 +6,7 @@ the restart fails the verification."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from docker_fixtures import Engine as Dockerd
 
@@ -25,6 +27,8 @@ from oc_console.runbook.engine import Engine
 from oc_console.runbook.env import open_env
 from oc_console.runbook.lease import lease_name
 from oc_console.runbook.lockfile import LockFileGuard
+from oc_console.sandbox.database import SandboxDatabase
+from tests.integration.conftest import Sessions
 
 pytestmark = pytest.mark.integration
 MiB = 2**20
@@ -166,6 +170,42 @@ def test_webhook_runbook_reads_the_secret_from_the_service_environment(
         assert secret not in twice.stdout and secret not in once.stdout
     assert once.returncode == 0 and restarted_once, once.stdout + once.stderr
     assert "is encoded once" in once.stdout
+
+
+async def test_pool_runbook_terminates_the_leak_and_restarts_its_compose_service(
+    docker_engine: Dockerd,
+    sandbox_db: SandboxDatabase,
+    sessions: Sessions,
+    tmp_path: Path,
+) -> None:
+    labels = {"com.docker.compose.project": PROJECT,
+              "com.docker.compose.service": "openclaw-adapter-shopee"}  # fmt: skip
+    cid = docker_engine.run("shopee-1", QUIET, memory=32 * MiB, labels=labels)
+    leaked = await sessions.idle_in_transaction("openclaw-adapter-shopee", 2)
+    try:
+        before = _started(docker_engine, [cid])
+        done = await asyncio.to_thread(
+            _oc, docker_engine, tmp_path, "runbook", "run", "pool-exhaustion", "--yes",
+            "--param", "application_name=openclaw-adapter-shopee", "--param", "minutes=0",
+            "--pg-dsn", sandbox_db.pg.dsn,
+        )  # fmt: skip
+        after = _started(docker_engine, [cid])
+    finally:
+        docker_engine.http.delete(f"/containers/{cid}", params={"force": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 sessions of openclaw-adapter-shopee belong to compose service " \
+           "openclaw/openclaw-adapter-shopee" in done.stdout  # fmt: skip
+    assert after != before  # the owner restarted
+    kinds = [(r["action"], r["phase"], r.get("outcome")) for r in _audit(tmp_path)]
+    assert kinds.count(("terminate", "end", "ok")) == 2
+    assert ("restart", "end", "ok") in kinds
+    conn = await asyncpg.connect(sandbox_db.pg.dsn)
+    try:
+        alive = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE pid = any($1::int[])",
+                                 leaked)  # fmt: skip
+    finally:
+        await conn.close()
+    assert not alive
 
 
 async def test_a_container_that_fails_again_after_the_restart_fails_verification(
