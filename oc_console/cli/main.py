@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from oc_console.cli.parser import GLOBAL_OPTIONS, UsageError, build_parser
+from oc_console.cli.recording_commands import record_options
 from oc_console.errors import UserError
 
 if TYPE_CHECKING:
@@ -88,6 +89,10 @@ def _run_check(args: argparse.Namespace) -> int:
     from oc_console.services.console import Console
 
     config = _load(args)
+    if getattr(args, "replay", None):  # from a recording: no source is read
+        from oc_console.cli.recording_commands import check_replay
+
+        return check_replay(args, config)
     from oc_console.services.fleet_targets import target_configs
 
     targets = target_configs(config, all_contexts=getattr(args, "all_contexts", False))
@@ -169,20 +174,32 @@ def _run_order(args: argparse.Namespace) -> int:
     return code
 
 
-def _run_tui(config: Any, *, context_label: str | None = None, leaving: Quit | None = None) -> int:
+def _run_tui(
+    config: Any,
+    *,
+    context_label: str | None = None,
+    leaving: Quit | None = None,
+    record: Any = None,
+    all_contexts: bool = False,
+) -> int:
     """The app until `q`, SIGHUP (a dropped SSH session, or the terminal closing), SIGTERM.
-    With `leaving` (the demo), the caller finishes the way out."""
+    With `leaving` (the demo), the caller finishes the way out; with `record`, recorded."""
+    from oc_console.cli.fleet_open import open_console
+    from oc_console.cli.recording_commands import start_recorder, stop_recorder
     from oc_console.screens.app import make_app
-    from oc_console.services.console import Console
     from oc_console.signals import Quit
 
-    app = make_app(Console(config, context_label=context_label))
+    # several targets: the screens open on the first, the fleet line shows them all
+    console, fleet = open_console(config, context_label=context_label, all_contexts=all_contexts)
+    recorder = start_recorder(console, record)
+    app = make_app(console, fleet=fleet)
     quitting = leaving or Quit()
     quitting.install(app)
     try:
         app.run()
     finally:
         quitting.begin()  # whatever ended the app, the rest of the way out is bounded
+        stop_recorder(recorder)
     code = quitting.exit_code(app.return_code or 0)
     return code if leaving else quitting.finish(code)
 
@@ -209,7 +226,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     leaving = _sandbox_quit()
     code = 1
     try:
-        code = _run_tui(_load(args, sandbox.flags()), context_label="sandbox", leaving=leaving)
+        code = _run_tui(_load(args, sandbox.flags()), context_label="sandbox", leaving=leaving,
+                        record=record_options(args))  # fmt: skip
     finally:
         leaving.begin()
         sandbox.stop(timeout=leaving.left())
@@ -260,7 +278,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from oc_console.cli.handoff_command import handoff_command
 
             return handoff_command(_load(args), args.since, args.out, args.json)
-        return _run_tui(_load(args))
+        if args.command in ("record", "replay"):
+            from oc_console.cli import recording_commands as rec
+
+            run = rec.record_command if args.command == "record" else rec.replay_command
+            return run(args, _load(args))
+        return _run_tui(_load(args), record=record_options(args),
+                        all_contexts=getattr(args, "all_contexts", False))  # fmt: skip
     except UserError as exc:
         from oc_console.sanitize import clean
 

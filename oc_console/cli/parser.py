@@ -11,6 +11,8 @@ import argparse
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
+from oc_console.cli.recording_parser import check_flags, record_flags, recording_commands
+
 # (flags, dotted config key, metavar, help); each also has an OC_* env var (config.ENV_KEYS)
 GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--kubeconfig",), "kubernetes.kubeconfig", "PATH", "kubeconfig file (default $KUBECONFIG)"),
@@ -107,6 +109,7 @@ def _subcommand(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="oc-console", description="Terminal incident console for OpenClaw.")
     _global_options(parser, suppress=False)
+    record_flags(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     scenario_help = (
         "oom,crashloop,pool,cert,order,webhook,hostile | all | none "
@@ -114,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = _subcommand(sub, "demo", "the console on the built-in sandbox")
     demo.add_argument("--scenario", default="all", metavar="LIST", help=scenario_help)
+    record_flags(demo, suppress=True)
     sandbox = _subcommand(sub, "sandbox", "run the sandbox in the foreground until Ctrl+C")
     sandbox.add_argument("--scenario", default="all", metavar="LIST", help=scenario_help)
     sandbox.add_argument("--print-env", action="store_true", help="print its settings as env")
@@ -131,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     order.add_argument("order_id", metavar="ID", help="the order ID")
     order.add_argument("--json", action="store_true", help="machine-readable output")
+    recording_commands(sub, _subcommand)
     return parser
 
 
@@ -149,6 +154,7 @@ def _check_command(check: argparse.ArgumentParser) -> None:
         action="store_true",
         help="include pg_stat_activity query text (it may hold literals such as passwords)",
     )
+    check_flags(check)
 
 
 def _audit_commands(audit: argparse.ArgumentParser) -> None:

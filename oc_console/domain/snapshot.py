@@ -13,6 +13,7 @@ from oc_console.domain.health import SourceHealth
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.metrics import MetricsSnapshot
 from oc_console.domain.orders import RecentFailures
+from oc_console.domain.replay import ReplayPosition
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class ConsoleSnapshot:
     pages: tuple[AlertMatch, ...] = ()  # every alert Alertmanager holds, worst first
     changes: tuple[Change, ...] = ()  # newest first
     pool_history: tuple[tuple[float, float], ...] = ()  # (unix seconds, saturation 0..1)
+    replay: ReplayPosition | None = None  # shown from a recording, not live
 
     @property
     def firing(self) -> tuple[AlertMatch, ...]:

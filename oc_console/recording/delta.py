@@ -3,7 +3,9 @@
 A patch is one of
 - `{"@=": value}`: replace the value whole;
 - `{"@~": {key: patch}, "@-": [key, ...]}`: an object with some keys changed, some removed;
-- `{"@i": [[index, patch], ...]}`: a list of the same length with a few items changed.
+- `{"@i": [[index, patch], ...]}`: a list of the same length with a few items changed;
+- `{"@s": k, "@+": [items]}`: a list that slid by `k` (a history window: the oldest `k` points
+  dropped, `k` new ones at the end); `{"@a": [items]}`: a list that grew at its end.
 Equal trees have no patch (`diff` returns None). `apply` never changes its input: a patched
 tree shares every unchanged subtree with the base, so the base can be patched again."""
 
@@ -15,6 +17,7 @@ from oc_console.recording.format import RecordingError
 
 # Past this share of changed items, a list is sent whole: cheaper to write and to apply.
 LIST_PATCH_SHARE = 0.5
+MAX_SLIDE = 3  # a history read a minute apart has slid one point; a few, if reads were missed
 
 
 def diff(old: Any, new: Any) -> dict[str, Any] | None:
@@ -36,18 +39,31 @@ def diff(old: Any, new: Any) -> dict[str, Any] | None:
         if removed:
             out["@-"] = removed
         return out
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new) and new:
-        items: list[list[Any]] = []
-        for i, (a, b) in enumerate(zip(old, new, strict=True)):
-            patch = diff(a, b)
-            if patch is not None:
-                items.append([i, patch])
-                if len(items) > LIST_PATCH_SHARE * len(new):
-                    return {"@=": new}
-        return {"@i": items} if items else None
+    if isinstance(old, list) and isinstance(new, list):
+        return _list_diff(old, new)
     if type(old) is type(new) and old == new:
         return None
     return {"@=": new}
+
+
+def _list_diff(old: list[Any], new: list[Any]) -> dict[str, Any] | None:
+    if old == new:
+        return None
+    if len(new) > len(old) > 0 and new[: len(old)] == old:
+        return {"@a": new[len(old) :]}
+    if len(old) != len(new):
+        return {"@=": new}
+    for k in range(1, min(MAX_SLIDE, len(new) - 1) + 1):
+        if old[k:] == new[:-k]:
+            return {"@s": k, "@+": new[-k:]}
+    items: list[list[Any]] = []
+    for i, (a, b) in enumerate(zip(old, new, strict=True)):
+        patch = diff(a, b)
+        if patch is not None:
+            items.append([i, patch])
+            if len(items) > LIST_PATCH_SHARE * len(new):
+                return {"@=": new}
+    return {"@i": items}
 
 
 def apply(base: Any, patch: Any) -> Any:
@@ -77,4 +93,12 @@ def apply(base: Any, patch: Any) -> Any:
                 raise RecordingError("a delta frame does not fit its full frame")
             items[index] = apply(items[index], sub)
         return items
+    if "@s" in patch or "@a" in patch:
+        added = patch.get("@+", patch.get("@a"))
+        k = patch.get("@s", 0)
+        if not (isinstance(base, list) and isinstance(added, list) and isinstance(k, int)):
+            raise RecordingError("a delta frame does not fit its full frame")
+        if not 0 <= k <= len(base):
+            raise RecordingError("a delta frame does not fit its full frame")
+        return base[k:] + added
     raise RecordingError("a delta frame is malformed")

@@ -5,8 +5,9 @@ cut short (a crash mid-write) or corrupt past some point replays up to its last 
 `damaged` says where it stopped, in one line. A file that is not a recording, or that holds no
 whole frame, is refused with one line (RecordingError), never a traceback.
 
-A frame's tree is its full frame patched with its delta, if any: two decodes whatever the
-position, so seeking in a long recording costs no more than in a short one."""
+A frame's tree is the full frame before it with the deltas since applied: a full frame every
+few minutes bounds that work, so seeking in a long recording costs no more than in a short
+one."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class FrameRef:
     kind: bytes
     at: float  # unix seconds
     length: int
-    base: int  # index (among frames) of the full frame a delta is taken against
+    base: int  # index (among frames) of the full frame a delta chain starts from
 
     @property
     def time(self) -> datetime:
@@ -71,7 +72,7 @@ class Recording:
             why = f": {self.damaged}" if self.damaged else ""
             raise RecordingError(f"{self.path}: no complete frame{why}")
         self.times = [f.at for f in self.frames]
-        self._full_cache: tuple[int, Any] | None = None
+        self._cache: tuple[int, Any] | None = None  # the last frame built: (index, tree)
 
     def _read_header(self) -> dict[str, Any]:
         start = len(MAGIC)
@@ -158,12 +159,20 @@ class Recording:
         return tree
 
     def tree(self, index: int) -> Any:
-        """Frame `index` as a tree (its full frame, patched with its delta)."""
+        """Frame `index` as a tree: its full frame with the deltas up to it applied (from the
+        frame last asked for, when that is on the way: stepping forward costs one delta)."""
         ref = self.frames[index]
-        if self._full_cache is None or self._full_cache[0] != ref.base:
-            self._full_cache = (ref.base, self._payload(self.frames[ref.base]))
-        full = self._full_cache[1]
-        return full if ref.kind == FULL else apply(full, self._payload(ref))
+        cached = self._cache
+        if cached is not None and self.frames[cached[0]].base == ref.base and cached[0] <= index:
+            at, tree = cached
+        else:
+            at, tree = ref.base, self._payload(self.frames[ref.base])
+        for i in range(at + 1, index + 1):
+            patch = self._payload(self.frames[i])
+            if patch is not None:
+                tree = apply(tree, patch)
+        self._cache = (index, tree)
+        return tree
 
     def event_trees(self, until: float | None = None) -> list[tuple[float, Any]]:
         """The events recorded (orders looked up, actions taken), up to unix time `until`."""

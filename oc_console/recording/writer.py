@@ -1,6 +1,8 @@
 """Appends frames to a recording and keeps it under its size bound.
 
-A frame is full every `full_every` seconds and a delta against that full frame in between.
+A frame is full every `full_every` seconds and a delta against the frame before it in
+between: a seek decodes one full frame and applies the deltas after it, at most
+`full_every` seconds' worth.
 Each record goes out in one write and is flushed, so a crash loses at most the record being
 written; a full frame is also fsync'd, so a power cut loses at most a full frame's interval.
 
@@ -32,6 +34,8 @@ DEFAULT_MAX_SIZE = 200 * 1024 * 1024
 MIN_MAX_SIZE = 64 * 1024  # below this a full frame of a small fleet does not fit
 DEFAULT_FULL_EVERY = 300.0
 KEEP_SHARE = 0.75  # what a rewrite keeps of the bound
+DELTA_SHARE = 0.5  # a delta bigger than this share of its full frame is written full instead
+SMALL_DELTA = 4096  # ...unless it is this small anyway (a tiny fleet's frames)
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,9 @@ class RecordingWriter:
         self.full_every = full_every
         self._header = MAGIC + pack(HEADER, 0.0, header)
         self._records: list[Written] = []
-        self._base: Any = None  # the last full frame's tree: deltas are taken against it
-        self._base_at = float("-inf")
+        self._prev: Any = None  # the last frame's tree: a delta is taken against it
+        self._base_at = float("-inf")  # when the last full frame was written
+        self._base_size = 0
         self.evictions = 0
         try:
             self._file: IO[bytes] = open(self.path, "wb")  # noqa: SIM115 (held open)
@@ -71,11 +76,17 @@ class RecordingWriter:
 
     def frame(self, at: float, tree: Any) -> bytes:
         """Append a frame at unix time `at`; returns its kind (FULL or DELTA)."""
-        if self._base is None or at - self._base_at >= self.full_every:
-            record, kind = pack(FULL, at, tree), FULL
-            self._base, self._base_at = tree, at
-        else:
-            record, kind = pack(DELTA, at, diff(self._base, tree)), DELTA
+        record, kind = b"", FULL
+        if self._prev is not None and at - self._base_at < self.full_every:
+            record, kind = pack(DELTA, at, diff(self._prev, tree)), DELTA
+            # a delta half as big as a full frame (the sources' first answers, a relist) is
+            # better written as a full frame: a seek then starts from it
+            if len(record) > max(self._base_size * DELTA_SHARE, SMALL_DELTA):
+                kind = FULL
+        if kind == FULL:
+            record = pack(FULL, at, tree)
+            self._base_at, self._base_size = at, len(record)
+        self._prev = tree
         self._append(kind, at, record, sync=kind == FULL)
         return kind
 

@@ -44,7 +44,9 @@ def source_line(snap: ConsoleSnapshot, team: Text | None = None) -> Text:
     text.append(" oc-console ", "bold reverse")
     text.append(f" {clean(snap.context)}", "bold")
     text.append(f"/{clean(','.join(snap.namespaces))} ")
-    if snap.read_only:
+    if snap.replay is not None:
+        text.append(f" {snap.replay.label} ", "bold reverse magenta")
+    elif snap.read_only:
         text.append(" READ-ONLY ", "bold reverse yellow")
     for source in snap.sources:
         status = source.status

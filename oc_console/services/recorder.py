@@ -1,0 +1,134 @@
+"""The recorder: a subscriber of the facade, like the UI and `check`, that writes what the
+snapshot builder is fed to a recording (`--record FILE`, `oc-console record FILE`).
+
+When a source answers, a frame is due; frames are at least `every` seconds apart (the answers
+in between are folded into the next frame), so a burst of watch events costs one frame, and a
+fleet where nothing changes costs none. The frame is taken on the event loop (the sources'
+latest values, the findings as the console builds them) and encoded, compressed and written on
+one worker thread, so a slow disk never holds a key. Actions that end are written as events."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from oc_console.domain.findings import Finding
+from oc_console.recording.format import console_version, header_tree
+from oc_console.recording.writer import DEFAULT_FULL_EVERY, DEFAULT_MAX_SIZE, RecordingWriter
+from oc_console.services.recording_frames import FrameCodec
+from oc_console.services.snapshot_builder import ClearedMemory, SnapshotInputs, build_snapshot
+
+if TYPE_CHECKING:
+    from oc_console.services.action_service import ActionRun
+    from oc_console.services.console import Console
+
+FRAME_SECONDS = 1.0
+
+
+class _Capture:
+    """The target's memory, read through: keeps what the snapshot was told had cleared."""
+
+    def __init__(self, memory: ClearedMemory) -> None:
+        self.memory = memory
+        self.last: list[tuple[Finding, datetime]] = []
+
+    def cleared(self, findings: list[Finding], now: datetime) -> list[tuple[Finding, datetime]]:
+        self.last = self.memory.cleared(findings, now)
+        return self.last
+
+
+class Recorder:
+    def __init__(
+        self,
+        console: Console,
+        path: str | Path,
+        *,
+        max_size: int = DEFAULT_MAX_SIZE,
+        full_every: float = DEFAULT_FULL_EVERY,
+        every: float = FRAME_SECONDS,
+    ) -> None:
+        self.console = console
+        self.every = every
+        header = header_tree(
+            console_version=console_version(),
+            context=console.context_label or "-",
+            namespaces=console.config.kubernetes.namespaces,
+            sources=tuple(p.name for p in console.pollers if p.configured),
+            full_every=full_every,
+            created_at=datetime.now(UTC).isoformat(),
+        )
+        self.writer = RecordingWriter(path, header, max_size=max_size, full_every=full_every)
+        self.frames = FrameCodec()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
+        self._pending: asyncio.TimerHandle | None = None
+        self._last = float("-inf")  # loop time of the last frame taken
+        self._writes: list[Future[Any]] = []
+        self.error: str | None = None  # the first write that failed: recording stops there
+
+    def attach(self) -> None:
+        """Start hearing the sources' answers and the actions' outcomes."""
+        self.console.subscribe(self._answered)
+        self.console.actions.subscribe(self._action)
+
+    def _answered(self, _source: str) -> None:
+        if self._pending is not None or self.error is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last + self.every - loop.time())
+        self._pending = loop.call_later(delay, self.take)
+
+    def take(self) -> None:
+        """A frame of what the console holds now."""
+        self._pending = None
+        with contextlib.suppress(RuntimeError):
+            self._last = asyncio.get_running_loop().time()
+        target = self.console.target
+        inputs = target.inputs()
+        capture = _Capture(target.seen)
+        snap = build_snapshot(inputs, self.console.config, capture)
+        self._submit(self._write_frame, inputs, snap.findings, snap.pages, capture.last)
+
+    def _write_frame(self, inputs: SnapshotInputs, *parts: Any) -> None:
+        tree = self.frames.encode(inputs, *parts)
+        self.writer.frame(inputs.now.timestamp(), tree)
+
+    def _action(self, run: ActionRun) -> None:
+        if run.running:
+            return
+        event = {"type": "action", "kind": run.kind, "target": run.target,
+                 "status": run.status, "reason": run.reason, "message": run.message,
+                 "started_at": run.started_at.isoformat()}  # fmt: skip
+        at = self.console.target.clock().timestamp()
+        self._submit(self.writer.event, at, self.frames.codec.encode(event))
+
+    def _submit(self, work: Any, *args: Any) -> None:
+        if self.error is not None:
+            return
+        future = self._thread.submit(work, *args)
+        future.add_done_callback(self._written)
+        self._writes = [w for w in self._writes if not w.done()] + [future]
+
+    def _written(self, future: Future[Any]) -> None:
+        exc = future.exception()
+        if exc is not None and self.error is None:
+            self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+    def flush(self) -> None:
+        """Wait for every frame taken so far to be written (tests, and the way out)."""
+        for future in list(self._writes):
+            with contextlib.suppress(Exception):
+                future.result()
+
+    def close(self) -> None:
+        """The last frame (what the console held at the end), then the file closed."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if self.error is None and any(p.value is not None for p in self.console.pollers):
+            self.take()
+        self._thread.shutdown(wait=True)
+        self.writer.close()
