@@ -7,11 +7,15 @@ first snapshot). The baseline is what an engineer would type for the same facts:
 -a --format '{{json .}}'` and then `docker inspect` of the same 200 ids, two processes timed
 from spawn to exit. Best of three each, interleaved. The containers are compose-labelled
 workers (not adapters), so no log is read on either side.
+
+And `check --json`'s peak RSS with the Docker Engine as its fleet, against the same command
+on the sandbox API server holding as many pods (within 20 MB).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -19,9 +23,15 @@ import sys
 import time
 from pathlib import Path
 
-from bench.common import report, skip
+from bench.common import limit, report, skip
 
 NAME = "docker_200_list_inspect_follow_vs_docker_cli"
+RSS_NAME = "docker_check_rss_minus_kube_check_rss_200"
+RSS_BUDGET_MB = 20.0
+# the peak RSS of one child: a wrapper process whose only child is the measured one
+PEAK = ("import resource, subprocess, sys; "
+        "out = subprocess.run(sys.argv[1:], capture_output=True, text=True).stdout; "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(out)")  # fmt: skip
 CONTAINERS = 200
 RUNS = 3
 BUDGET = 1.5
@@ -53,6 +63,39 @@ def cli_view(docker: str, url: str) -> tuple[float, int]:
     return time.perf_counter() - start, len(ids)
 
 
+def peak_mb(argv: list[str], env: dict[str, str], source: str) -> float:
+    """The peak RSS of `check --json`, which must have read `source` (a check that failed
+    early would look small)."""
+    done = subprocess.run([sys.executable, "-c", PEAK, *argv], capture_output=True, text=True,
+                          env=env, check=True, timeout=300)  # fmt: skip
+    rss, _, out = done.stdout.partition("\n")
+    assert json.loads(out)["sources"][source]["ok"] is True, out[:500]
+    return int(rss) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def rss_line(url: str) -> bool:
+    """`check` on the Engine against `check` on the sandbox cluster at the same size."""
+    from tempfile import TemporaryDirectory
+
+    from oc_console.sandbox.kube import KubeSandbox
+
+    with TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OC_", "PG", "KUBE"))}
+        env.update({"HOME": tmp, "XDG_CONFIG_HOME": tmp, "NO_COLOR": "1"})
+        check = [sys.executable, "-m", "oc_console.cli", "check", "--json"]
+        docker = min(peak_mb([*check, "--docker", url], env, "docker") for _ in range(RUNS))
+        # 7 adapters with 28 extra pods each, and the fleet's own few: about 200 pods
+        sandbox = KubeSandbox(Path(tmp) / "kube", extra_pods_per_adapter=28).start()
+        try:
+            config = str(sandbox.kubeconfig_path)
+            on_kube = [*check, "--kubeconfig", config]
+            kube = min(peak_mb(on_kube, env, "kubernetes") for _ in range(RUNS))
+        finally:
+            sandbox.stop()
+    print(f"# check peak RSS: docker {docker:.1f} MB, kubernetes {kube:.1f} MB")
+    return limit(RSS_NAME, docker - kube, RSS_BUDGET_MB, "MB")
+
+
 def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests.integration.docker_fixtures import start_engine, why_no_dockerd
@@ -78,6 +121,7 @@ def main() -> int:
             assert seen == CONTAINERS, seen
             ours.append(took)
         ok = report(NAME, min(ours), min(theirs), BUDGET, "s")
+        ok = rss_line(engine.url) and ok
     finally:
         try:
             engine.remove_all()
