@@ -285,6 +285,18 @@ async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult
     return CheckResult("ok", f"{key} in Secret {name} is encoded once", tuple(lines))
 
 
+async def webhook_secret_source(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    from oc_console.runbook.checks_webhook import secret_source  # it imports the types above
+
+    return await secret_source(ctx, args)
+
+
+async def webhook_quiet(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    from oc_console.runbook.checks_webhook import quiet
+
+    return await quiet(ctx, args)
+
+
 def _minutes(args: dict[str, str]) -> float:
     return float(args.get("minutes") or 5)
 
@@ -405,6 +417,8 @@ CHECKS: dict[str, Check] = {
     "rollout-history": rollout_history,
     "rollout-complete": rollout_complete,
     "webhook-secret": webhook_secret,
+    "webhook-secret-source": webhook_secret_source,
+    "webhook-quiet": webhook_quiet,
     "idle-in-transaction": idle_in_transaction,
     "pool-owner": pool_owner,
     "certificate": certificate,

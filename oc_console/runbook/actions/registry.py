@@ -7,15 +7,18 @@ from collections.abc import Mapping
 from oc_console.runbook.actions.backend import Cancel, Terminate
 from oc_console.runbook.actions.base import Action, ActionFailed, Target
 from oc_console.runbook.actions.compose import ServiceRestart
+from oc_console.runbook.actions.force_sync import ForceSync
 from oc_console.runbook.actions.renew import Renew
 from oc_console.runbook.actions.replay import Replay
 from oc_console.runbook.actions.restart import Restart
 from oc_console.runbook.actions.scale import Scale
 from oc_console.runbook.actions.undo import Undo
+from oc_console.runbook.actions.unwrap import UnwrapSecret
 from oc_console.runbook.templating import ParamError, check_value
 
 ACTIONS: dict[str, type[Action]] = {
-    a.kind: a for a in (Restart, Undo, Scale, Replay, Cancel, Terminate, Renew)
+    a.kind: a
+    for a in (Restart, Undo, Scale, Replay, Cancel, Terminate, Renew, UnwrapSecret, ForceSync)
 }
 # which parameters name each kind's target: (target kind, name param, namespaced)
 TARGETS: dict[str, tuple[str, str, bool]] = {
@@ -26,6 +29,8 @@ TARGETS: dict[str, tuple[str, str, bool]] = {
     "replay": ("order", "order_id", False),
     "cancel": ("backend", "pid", False),
     "terminate": ("backend", "pid", False),
+    "unwrap-secret": ("secret", "secret", True),
+    "force-sync": ("externalsecret", "externalsecret", True),
 }
 # On a VM a deployment parameter names a compose service and its namespace the compose
 # project, so the runbooks that restart run there unchanged; what needs a cluster says so.

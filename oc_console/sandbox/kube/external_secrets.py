@@ -174,11 +174,11 @@ class ExternalSecretsController:
                 es = stored.obj
                 meta = es["metadata"]
                 asked = (meta.get("annotations") or {}).get(FORCE_SYNC)
-                first = meta["uid"] not in self._asked
-                if self._asked.get(meta["uid"]) != asked:
-                    self._asked[meta["uid"]] = asked
-                    if not first:
-                        self._sync(stored.copy())
+                seen = meta["uid"] in self._asked
+                before = self._asked.get(meta["uid"])
+                self._asked[meta["uid"]] = asked
+                if seen and before != asked:  # a new one is as the fleet began: not asked
+                    self._sync(stored.copy())
 
     def _sync(self, es: Obj) -> None:
         now = time.time()
