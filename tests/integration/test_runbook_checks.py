@@ -66,7 +66,8 @@ async def test_crashloop(console: Console) -> None:
 async def test_webhook_secret_encoded_twice_without_showing_it(console: Console) -> None:
     out = await dry_run(console, "webhook-signature-mismatch", deployment="openclaw-adapter-tiktok")
     assert out[0].status == "problem" and "encoded twice" in out[0].summary
-    shown = " ".join([out[0].summary, *out[0].lines])
+    assert out[1].status == "dry-run" and "after: sha256:" in "\n".join(out[1].lines)
+    shown = " ".join(o.summary + " ".join(o.lines) for o in out)
     assert "whsec_" not in shown and "sha256:" in shown
 
 
@@ -207,26 +208,35 @@ async def test_a_step_on_many_targets_confirms_them_all_at_once(console: Console
 async def test_a_manual_fix_the_check_already_sees_is_not_asked_again(
     action_sandbox: Sandbox, tmp_path: Path
 ) -> None:
-    """Walked again after the fix: the check finds the key encoded once, so the manual step
-    is done without a question, and a run with nobody to ask goes on to the restart."""
+    """A key already right: nothing to unwrap, the check after it finds the key encoded
+    once, so the manual step is done without a question and nobody is asked anything."""
     fixed = console_for(action_sandbox, tmp_path / "audit.jsonl")
     try:
         book = fixed.runbooks()["webhook-signature-mismatch"]
         run = await fixed.start_runbook(book, {"deployment": "openclaw-adapter-tiktok"})
-        out = [await run.run_step(i, _never, lambda _: None) for i in range(2)]
+        out = [await run.run_step(i, _never, lambda _: None) for i in range(4)]
     finally:
         await fixed.close()
-    assert statuses(out) == [("check", "ok"), ("note", "done")]
-    assert "yes: step 1 found it so: TIKTOK_WEBHOOK_SECRET" in out[1].lines[0]
+    assert statuses(out) == [("check", "ok"), ("action", "ok"), ("check", "ok"), ("note", "done")]
+    assert out[1].summary == "nothing to act on"
+    assert (
+        "yes: step 3 found it so: openclaw-adapter-tiktok reads TIKTOK_WEBHOOK_SECRET"
+        in (out[3].lines[0])
+    )
 
 
-async def test_a_manual_fix_nobody_can_confirm_stops_the_run(console: Console) -> None:
+async def test_declining_the_rewrite_stops_the_run(console: Console) -> None:
     book = console.runbooks()["webhook-signature-mismatch"]
     run = await console.start_runbook(book, {"deployment": "openclaw-adapter-tiktok"})
-    out = [await run.run_step(i, _never, lambda _: None) for i in range(2)]
-    assert statuses(out) == [("check", "problem"), ("note", "stopped")]
-    assert out[1].stops and "Fix it as the note says" in out[1].lines[0]
-    assert run.status_line() == "stopped at 2: manual fix"
+
+    async def no(*_: object) -> bool:
+        return False
+
+    out = [await run.run_step(i, no, lambda _: None) for i in range(2)]
+    assert statuses(out) == [("check", "problem"), ("action", "refused")]
+    assert run.status_line() == "stopped at 2: declined"
+    (refused,) = records(console.audit.path)
+    assert refused["target"]["from"].startswith("sha256:") and "whsec_" not in str(refused)
 
 
 WITHOUT_NEEDS = """\

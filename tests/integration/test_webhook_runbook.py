@@ -76,6 +76,13 @@ def _secret_key(kubectl: Kubectl, name: str) -> bytes:
     return base64.b64decode(data["TIKTOK_WEBHOOK_SECRET"])
 
 
+def _read_from_external_secret(kubectl: Kubectl) -> None:
+    """The adapter moved to the Secret External Secrets writes, as an operator does it."""
+    source = "secret/openclaw-adapter-tiktok-webhook"
+    kubectl.run("set", "env", f"deployment/{TIKTOK}", "-n", "openclaw",
+                "--keys", "TIKTOK_WEBHOOK_SECRET", "--from", source)  # fmt: skip
+
+
 def statuses(out: list[StepOutcome]) -> list[tuple[str, str]]:
     return [(o.kind, o.status) for o in out]
 
@@ -95,7 +102,7 @@ async def test_a_twice_encoded_plain_secret_is_unwrapped_then_restarted_until_qu
         ("action", "ok"), ("action", "done"), ("wait", "ok"), ("wait", "ok"),
     ]  # fmt: skip
     want = f"sha256:{fingerprint(KEY.encode())}"
-    assert f"the fingerprint the adapter expects" in out[1].summary and want in out[1].summary
+    assert "the fingerprint the adapter expects" in out[1].summary and want in out[1].summary
     kubectl = Kubectl(webhook.kube.kubeconfig_path, tmp_path)
     assert _secret_key(kubectl, "openclaw-webhook-secrets") == KEY.encode()
     unwrap = [r for r in records(audit) if r["action"] == "unwrap-secret"]
@@ -108,13 +115,14 @@ async def test_a_key_external_secrets_writes_is_refreshed_not_rewritten(
     webhook: Sandbox, tmp_path: Path
 ) -> None:
     kubectl = Kubectl(webhook.kube.kubeconfig_path, tmp_path)
-    kubectl.run("set", "env", f"deployment/{TIKTOK}", "-n", "openclaw", "--from",
-                "secret/openclaw-adapter-tiktok-webhook", "--keys", "TIKTOK_WEBHOOK_SECRET")  # fmt: skip
+    _read_from_external_secret(kubectl)
     audit = tmp_path / "audit.jsonl"
     out = await walk(webhook, audit)
     first = " ".join(out[0].lines)
-    assert "written by ExternalSecret openclaw-adapter-tiktok-webhook from ClusterSecretStore/" \
+    assert (
+        "written by ExternalSecret openclaw-adapter-tiktok-webhook from ClusterSecretStore/"
         "openclaw-kms, remote key openclaw/tiktok/webhook-signing-secret" in first
+    )
     assert "NOT synced (SecretSyncedError)" in first and "kms:Decrypt" in first
     assert statuses(out) == [
         ("check", "problem"), ("action", "ok"), ("check", "problem"), ("note", "done"),
@@ -133,8 +141,7 @@ async def test_a_store_still_wrong_fails_the_refresh_before_any_restart(
     webhook: Sandbox, tmp_path: Path
 ) -> None:
     kubectl = Kubectl(webhook.kube.kubeconfig_path, tmp_path)
-    kubectl.run("set", "env", f"deployment/{TIKTOK}", "-n", "openclaw", "--from",
-                "secret/openclaw-adapter-tiktok-webhook", "--keys", "TIKTOK_WEBHOOK_SECRET")  # fmt: skip
+    _read_from_external_secret(kubectl)
     webhook.kube.external_store["openclaw/tiktok/webhook-signing-secret"] = b64(KEY)
     out = await walk(webhook, tmp_path / "audit.jsonl")
     assert statuses(out)[-1] == ("action", "failed")

@@ -238,7 +238,7 @@ async def test_the_walk_shows_checks_and_notes_before_it_asks(
     assert not audit.exists()  # nothing was prepared, so nothing to refuse
 
 
-async def test_a_manual_fix_asks_done_first_and_stops_on_no(
+async def test_the_webhook_runbook_stops_before_its_rewrite_on_no(
     sandbox: Sandbox, tmp_path: Path
 ) -> None:
     audit = tmp_path / "audit.jsonl"
@@ -253,13 +253,11 @@ async def test_a_manual_fix_asks_done_first_and_stops_on_no(
         await pilot.press("n")
         await until(pilot, lambda: screen.finished)
         await pilot.pause()
-        restart = str(screen.query_one("#step-2", Static).render())
+        restart = str(screen.query_one("#step-5", Static).render())
     assert screen.outcomes[0].status == "problem"  # the webhook scenario encodes it twice
-    assert asked.startswith("2. Is the key in Secret openclaw-webhook-secrets stored")
-    assert asked.endswith("done? (y/n)")
-    assert [(o.kind, o.status) for o in screen.outcomes][1:] == [("note", "stopped")]
-    assert screen.status_text == "stopped at 2: not fixed"
-    assert "3. Restart openclaw-adapter-tiktok to load the fixed secret  [not run]" in restart
+    assert asked.startswith("next: Rewrite a twice-encoded key in a plain Secret")
+    assert screen.status_text == "stopped at 2: not previewed"
+    assert "6. Restart openclaw-adapter-tiktok to load the fixed secret  [not run]" in restart
     assert not audit.exists()
 
 

@@ -41,7 +41,7 @@ def test_shipped_runbooks_load_with_the_stable_ids() -> None:
     for book in books.values():
         assert Path(book.source).parent == shipped_dir()
         assert set(book.params) <= {"namespace", "deployment", "order_id", "certificate", "pid",
-                                    "application_name", "minutes"}  # fmt: skip
+                                    "application_name", "minutes", "quiet_seconds"}  # fmt: skip
 
 
 def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
