@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -147,3 +151,34 @@ async def test_a_store_still_wrong_fails_the_refresh_before_any_restart(
     assert statuses(out)[-1] == ("action", "failed")
     assert "the store still holds the wrong key" in out[-1].summary
     assert len(out) == 5  # stopped before the restart
+
+
+def test_the_command_line_walk_shows_and_audits_no_key(tmp_path: Path) -> None:
+    """`oc-console runbook run ... --yes` on a sandbox run in the foreground: the key is fixed,
+    and no form of it is in the output, the errors or the audit log."""
+    cli = [sys.executable, "-m", "oc_console.cli"]
+    proc = subprocess.Popen([*cli, "sandbox", "--print-env", "--scenario", "webhook"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    env: dict[str, str] = {}
+    try:
+        assert proc.stdout is not None
+        while "OC_OPENCLAW_TOKEN_FILE" not in env:
+            line = proc.stdout.readline()
+            assert line, "sandbox exited"
+            key, _, value = line.removeprefix("export ").strip().partition("=")
+            env[key] = value.strip("'")
+        run_env = {**os.environ, **env, "XDG_STATE_HOME": str(tmp_path / "state")}
+        done = subprocess.run(
+            [*cli, "runbook", "run", "webhook-signature-mismatch", "--yes",
+             "--param", f"deployment={TIKTOK}", "--param", "quiet_seconds=2"],
+            capture_output=True, text=True, timeout=300, env=run_env, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "unwrap-secret" in done.stdout or "one base64 layer" in done.stdout
+        _never_shown(done.stdout + done.stderr)
+        _never_shown((tmp_path / "state" / "oc-console" / "audit.jsonl").read_text())
+        kubectl = Kubectl(Path(env["KUBECONFIG"]), tmp_path)
+        assert _secret_key(kubectl, "openclaw-webhook-secrets") == KEY.encode()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(30)
