@@ -127,7 +127,8 @@ def main() -> int:
             engine.remove_all()
         finally:
             engine.stop()
-            subprocess.run(["umount", "-R", str(root / "exec")], capture_output=True)
+            for mounted in ("exec", "data"):  # dockerd bind-mounts its own directories
+                subprocess.run(["umount", "-R", str(root / mounted)], capture_output=True)
             shutil.rmtree(root, ignore_errors=True)
     return 0 if ok else 1
 

@@ -221,7 +221,26 @@ def _sandbox_quit() -> Quit:
     return Quit(on_overrun=GUARD.kill_all)
 
 
+def _run_demo_vm(args: argparse.Namespace) -> int:
+    """The demo's incidents on a Docker Engine, read as a VM: everything made is removed."""
+    from oc_console.sandbox.runner import parse_scenarios
+    from oc_console.sandbox.vm import VmSandbox
+
+    print("starting the OpenClaw VM demo on a Docker Engine...", file=sys.stderr, flush=True)
+    vm = VmSandbox(parse_scenarios(args.scenario)).start()
+    leaving = _sandbox_quit()
+    code = 1
+    try:
+        code = _run_tui(_load(args, vm.flags()), context_label="vm", leaving=leaving)
+    finally:
+        leaving.begin()
+        vm.stop(timeout=leaving.left())
+    return leaving.finish(code)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
+    if getattr(args, "vm", False):
+        return _run_demo_vm(args)
     sandbox = _start_sandbox(args)
     leaving = _sandbox_quit()
     code = 1

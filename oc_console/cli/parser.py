@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo = _subcommand(sub, "demo", "the console on the built-in sandbox")
     demo.add_argument("--scenario", default="all", metavar="LIST", help=scenario_help)
+    demo.add_argument("--vm", action="store_true",
+                      help="oom,crashloop,webhook,pool on a real Docker Engine (yours, or a "
+                           "private one as root) instead of the sandbox cluster")  # fmt: skip
     record_flags(demo, suppress=True)
     sandbox = _subcommand(sub, "sandbox", "run the sandbox in the foreground until Ctrl+C")
     sandbox.add_argument("--scenario", default="all", metavar="LIST", help=scenario_help)

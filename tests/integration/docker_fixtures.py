@@ -219,5 +219,6 @@ def docker_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             engine.remove_all()
         finally:
             engine.stop()
-            subprocess.run(["umount", "-R", str(root / "exec")], capture_output=True)
+            for mounted in ("exec", "data"):  # dockerd bind-mounts its own directories
+                subprocess.run(["umount", "-R", str(root / mounted)], capture_output=True)
             shutil.rmtree(root, ignore_errors=True)
