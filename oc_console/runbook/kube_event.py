@@ -32,6 +32,12 @@ _KINDS = {
         "Certificate",
         "/apis/cert-manager.io/v1/namespaces/{ns}/certificates/{name}",
     ),
+    "secret": ("v1", "Secret", "/api/v1/namespaces/{ns}/secrets/{name}"),
+    "externalsecret": (
+        "external-secrets.io/v1",
+        "ExternalSecret",
+        "/apis/external-secrets.io/v1/namespaces/{ns}/externalsecrets/{name}",
+    ),
 }
 
 

@@ -112,6 +112,11 @@ async def test_a_twice_encoded_plain_secret_is_unwrapped_then_restarted_until_qu
     unwrap = [r for r in records(audit) if r["action"] == "unwrap-secret"]
     assert [r["phase"] for r in unwrap] == ["start", "end"] and unwrap[1]["outcome"] == "ok"
     assert unwrap[0]["target"]["to"] == want and "after: " + want in unwrap[0]["preview"]
+    events = kubectl.json("get", "events", "-n", "openclaw")["items"]
+    marks = [e for e in events if e["reason"] == "OcConsoleAction"
+             and e["involvedObject"]["kind"] == "Secret"]  # fmt: skip
+    assert [e["involvedObject"]["name"] for e in marks] == ["openclaw-webhook-secrets"]
+    _never_shown(json.dumps(events))
     assert "no new signature mismatch" in out[-1].summary
 
 
