@@ -18,6 +18,8 @@ from oc_console.recording.format import RecordingError
 # Past this share of changed items, a list is sent whole: cheaper to write and to apply.
 LIST_PATCH_SHARE = 0.5
 MAX_SLIDE = 3  # a history read a minute apart has slid one point; a few, if reads were missed
+# A short list (a log tail) is searched for any slide: new lines push the oldest out.
+SHORT_LIST = 200
 
 
 def diff(old: Any, new: Any) -> dict[str, Any] | None:
@@ -53,7 +55,8 @@ def _list_diff(old: list[Any], new: list[Any]) -> dict[str, Any] | None:
         return {"@a": new[len(old) :]}
     if len(old) != len(new):
         return {"@=": new}
-    for k in range(1, min(MAX_SLIDE, len(new) - 1) + 1):
+    slides = len(new) // 2 if len(new) <= SHORT_LIST else MAX_SLIDE
+    for k in range(1, min(slides, len(new) - 1) + 1):
         if old[k:] == new[:-k]:
             return {"@s": k, "@+": new[-k:]}
     items: list[list[Any]] = []

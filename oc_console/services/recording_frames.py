@@ -19,14 +19,20 @@ from typing import Any
 
 from oc_console.domain.alerts import AlertMatch
 from oc_console.domain.findings import Finding
-from oc_console.domain.kube import FleetSnapshot
+from oc_console.domain.kube import FleetSnapshot, PodLogTail
 from oc_console.recording.codec import Codec, CodecError, Tree, type_name
 from oc_console.recording.format import RecordingError
 from oc_console.services.snapshot_builder import SnapshotInputs
 
-LOG_LINES_KEPT = 50  # per adapter pod's tail: the Logs screen's first page, not its history
+LOG_LINES_KEPT = 20  # per adapter pod's tail: what a post-mortem reads, not its history
 # Fields encoded once per new value: a poller hands back the same object while nothing changed.
 CACHED = ("fleet", "metrics", "database", "recent_orders", "alerts", "tls")
+# Metrics are recorded at most once a minute: their histories hold a point a minute, and each
+# read re-evaluates every point (a new series each time), which would be most of a recording.
+SLOW_SECONDS = {"metrics": 60.0}
+# The adapters' log tails are re-read every few seconds, each read a new set of lines: they are
+# recorded with each full frame's interval, a post-mortem's sample rather than the log itself.
+LOGS_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -41,11 +47,10 @@ class RecordedFrame:
         return self.inputs.now
 
 
-def _bounded_fleet(fleet: FleetSnapshot) -> FleetSnapshot:
-    logs = tuple(
+def bounded_logs(fleet: FleetSnapshot) -> tuple[PodLogTail, ...]:
+    return tuple(
         replace(t, lines=t.lines[-LOG_LINES_KEPT:]) for t in fleet.logs if t.platform is not None
     )
-    return replace(fleet, logs=logs)
 
 
 def recordable(name: str, value: Any) -> Any:
@@ -55,7 +60,7 @@ def recordable(name: str, value: Any) -> Any:
     if name == "database":
         return value.without_queries()
     if name == "fleet":
-        return _bounded_fleet(value)
+        return replace(value, logs=bounded_logs(value))
     return value
 
 
@@ -64,6 +69,20 @@ class FrameCodec:
         self.codec = Codec(extra=(SnapshotInputs,))
         self._inputs_name = type_name(SnapshotInputs)
         self._cache: dict[str, tuple[object, Tree]] = {}
+        self._taken: dict[str, datetime] = {}
+        self._logs: tuple[tuple[PodLogTail, ...], datetime] | None = None
+
+    def _slow_logs(self, fleet: FleetSnapshot, now: datetime) -> FleetSnapshot:
+        """The fleet with the log tails recorded last, unless those are LOGS_SECONDS old."""
+        if self._logs is not None and (now - self._logs[1]).total_seconds() < LOGS_SECONDS:
+            return replace(fleet, logs=self._logs[0])
+        self._logs = (fleet.logs, now)
+        return fleet
+
+    def _slow(self, name: str, now: datetime) -> bool:
+        """A slow field recorded less than its interval ago keeps its recorded value."""
+        every, taken = SLOW_SECONDS.get(name), self._taken.get(name)
+        return every is not None and taken is not None and (now - taken).total_seconds() < every
 
     def encode(
         self,
@@ -77,11 +96,15 @@ class FrameCodec:
             value = getattr(inputs, f.name)
             if f.name in CACHED:
                 cached = self._cache.get(f.name)
-                if cached is not None and cached[0] is value:
+                if cached is not None and (cached[0] is value or self._slow(f.name, inputs.now)):
                     tree[f.name] = cached[1]
                     continue
-                tree[f.name] = self.codec.encode(recordable(f.name, value))
+                recorded = recordable(f.name, value)
+                if f.name == "fleet" and recorded is not None:
+                    recorded = self._slow_logs(recorded, inputs.now)
+                tree[f.name] = self.codec.encode(recorded)
                 self._cache[f.name] = (value, tree[f.name])
+                self._taken[f.name] = inputs.now
             else:
                 tree[f.name] = self.codec.encode(value)
         tree["include_queries"] = False  # the text was dropped above, whatever was shown
