@@ -14,88 +14,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.tmux_demo import BIN, Demo, flat, screen_shows, tmux
+
 pytestmark = pytest.mark.integration
-BIN = Path(sys.executable).parent / "oc-console"
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
-
-
-def screen_shows(session: str, text: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while True:
-        shown = tmux("capture-pane", "-p", "-t", session)
-        if text in shown:
-            return shown
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{text!r} never appeared; the screen was:\n{shown}")
-        time.sleep(0.2)
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_demo_in_tmux_at_80x24(tmp_path: Path) -> None:
-    session = f"oc-{uuid.uuid4().hex[:8]}"
-    done = tmp_path / "exit-code"
-    command = f"{BIN} demo --scenario pool; echo $? > {done}"
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", command)
+    demo = Demo(tmp_path, program=f"{BIN} demo --scenario pool")
     try:
-        overview = screen_shows(session, "sit idle in transaction")
+        overview = demo.shows("sit idle in transaction")
         assert "●pg" in overview.splitlines()[0]  # the header: PostgreSQL up, with its age
         assert "CRIT" in overview
-        tmux("send-keys", "-t", session, "2")
-        database = screen_shows(session, "Idle in transaction, oldest first")
+        demo.keys("2")
+        database = demo.shows("Idle in transaction, oldest first")
         assert "openclaw-adapter-amazon" in database
         assert "Blocking tree" in database
-        tmux("send-keys", "-t", session, "q")
-        deadline = time.monotonic() + 30
-        while not done.exists():
-            assert time.monotonic() < deadline, "the console did not exit on q"
-            time.sleep(0.2)
-        assert done.read_text().strip() == "0"
+        assert demo.quit() == "0"
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-
-
-def flat(screen: str) -> str:
-    """The screen's text without box borders, wrapped lines joined: for text that wraps."""
-    rows = [line.strip(" │╭╮╰╯─") for line in screen.splitlines()]
-    return " ".join(" ".join(rows).split())
-
-
-class Demo:
-    """`oc-console demo` (every scenario) in a tmux session of the given size."""
-
-    def __init__(self, tmp_path: Path, size: tuple[int, int] = (80, 24), env: str = "") -> None:
-        self.session = f"oc-{uuid.uuid4().hex[:8]}"
-        self.done = tmp_path / "exit-code"
-        # the pane stays a little after the exit, so what the console left can be read
-        command = f"{env} {BIN} demo; echo $? > {self.done}; sleep 20"
-        x, y = size
-        tmux("new-session", "-d", "-s", self.session, "-x", str(x), "-y", str(y), command)
-
-    def keys(self, *keys: str) -> None:
-        tmux("send-keys", "-t", self.session, *keys)
-        if keys[-1] == "Escape":
-            # a key right after ESC would read as alt+key: a person is never that fast
-            time.sleep(0.3)
-
-    def shows(self, text: str, timeout: float = 60.0) -> str:
-        return screen_shows(self.session, text, timeout)
-
-    def screen(self) -> str:
-        return tmux("capture-pane", "-p", "-t", self.session)
-
-    def quit(self) -> str:
-        self.keys("q")
-        deadline = time.monotonic() + 30
-        while not self.done.exists():
-            assert time.monotonic() < deadline, "the console did not exit on q"
-            time.sleep(0.2)
-        return self.done.read_text().strip()
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        demo.close()
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")

@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
-import uuid
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.integration.tmux_demo import Demo
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,28 +80,11 @@ def test_the_installed_package_stands_alone(installed: Path, tmp_path: Path) -> 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_demo_runs_from_the_installed_package(installed: Path, tmp_path: Path) -> None:
-    session = f"oc-wheel-{uuid.uuid4().hex[:8]}"
-    done = tmp_path / "exit-code"
-    command = f"cd {tmp_path} && {installed}/bin/oc-console demo --scenario pool; echo $? > {done}"
-    subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True
-    )
+    # from a directory outside the checkout: only the installed package can be imported
+    program = f"cd {tmp_path} && {installed}/bin/oc-console demo --scenario pool"
+    demo = Demo(tmp_path, size=(120, 40), program=program)
     try:
-        deadline = time.monotonic() + 60
-        while "sit idle in transaction" not in (screen := _pane(session)):
-            assert time.monotonic() < deadline, screen
-            time.sleep(0.2)
-        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        deadline = time.monotonic() + 30
-        while not done.exists():
-            assert time.monotonic() < deadline, "the console did not exit on q"
-            time.sleep(0.2)
-        assert done.read_text().strip() == "0"
+        demo.shows("sit idle in transaction")
+        assert demo.quit() == "0"
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-
-
-def _pane(session: str) -> str:
-    return subprocess.run(
-        ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
-    ).stdout
+        demo.close()
