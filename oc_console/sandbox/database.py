@@ -113,7 +113,8 @@ class SandboxDatabase:
         if line != "ready":
             err = self._load.stderr.read() if self._load.stderr else ""
             self.stop_pool_load()
-            raise UserError(f"sandbox sessions failed to start: {err.strip()[-300:]}")
+            reason = line or err.strip()[-300:]  # the load's own one line, else its stderr
+            raise UserError(f"sandbox sessions failed to start: {reason}")
 
     def stop_pool_load(self) -> None:
         if self._load is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import sys
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -147,11 +148,12 @@ async def _lock_chain(dsn: str) -> list[asyncpg.Connection]:
 
 
 async def _wait_until_blocked(observer: asyncpg.Connection, pid: int) -> None:
-    for _ in range(200):
-        if await observer.fetchval("SELECT cardinality(pg_blocking_pids($1::int)) > 0", pid):
-            return
+    # generous: on a loaded machine the waiter's UPDATE can take seconds to reach its lock
+    deadline = asyncio.get_running_loop().time() + 30
+    while not await observer.fetchval("SELECT cardinality(pg_blocking_pids($1::int)) > 0", pid):
+        if asyncio.get_running_loop().time() > deadline:
+            raise RuntimeError(f"session {pid} never blocked")
         await asyncio.sleep(0.02)
-    raise RuntimeError(f"session {pid} never blocked")
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -177,4 +179,8 @@ if __name__ == "__main__":
     parser.add_argument("--bouncer", metavar="DSN", help="a PgBouncer to exhaust")
     parser.add_argument("--bouncer-clients", type=int, default=5)
     parser.add_argument("--bouncer-pool-size", type=int, default=2)
-    asyncio.run(_main(parser.parse_args()))
+    try:
+        asyncio.run(_main(parser.parse_args()))
+    except Exception as exc:  # the sandbox shows this one line instead of `ready`
+        print(f"{type(exc).__name__}: {exc}", flush=True)
+        sys.exit(1)

@@ -45,7 +45,8 @@ async def test_the_failed_order_opens_from_its_overview_finding(fleet_sandbox: S
         findings.move_to(next(i for i, r in enumerate(findings.rows) if r.key == key))
         assert findings.current is not None and findings.current.key == key
         await pilot.press("enter")
-        await until(pilot, lambda: timeline_done(app))
+        # the module's first lookup: its workers import the trace decoders cold, on a busy CI box
+        await until(pilot, lambda: timeline_done(app), timeout=45)
         screen = app.screen
         assert isinstance(screen, TimelineScreen) and screen.order_id == ORDER
         timeline = screen.timeline
