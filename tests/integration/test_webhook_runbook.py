@@ -103,7 +103,7 @@ async def test_a_twice_encoded_plain_secret_is_unwrapped_then_restarted_until_qu
     )
     assert statuses(out) == [
         ("check", "problem"), ("action", "done"), ("check", "ok"), ("note", "done"),
-        ("action", "ok"), ("action", "done"), ("wait", "ok"), ("wait", "ok"),
+        ("action", "ok"), ("wait", "ok"), ("action", "done"), ("wait", "ok"), ("wait", "ok"),
     ]  # fmt: skip
     want = f"sha256:{fingerprint(KEY.encode())}"
     assert "the fingerprint the adapter expects" in out[1].summary and want in out[1].summary
@@ -135,7 +135,7 @@ async def test_a_key_external_secrets_writes_is_refreshed_not_rewritten(
     assert "NOT synced (SecretSyncedError)" in first and "kms:Decrypt" in first
     assert statuses(out) == [
         ("check", "problem"), ("action", "ok"), ("check", "problem"), ("note", "done"),
-        ("action", "done"), ("action", "done"), ("wait", "ok"), ("wait", "ok"),
+        ("action", "done"), ("wait", "ok"), ("action", "done"), ("wait", "ok"), ("wait", "ok"),
     ]  # fmt: skip
     assert out[1].summary == "nothing to act on"  # never rewritten under External Secrets
     assert "as expected" in out[4].summary
@@ -156,6 +156,22 @@ async def test_a_store_still_wrong_fails_the_refresh_before_any_restart(
     assert statuses(out)[-1] == ("action", "failed")
     assert "the store still holds the wrong key" in out[-1].summary
     assert len(out) == 5  # stopped before the restart
+
+
+async def test_a_key_in_a_configmap_is_named_and_never_restarted_over(
+    webhook: Sandbox, tmp_path: Path
+) -> None:
+    kubectl = Kubectl(webhook.kube.kubeconfig_path, tmp_path)
+    leaked = "configmap/openclaw-adapter-tiktok-webhook"
+    kubectl.run("set", "env", f"deployment/{TIKTOK}", "-n", "openclaw",
+                "--keys", "TIKTOK_WEBHOOK_SECRET", "--from", leaked)  # fmt: skip
+    out = await walk(webhook, tmp_path / "audit.jsonl")
+    assert out[0].status == "problem" and out[0].summary.startswith(
+        f"{TIKTOK} reads its webhook key from ConfigMap openclaw-adapter-tiktok-webhook key "
+        "TIKTOK_WEBHOOK_SECRET (env TIKTOK_WEBHOOK_SECRET): it belongs in a Secret"
+    )
+    assert statuses(out)[-1] == ("wait", "timeout") and len(out) == 6  # no restart
+    assert records(tmp_path / "audit.jsonl") == []
 
 
 def test_the_command_line_walk_shows_and_audits_no_key(tmp_path: Path) -> None:

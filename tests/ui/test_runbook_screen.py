@@ -253,11 +253,11 @@ async def test_the_webhook_runbook_stops_before_its_rewrite_on_no(
         await pilot.press("n")
         await until(pilot, lambda: screen.finished)
         await pilot.pause()
-        restart = str(screen.query_one("#step-5", Static).render())
+        restart = str(screen.query_one("#step-6", Static).render())
     assert screen.outcomes[0].status == "problem"  # the webhook scenario encodes it twice
     assert asked.startswith("next: Rewrite a twice-encoded key in a plain Secret")
     assert screen.status_text == "stopped at 2: not previewed"
-    assert "6. Restart openclaw-adapter-tiktok to load the fixed secret  [not run]" in restart
+    assert "7. Restart openclaw-adapter-tiktok to load the fixed secret  [not run]" in restart
     assert not audit.exists()
 
 
