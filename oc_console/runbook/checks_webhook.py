@@ -70,6 +70,10 @@ async def secret_source(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
     plain Secret to unwrap when it is encoded twice, the ExternalSecret to refresh when one
     writes it."""
     ns, name = args["namespace"], args["deployment"]
+    if ctx.env.docker is not None:  # a VM: the key is in the service containers' environment
+        from oc_console.runbook.vm_checks import compose_secret
+
+        return await compose_secret(ctx, ns, name, args.get("key") or env_name(ctx, name))
     try:
         deployment = await get_deployment(ctx.env, Target("deployment", name, ns))
     except ActionStop as exc:

@@ -148,8 +148,8 @@ def test_webhook_runbook_reads_the_secret_from_the_service_environment(
     key = "whsec_0123456789abcdef"  # what the adapter must read; encoded, it signs wrongly
     labels = {"com.docker.compose.project": PROJECT,
               "com.docker.compose.service": "openclaw-adapter-tiktok"}  # fmt: skip
-    run = ("runbook", "run", "webhook-signature-mismatch", "--yes",
-           "--param", "deployment=openclaw-adapter-tiktok")  # fmt: skip
+    run = ("runbook", "run", "webhook-signature-mismatch", "--yes", "--param",
+           "deployment=openclaw-adapter-tiktok", "--param", "quiet_seconds=3")  # fmt: skip
     outs = []
     encoded = base64.b64encode(key.encode()).decode()
     for value in (encoded, key):
