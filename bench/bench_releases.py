@@ -57,7 +57,7 @@ print(json.dumps({"kept": len(kept), "rss": rss() - before}))
 def secrets() -> list[dict[str, Any]]:
     """Release Secrets as the API lists them, encoded as Helm does (sandbox encoder)."""
     from oc_console.sandbox.kube import releases
-    from oc_console.sandbox.kube.templates import adapter
+    from oc_console.sandbox.kube.templates import adapter, pinned
 
     out = []
     for i in range(RELEASES):
@@ -71,7 +71,7 @@ def secrets() -> list[dict[str, Any]]:
                 "deployed" if rev == REVISIONS else "superseded",
                 1.7e9 + rev * 86_400,
                 "Upgrade complete",
-                releases.pinned(f"adapter-p{i:02d}", version),
+                pinned(f"adapter-p{i:02d}", version),
                 "512Mi",
             )
             out.append(releases.release_secret(rel, resource_version=str(i * 100 + rev)))

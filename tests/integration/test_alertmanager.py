@@ -106,7 +106,7 @@ async def test_the_console_explains_pages_and_names_the_unexplained(sandbox: San
 async def test_a_silence_suppresses_and_its_expiry_restores(sandbox: Sandbox) -> None:
     source = AlertmanagerSource(AlertmanagerConfig(url=sandbox.alerts.url))
     now = datetime.now(UTC)
-    body = {
+    body: dict[str, object] = {
         "matchers": [
             {"name": "alertname", "value": "InventoryFeedStale", "isRegex": False, "isEqual": True}
         ],

@@ -125,13 +125,13 @@ def test_get_events_and_certificates(kubectl: Kubectl) -> None:
     assert len(shopee) == 1
     assert shopee[0][4].startswith("Back-off restarting failed container adapter in pod ")
 
-    header, rows = table(kubectl.run("get", "certificates").stdout)
+    header, certs = table(kubectl.run("get", "certificates").stdout)
     assert header == ["NAME", "READY", "SECRET", "AGE"]
-    assert rows["openclaw-partner-tls"][1:3] == ["False", "openclaw-partner-tls"]
-    assert rows["openclaw-api-tls"][1] == "True"
-    header, rows = table(kubectl.run("get", "cert", "-o", "wide").stdout)
+    assert certs["openclaw-partner-tls"][1:3] == ["False", "openclaw-partner-tls"]
+    assert certs["openclaw-api-tls"][1] == "True"
+    header, certs = table(kubectl.run("get", "cert", "-o", "wide").stdout)
     assert header == ["NAME", "READY", "SECRET", "ISSUER", "STATUS", "AGE"]
-    assert rows["openclaw-partner-tls"][3:5] == [
+    assert certs["openclaw-partner-tls"][3:5] == [
         "letsencrypt-prod",
         "Issuing certificate as Secret does not exist",
     ]

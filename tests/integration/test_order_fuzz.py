@@ -24,7 +24,7 @@ pytestmark = pytest.mark.integration
 TRACEQL = re.compile(r'\{ span\.order_id = ("(?:[^"\\]|\\.)*") \}', re.DOTALL)
 METACHARACTERS = "'\"{}[]()\\=~!|&;$`%*?,.:/#-+<>\n\t"
 # PostgreSQL text cannot hold NUL, and lone surrogates are not text at all
-CHARS = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 IDS = st.one_of(
     st.text(alphabet=CHARS, min_size=1, max_size=200),
     st.text(alphabet=METACHARACTERS, min_size=1, max_size=60),

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def order(
     )
 
 
-def spans_of(doc: dict[str, object]) -> list[dict[str, object]]:
+def spans_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for t in doc["traces"] for s in t["spans"]]  # type: ignore[attr-defined]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -56,7 +57,8 @@ async def test_snapshot_counts_idle_transactions_and_the_blocking_chain(
     assert dict(snap.sessions_by_application)["openclaw-adapter-amazon"] == 5
     assert {s.pid for s in snap.idle_in_transaction} == {*leaked, holder}
     ages = [s.xact_age_s for s in snap.idle_in_transaction]
-    assert ages == sorted(ages, reverse=True)  # oldest first
+    assert None not in ages
+    assert ages == sorted(ages, reverse=True)  # type: ignore[type-var]  # oldest first
     assert snap.oldest_xact_pid == leaked[0]
     first = next(s for s in snap.idle_in_transaction if s.pid == leaked[0])
     assert first.application_name == "openclaw-adapter-amazon"
@@ -90,7 +92,7 @@ async def test_snapshot_counts_idle_transactions_and_the_blocking_chain(
     assert pool_findings(snap) == [chain]  # default threshold 100: only the chain
 
 
-async def test_saturation_warning_then_critical(tmp_path: pytest.TempPathFactory) -> None:
+async def test_saturation_warning_then_critical(tmp_path: Path) -> None:
     pg = EmbeddedPostgres(tmp_path, max_connections=23).start()  # 20 usable
     conns: list[asyncpg.Connection] = []
     src = PostgresSource(PostgresConfig(dsn=pg.dsn))

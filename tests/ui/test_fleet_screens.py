@@ -150,7 +150,8 @@ async def test_crashloop_previous_logs_and_events(fleet_sandbox: Sandbox) -> Non
             f"{e.namespace}/{e.name}" for e in warnings
         }
         seen = [e.last_seen for e in shown[: len(warnings)]]
-        assert seen == sorted(seen, reverse=True)  # newest first
+        assert None not in seen
+        assert seen == sorted(seen, reverse=True)  # type: ignore[type-var]  # newest first
 
 
 async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
@@ -173,7 +174,7 @@ async def test_certificates_sorted_by_expiry(fleet_sandbox: Sandbox) -> None:
             worst = max((f.severity for f in findings if f.subject == row.key), default=Severity.OK)
             assert row.cells[0] == SEVERITY_TAG[worst], row.key
         expiries = [r.sort_key[0] for r in certs.rows]
-        assert expiries == sorted(expiries)
+        assert expiries == sorted(expiries)  # type: ignore[type-var]
 
 
 async def test_overview_fleet_panels_and_strip(fleet_sandbox: Sandbox) -> None:

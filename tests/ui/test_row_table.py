@@ -88,7 +88,7 @@ async def test_a_paused_cursor_keeps_its_row_and_line_as_the_ring_turns() -> Non
 
 def test_lines_are_numbered_from_a_consistent_read() -> None:
     class Stream:  # the LogStream protocol; a line arrives during the first read
-        error = None
+        error: str | None = None
         ended = False
 
         def __init__(self) -> None:

@@ -172,7 +172,7 @@ async def test_an_unfinished_action_is_announced_at_start(sandbox: Sandbox, tmp_
     app = app_on(sandbox, audit)
     notes: list[str] = []
     shown = app.notify
-    app.notify = lambda message, **kw: (notes.append(message), shown(message, **kw))[1]  # type: ignore[method-assign]
+    app.notify = lambda message, **kw: (notes.append(message), shown(message, **kw))[1]  # type: ignore[method-assign,func-returns-value]
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: bool(app.unfinished))
         await pilot.pause()

@@ -49,6 +49,7 @@ class FakeKube:
         self.leases: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []  # the Events the engine wrote on targets
         self._rv = 0
+        self.server = "https://10.0.0.1:6443"  # the cluster the engine names
 
     def may(
         self, verb: str, group: str, resource: str, namespace: str, name: str = "", sub: str = ""

@@ -30,7 +30,7 @@ class Engine:
         self.cancelled = 0
 
     async def run(
-        self, p: Plan, *, confirmed: bool, typed: str = "", progress: Progress | None = None
+        self, plan: Plan, *, confirmed: bool, typed: str = "", progress: Progress | None = None
     ) -> Result:
         if not confirmed:
             return Result("refused", "declined at confirmation", "declined")

@@ -15,6 +15,7 @@ import yaml
 from oc_console.analysis.drift import release_findings
 from oc_console.sandbox.kube import releases as sandbox_releases
 from oc_console.sandbox.kube.templates import adapter as workload
+from oc_console.sandbox.kube.templates import pinned
 from oc_console.sources.kube.helm import (
     HelmDecoder,
     ReleaseDecodeError,
@@ -72,7 +73,7 @@ def test_a_release_decodes_from_both_base64_layers(compress: bool) -> None:
     (deployment,) = row.workloads
     assert deployment.name == "openclaw-adapter-shopee" and deployment.replicas == 3
     assert deployment.images == (
-        sandbox_releases.pinned("openclaw-migrate", "2.14.3"),
+        pinned("openclaw-migrate", "2.14.3"),
         SHOPEE.image,
     )
     main = next(c for c in deployment.containers if c.name == "adapter")
