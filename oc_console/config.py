@@ -52,6 +52,10 @@ class KubernetesConfig(_Section):
     adapter_label: str = "app"
     adapter_pattern: str = ADAPTER_PATTERN
     timeout_seconds: float = Field(default=10.0, gt=0)
+    # the target's name ([[targets]] sets it); a production target's actions are confirmed
+    # only by typing that name (the context's, for a single unnamed target)
+    name: str | None = None
+    production: bool = False
     # [kubernetes.thresholds]: recent_oom_minutes, cert_critical_hours,
     # renew_before_policy_hours (336, the platform's cert-manager policy)
     thresholds: KubeThresholds = KubeThresholds()
@@ -210,6 +214,7 @@ class TargetConfig(_Section):
     cluster: str | None = None
     traces: str | None = None
     alertmanager: str | None = None
+    production: bool = False  # its actions are confirmed only by typing its name
     _urls = field_validator("prometheus", "traces", "alertmanager")(_http_url)
 
     @field_validator("pg_dsn")

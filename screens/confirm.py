@@ -1,5 +1,6 @@
 """Confirmation of one action: what it does to which target, in which namespace and context,
-with the preview (server dry-run diff, SQL, or HTTP request) to read first. `y` confirms;
+with the preview (server dry-run diff, SQL, or HTTP request) to read first. The target (its
+name, kubeconfig context and cluster server) is in the bold first line. `y` confirms;
 `n` or `esc` declines (and the engine audits the refusal). Also a one-value prompt (replicas,
 a missing runbook parameter), and the question asked before quitting with actions running."""
 
@@ -71,9 +72,9 @@ class ConfirmScreen(ModalScreen[bool | str]):
         self.plan, self.count, self.others = plan, count, tuple(others)
         plans = (plan, *self.others)
         # one name for all: a step's targets share their Argo CD app
-        self.name_required = next(
-            (p.preview.confirm_with for p in plans if p.preview.confirm_with), None
-        )
+        asking = next((p.preview for p in plans if p.preview.confirm_with), None)
+        self.name_required = asking.confirm_with if asking else None
+        self.name_why = asking.confirm_why if asking else ""
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -86,10 +87,8 @@ class ConfirmScreen(ModalScreen[bool | str]):
             yield Static(confirmation_text(self.plan, self.count, self.others), id="question")
             if self.name_required:
                 name = clean(self.name_required)
-                yield Static(
-                    Text(f"{name} would revert this: type {name} to confirm", "bold"),
-                    id="typed-question",
-                )
+                why = clean(self.name_why) if self.name_why else f"{name} would revert this"
+                yield Static(Text(f"{why}: type {name} to confirm", "bold"), id="typed-question")
                 field = Input(placeholder=name, id="typed")
                 field.cursor_blink = False
                 yield field

@@ -144,6 +144,8 @@ async def _run(config: Config, book: Runbook, values: dict[str, str], *, dry_run
             for other in plans[1:]:  # every target of a for_each step is named before the yes
                 also = f"  also: {other.confirmation} {other.preview.summary}"
                 out.print(Text(clean(also)))
+            if plan.where is not None:  # which cluster, in bold, just above the question
+                out.print(Text(clean(f"on {plan.where.label}"), style="bold"))
             more = f" (and {count - 1} more listed above)" if count > 1 else ""
             return await ask(out, f"{plan.confirmation}{more}", plan.preview.confirm_with, yes=yes)
 

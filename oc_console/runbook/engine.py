@@ -7,7 +7,8 @@ a runbook step or `oc-console runbook run` started it, so none can skip a step.
               action's own check -> Lease peek -> preview; the Plan is issued by this engine
     run:      the plan is one this engine issued and that has not run -> read-only -> scope
               -> confirmation (only `confirmed is True`, and the exact typed name when the
-              preview asks for one) -> take the Lease (a lock file on a VM)
+              preview asks for one: an auto-syncing Argo CD app's, a production target's)
+              -> take the Lease (a lock file on a VM)
               -> re-check the target's version -> audit start (on disk, fsync'd) -> execute
               -> verify -> audit end -> the Event on the target (kube_event.py) -> give the
               Lease back
@@ -45,6 +46,7 @@ from oc_console.runbook.kube_event import write_event
 from oc_console.runbook.kubeapi import KubeCallError
 from oc_console.runbook.lease import LeaseGuard, lease_name
 from oc_console.runbook.lockfile import LockFileGuard
+from oc_console.runbook.where import Where, confirmation, guarded, where_of
 from oc_console.sanitize import clean
 
 T = TypeVar("T")
@@ -63,17 +65,19 @@ class Plan:
     context: str
     lease: str  # what guards the target, for the confirmation
     id: str = ""  # set by the engine that issued it; run() accepts nothing else
+    where: Where | None = None  # the target's name, context and server
 
     @property
     def confirmation(self) -> str:
-        """Names the target, the namespace and the context."""
+        """Names the object, the namespace and the target (its context and server)."""
         t = self.action.target
         scope = "compose project" if t.kind == "service" else "namespace"
         where = f" in {scope} {t.namespace}" if t.namespace else ""
         # `replay order 114-…`, not `replay order order/114-…`: a title that names the kind
         # is followed by the name alone
         what = t.name if f" {self.action.title}".endswith(f" {t.kind}") else t.label
-        return f"{self.action.title} {what}{where} on context {self.context}?"
+        on = self.where.label if self.where else f"context {self.context}"
+        return f"{self.action.title} {what}{where} on {on}?"
 
 
 @dataclass(frozen=True)
@@ -108,16 +112,6 @@ async def _finish(step: Awaitable[T]) -> T:
         raise
 
 
-def confirmation(preview: Preview, confirmed: object, typed: object) -> None:
-    """Only an explicit yes: `True` itself (not a truthy value), and the exact name when the
-    preview asks for one (an Argo CD app that would revert the action), not a part of it."""
-    if confirmed is not True:
-        raise Refused("declined", "declined at confirmation")
-    name = preview.confirm_with
-    if name and not (isinstance(typed, str) and typed.strip() == name):
-        raise Refused("declined", f"not confirmed by naming {name}, which would revert it")
-
-
 class Engine:
     def __init__(self, env: ActionEnv, audit: AuditLog, *, read_only: bool) -> None:
         self.env, self.audit, self.read_only = env, audit, read_only
@@ -139,6 +133,7 @@ class Engine:
             "identity": op.kube_user,
             "holder": op.lease_holder,
             "context": self.env.context,
+            "cluster": where_of(self.env).to_json(),  # which target: name, context, server
             "action": action.kind,
             "target": target,
             "params": {k: v for k, v in action.params.items() if not k.startswith("_")},
@@ -288,11 +283,12 @@ class Engine:
             await self._rbac(action, guard)
             await action.check(self.env)
             await self._peek(guard)
-            preview = await action.preview(self.env)
+            where = where_of(self.env)
+            preview = guarded(await action.preview(self.env), where)
         except ActionStop as stop:
             return await self._stopped(action, stop, None)
         lease = guard.label if guard else "no Lease (not a cluster object)"
-        plan = Plan(action, preview, self.env.context, lease, uuid.uuid4().hex)
+        plan = Plan(action, preview, self.env.context, lease, uuid.uuid4().hex, where)
         if not dry_run:
             self._issue(plan)
         return plan

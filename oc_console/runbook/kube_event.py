@@ -19,6 +19,7 @@ from typing import Any
 
 from oc_console.analysis.owners import OwnerIndex
 from oc_console.runbook.actions.base import Action, ActionEnv
+from oc_console.runbook.where import where_of
 from oc_console.sanitize import clean
 
 REASON = "OcConsoleAction"
@@ -66,8 +67,10 @@ def regarding_of(action: Action, env: ActionEnv) -> tuple[str, str] | None:
 
 
 def note_of(action: Action, env: ActionEnv, end: dict[str, Any]) -> str:
-    """ "rollout restart by alice@bastion-1 (alice@openclaw.io) via runbook adapter-oomkilled:
-    done, verified: rolled out" """
+    """ "rollout restart deployment/x by alice@bastion-1 (alice@openclaw.io) via runbook
+    adapter-oomkilled: done, verified: rolled out; on target eu-west (context eu-west, server
+    https://…)". The target comes last (readers find the user after the first " by ") and is
+    never cut off by a long outcome."""
     runbook = action.params.get("_runbook")
     via = f" via runbook {runbook}" if runbook else ""
     outcome = str(end.get("outcome") or "")
@@ -75,8 +78,9 @@ def note_of(action: Action, env: ActionEnv, end: dict[str, Any]) -> str:
         how = f"done, verified: {end.get('verification') or 'not verified'}"
     else:
         how = f"{outcome}: {end.get('error') or end.get('reason') or ''}".rstrip(": ")
+    on = clean(f"; on {where_of(env).label}")[: NOTE_MAX // 2]
     note = f"{action.title} {action.target.label} by {env.operator.holder}{via}: {how}"
-    return clean(note)[:NOTE_MAX]
+    return clean(note)[: NOTE_MAX - len(on)] + on
 
 
 def _micro_time(at: datetime) -> str:

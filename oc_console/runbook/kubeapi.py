@@ -35,6 +35,10 @@ class KubeApi:
     def context(self) -> str:
         return self.client.context
 
+    @property
+    def server(self) -> str:
+        return self.client.server
+
     def call(
         self,
         method: str,

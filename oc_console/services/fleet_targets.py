@@ -53,6 +53,8 @@ def target_config(config: Config, target: TargetConfig, *, shared_store: bool) -
             "context": target.context or (None if target.docker else target.name),
             "kubeconfig": target.kubeconfig or config.kubernetes.kubeconfig,
             "namespaces": target.namespaces or config.kubernetes.namespaces,
+            "name": target.name,
+            "production": target.production,
         }
     )
     prometheus = config.prometheus

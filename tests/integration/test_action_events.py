@@ -68,6 +68,23 @@ async def test_a_restart_leaves_an_event_kubectl_describe_shows(
     assert [r["phase"] for r in records(console.audit.path)] == ["start", "end"]
 
 
+async def test_the_audit_and_the_event_name_the_context_and_the_server(
+    console: Console, kubectl: Kubectl
+) -> None:
+    server = kubectl.run("config", "view", "--minify", "-o",
+                         "jsonpath={.clusters[0].cluster.server}").stdout  # fmt: skip
+    assert server.startswith("https://")
+    result = await restart(console)
+    assert result.status == "done", result.message
+    cluster = {"name": "", "context": "openclaw-sandbox", "server": server, "production": False}
+    assert [r["cluster"] for r in records(console.audit.path)] == [cluster, cluster]
+    note = our_events(kubectl)[-1]["note"]
+    assert isinstance(note, str)
+    assert note.endswith(f"; on context openclaw-sandbox (server {server})"), note
+    described = kubectl.run("-n", "openclaw", "describe", f"deploy/{APP}").stdout
+    assert f"server {server}" in described
+
+
 async def test_a_refused_event_write_leaves_the_action_done_and_audited(
     console: Console, action_sandbox: Sandbox
 ) -> None:

@@ -142,8 +142,12 @@ async def test_declined_confirmation_writes_only_its_record(
     before = live(kubectl)
     plan = await console.prepare_action("restart", {"deployment": APP})
     assert isinstance(plan, Plan)
+    server = kubectl.run("config", "view", "--minify", "-o",
+                         "jsonpath={.clusters[0].cluster.server}").stdout  # fmt: skip
+    assert server.startswith("https://")
     assert plan.confirmation == (
-        f"rollout restart deployment/{APP} in namespace openclaw on context openclaw-sandbox?"
+        f"rollout restart deployment/{APP} in namespace openclaw on context openclaw-sandbox "
+        f"(server {server})?"
     )
     result = await console.run_action(plan, confirmed=False)
     assert result.status == "refused" and result.reason == "declined"

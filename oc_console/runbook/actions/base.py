@@ -82,6 +82,7 @@ class Preview:
     # a name the operator must type to confirm (an auto-syncing Argo CD app that would revert
     # the action): a plain "yes" is not enough
     confirm_with: str | None = None
+    confirm_why: str = ""  # why the name is asked for, when not that Argo CD app
 
 
 @dataclass
