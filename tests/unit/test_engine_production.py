@@ -102,3 +102,12 @@ async def test_a_target_not_in_production_confirms_with_yes(tmp_path: Path) -> N
     assert plan.preview.confirm_with is None
     assert plan.confirmation.endswith(f"on context ctx-test (server {SERVER})?")
     assert (await r.engine.run(plan, confirmed=True)).status == "done"
+
+
+def test_a_targets_name_and_production_reach_its_config() -> None:
+    from oc_console.config import Config, TargetConfig
+    from oc_console.services.fleet_targets import target_config
+
+    config = Config(targets=(TargetConfig(name="eu-west", context="eks-eu", production=True),))
+    kube = target_config(config, config.targets[0], shared_store=False).kubernetes
+    assert (kube.name, kube.context, kube.production) == ("eu-west", "eks-eu", True)
