@@ -1,6 +1,7 @@
 """`oc-console runbook` and `oc-console audit`, the real binary against the sandbox run in the
 foreground: a restart audited end to end, a dry run that writes nothing, a run that cannot be
-confirmed, and a console killed mid-action that the next start reports."""
+confirmed (a production target with --yes among them), and a console killed mid-action that the
+next start reports."""
 
 from __future__ import annotations
 
@@ -175,3 +176,25 @@ def test_the_lines_to_confirm_show_backend_text_inert(env: dict[str, str]) -> No
     path = Path(env["XDG_STATE_HOME"]) / "oc-console" / "audit.jsonl"
     for raw in ("\x9b".encode(), "\u202e".encode(), b"\x1b"):
         assert raw not in shown.stdout and raw not in path.read_bytes(), raw
+
+
+def test_yes_never_confirms_a_production_target(
+    env: dict[str, str], kubectl: Kubectl, tmp_path: Path
+) -> None:
+    """`--yes` answers yes but never types a production target's name: the step is refused,
+    and the question and the refusal's record name the target, its context and its server."""
+    config = tmp_path / "config.toml"
+    config.write_text('[kubernetes]\nname = "eu-west"\nproduction = true\n')
+    before = kubectl.json("-n", "openclaw", "get", f"deploy/{APP}")["metadata"]["resourceVersion"]
+    done = run(env, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}",
+               "--yes", "--config", str(config))  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "on target eu-west (context " in done.stdout and ", server https://" in done.stdout
+    assert "not confirmed: type eu-west on a terminal to confirm" in done.stdout
+    after = kubectl.json("-n", "openclaw", "get", f"deploy/{APP}")["metadata"]["resourceVersion"]
+    assert after == before
+    rows = audit(env)
+    assert [(r["phase"], r.get("reason")) for r in rows] == [("refused", "declined")]
+    cluster = rows[0]["cluster"]
+    assert (cluster["name"], cluster["production"]) == ("eu-west", True)
+    assert cluster["server"].startswith("https://") and cluster["context"]
