@@ -133,7 +133,8 @@ def audit_resolve(ident: str, note: str, log: AuditLog | None = None) -> int:
     op = local_operator()
     record = {"id": start.get("id"), "phase": "resolved", "at": now_iso(), "user": op.user,
               "host": op.host, "context": start.get("context"), "action": start.get("action"),
-              "target": start.get("target"), "note": note.strip()}  # fmt: skip
+              "target": start.get("target"), "note": note.strip(),
+              **({"cluster": start["cluster"]} if "cluster" in start else {})}  # fmt: skip
     try:
         log.append(record)
     except AuditError as exc:

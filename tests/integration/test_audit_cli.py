@@ -56,7 +56,9 @@ def test_an_old_unfinished_action_is_shown_whatever_since_says(state: Path) -> N
 
 
 def test_resolve_closes_it_with_a_note_that_is_audited(state: Path) -> None:
-    log(state).append(started(3))
+    cluster = {"name": "eu-west", "context": "prod", "server": "https://10.0.0.1:6443",
+               "production": True}  # fmt: skip
+    log(state).append(started(3, cluster=cluster))
     done = run(state, "audit", "resolve", ID[:10], "--note", "rolled out fine, checked by hand")
     assert done.returncode == 0, done.stderr
     assert done.stdout.decode().startswith(f"resolved {ID}: restart deployment/")
@@ -65,6 +67,7 @@ def test_resolve_closes_it_with_a_note_that_is_audited(state: Path) -> None:
     resolved = records[-1]
     assert resolved["id"] == ID and resolved["note"] == "rolled out fine, checked by hand"
     assert resolved["target"]["name"] == "openclaw-adapter-amazon" and resolved["user"]
+    assert resolved["cluster"] == cluster  # the record names the target it acted on
     out = run(state, "audit").stdout.decode()
     assert "UNFINISHED" not in out and "resolved" in out and "checked by hand" in out
     again = run(state, "audit", "resolve", ID, "--note", "again")
