@@ -15,7 +15,7 @@ from typing import Any
 
 from oc_console.recording.format import RecordingError
 
-# Past this share of changed items, a list is sent whole: cheaper to write and to apply.
+# Past this share of items replaced whole, a list is sent whole: cheaper to write and to apply.
 LIST_PATCH_SHARE = 0.5
 MAX_SLIDE = 3  # a history read a minute apart has slid one point; a few, if reads were missed
 # A short list (a log tail) is searched for any slide: new lines push the oldest out.
@@ -60,11 +60,15 @@ def _list_diff(old: list[Any], new: list[Any]) -> dict[str, Any] | None:
         if old[k:] == new[:-k]:
             return {"@s": k, "@+": new[-k:]}
     items: list[list[Any]] = []
+    replaced = 0
     for i, (a, b) in enumerate(zip(old, new, strict=True)):
         patch = diff(a, b)
         if patch is not None:
             items.append([i, patch])
-            if len(items) > LIST_PATCH_SHARE * len(new):
+            # only items replaced whole count: rows that each changed a field or two (every
+            # session's age) are much smaller patched than sent again
+            replaced += "@=" in patch
+            if replaced > LIST_PATCH_SHARE * len(new):
                 return {"@=": new}
     return {"@i": items}
 

@@ -22,10 +22,10 @@ from oc_console.errors import SourceError
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.action_service import ActionService
 from oc_console.services.actions import ConsoleActions
+from oc_console.services.built_snapshot import Built, build_kept
 from oc_console.services.poller import Poller, utc_now
 from oc_console.services.protocols import ClusterSource, LogStream, OrdersSource, TracesSource
 from oc_console.services.scheduler import CHECK_POLL_SECONDS
-from oc_console.services.snapshot_builder import build_snapshot
 from oc_console.services.target import Target
 from oc_console.services.team import ConsoleTeam
 
@@ -58,6 +58,7 @@ class Console(ConsoleActions, ConsoleTeam):
         self.scheduler = target.scheduler
         self._engine = None
         self._runbooks = None
+        self.built: Built | None = None  # the last snapshot built, for the recorder
         self._init_team()  # the shared audit's poller, the incident tracker
 
     @property
@@ -155,8 +156,10 @@ class Console(ConsoleActions, ConsoleTeam):
         return str(path), title
 
     def snapshot(self) -> ConsoleSnapshot:
-        """Built from the sources' latest values; reading it changes nothing."""
-        return build_snapshot(self.target.inputs(), self.config, self.target.seen)
+        """Built from the sources' latest values; reading it changes nothing (the last one
+        built is kept, with its inputs, for the recorder to write)."""
+        self.built = build_kept(self.target.inputs(), self.config, self.target.seen)
+        return self.built.snapshot
 
     def latest(self) -> ConsoleSnapshot:
         """The snapshot the UI shows: the incident notes what appeared or cleared since the

@@ -3,9 +3,10 @@ snapshot builder is fed to a recording (`--record FILE`, `oc-console record FILE
 
 When a source answers, a frame is due; frames are at least `every` seconds apart (the answers
 in between are folded into the next frame), so a burst of watch events costs one frame, and a
-fleet where nothing changes costs none. The frame is taken on the event loop (the sources'
-latest values, the findings as the console builds them) and encoded, compressed and written on
-one worker thread, so a slow disk never holds a key. Actions that end are written as events."""
+fleet where nothing changes costs none. The frame is taken on the event loop (the snapshot the
+console last built for the screens, with the sources' values it was built from) and encoded,
+compressed and written on one worker thread, so a slow disk never holds a key. Actions that
+end are written as events."""
 
 from __future__ import annotations
 
@@ -16,29 +17,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oc_console.domain.findings import Finding
 from oc_console.recording.format import console_version, header_tree
 from oc_console.recording.writer import DEFAULT_FULL_EVERY, DEFAULT_MAX_SIZE, RecordingWriter
+from oc_console.services.built_snapshot import Built, build_kept
 from oc_console.services.recording_frames import FrameCodec
-from oc_console.services.snapshot_builder import ClearedMemory, SnapshotInputs, build_snapshot
+from oc_console.services.snapshot_builder import SnapshotInputs
 
 if TYPE_CHECKING:
     from oc_console.services.action_service import ActionRun
     from oc_console.services.console import Console
 
 FRAME_SECONDS = 1.0
-
-
-class _Capture:
-    """The target's memory, read through: keeps what the snapshot was told had cleared."""
-
-    def __init__(self, memory: ClearedMemory) -> None:
-        self.memory = memory
-        self.last: list[tuple[Finding, datetime]] = []
-
-    def cleared(self, findings: list[Finding], now: datetime) -> list[tuple[Finding, datetime]]:
-        self.last = self.memory.cleared(findings, now)
-        return self.last
 
 
 class Recorder:
@@ -66,6 +55,7 @@ class Recorder:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         self._pending: asyncio.TimerHandle | None = None
         self._last = float("-inf")  # loop time of the last frame taken
+        self._taken: Built | None = None
         self._writes: list[Future[Any]] = []
         self.error: str | None = None  # the first write that failed: recording stops there
 
@@ -88,9 +78,16 @@ class Recorder:
             self._last = asyncio.get_running_loop().time()
         target = self.console.target
         inputs = target.inputs()
-        capture = _Capture(target.seen)
-        snap = build_snapshot(inputs, self.console.config, capture)
-        self._submit(self._write_frame, inputs, snap.findings, snap.pages, capture.last)
+        # the snapshot the screens were just shown, when no source has answered since: built
+        # once, not once for the screens and again here (headless, nothing else builds it)
+        built = self.console.built
+        if built is None or not built.from_same(inputs):
+            built = build_kept(inputs, self.console.config, target.seen)
+        elif built is self._taken:
+            return  # written already: nothing answered since
+        self._taken = built
+        snap = built.snapshot
+        self._submit(self._write_frame, built.inputs, snap.findings, snap.pages, built.cleared)
 
     def _write_frame(self, inputs: SnapshotInputs, *parts: Any) -> None:
         tree = self.frames.encode(inputs, *parts)

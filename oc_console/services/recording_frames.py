@@ -71,6 +71,7 @@ class FrameCodec:
         self._cache: dict[str, tuple[object, Tree]] = {}
         self._taken: dict[str, datetime] = {}
         self._logs: tuple[tuple[PodLogTail, ...], datetime] | None = None
+        self._last_findings: dict[tuple[str, str], tuple[Finding, Tree]] = {}
 
     def _slow_logs(self, fleet: FleetSnapshot, now: datetime) -> FleetSnapshot:
         """The fleet with the log tails recorded last, unless those are LOGS_SECONDS old."""
@@ -89,7 +90,7 @@ class FrameCodec:
         inputs: SnapshotInputs,
         findings: tuple[Finding, ...],
         pages: tuple[AlertMatch, ...],
-        cleared: list[tuple[Finding, datetime]],
+        cleared: tuple[tuple[Finding, datetime], ...],
     ) -> Tree:
         tree: dict[str, Tree] = {"@": self._inputs_name}
         for f in fields(SnapshotInputs):
@@ -109,11 +110,36 @@ class FrameCodec:
                 tree[f.name] = self.codec.encode(value)
         tree["include_queries"] = False  # the text was dropped above, whatever was shown
         recorded = {
-            "findings": self.codec.encode(findings),
-            "pages": self.codec.encode(pages),
-            "cleared": [[self.codec.encode(f), self.codec.encode(at)] for f, at in cleared],
+            "findings": self._findings(findings),
+            "pages": self._unless_equal("pages", pages),
+            "cleared": self._unless_equal("cleared", cleared),
         }
         return {"inputs": tree, "recorded": recorded}
+
+    def _findings(self, findings: tuple[Finding, ...]) -> Tree:
+        """The findings are built anew for each frame, most equal to the last frame's (one
+        whose numbers moved is not): an equal finding reuses its last tree. Encoding them was
+        most of a frame's cost, and the delta against the same tree is found at once."""
+        last, self._last_findings = self._last_findings, {}
+        out: list[Tree] = []
+        for finding in findings:
+            key = (finding.id, finding.subject)
+            seen = last.get(key)
+            tree = seen[1] if seen is not None and seen[0] == finding else None
+            if tree is None:
+                tree = self.codec.encode(finding)
+            self._last_findings[key] = (finding, tree)
+            out.append(tree)
+        return out
+
+    def _unless_equal(self, name: str, value: tuple[Any, ...]) -> Tree:
+        """Pages and cleared findings: the last tree again for an equal value, as above."""
+        cached = self._cache.get(name)
+        if cached is not None and cached[0] == value:
+            return cached[1]
+        tree = self.codec.encode(value)
+        self._cache[name] = (value, tree)
+        return tree
 
     def decode(self, tree: Tree) -> RecordedFrame:
         try:
