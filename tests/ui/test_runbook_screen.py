@@ -105,7 +105,7 @@ async def test_b_on_the_oom_finding_walks_to_a_verified_restart(
         await pilot.press("b")
         screen, confirm_seen = await walk(app, pilot, confirmations=1)
     assert "rollout restart deployment/openclaw-adapter-amazon in namespace openclaw on " \
-           "context openclaw-sandbox?" in confirm_seen[0]  # fmt: skip
+           "context openclaw-sandbox (server https://127.0.0.1:" in confirm_seen[0]  # fmt: skip
     statuses = [(o.kind, o.status) for o in screen.outcomes]
     assert statuses == [("check", "problem"), ("note", "shown"), ("action", "done"),
                         ("wait", "ok")]  # fmt: skip
