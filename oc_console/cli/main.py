@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from oc_console.signals import Quit
 
 CHECK_CLOSE_SECONDS = 0.5
+CHECK_EXIT_MARGIN_SECONDS = 20.0  # past --timeout: printing, closing, a loaded machine
 PIPED_WIDTH = 160
 NOTHING_CONFIGURED = (
     "no source configured: set --kubeconfig or $KUBECONFIG, --pg-dsn or PGHOST, or "
@@ -82,12 +83,31 @@ def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> A
     return load_config(getattr(args, "config", None), {**(extra or {}), **_flags(args)})
 
 
+def _give_up_after(seconds: float, *, json: bool = False) -> None:
+    """`check` ends, whatever hangs: past its deadline and a margin for the exit (a thread
+    stuck in a dead server's read, a close that never returns), it answers UNKNOWN (3); with
+    --json on stderr, so stdout never holds half a document and a line."""
+    import threading
+
+    def give_up() -> None:
+        out = sys.stderr if json else sys.stdout
+        out.write(f"UNKNOWN - check did not finish within {seconds:g} s\n")
+        out.flush()
+        os._exit(3)
+
+    timer = threading.Timer(seconds, give_up)
+    timer.daemon = True
+    timer.start()
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
     from oc_console.cli.report import check_json_text, exit_code, print_check, with_runbooks
     from oc_console.services.console import Console
 
+    as_json = bool(args.json or args.output == "json")
+    _give_up_after(args.timeout + CHECK_EXIT_MARGIN_SECONDS, json=as_json)
     config = _load(args)
     if getattr(args, "replay", None):  # from a recording: no source is read
         from oc_console.cli.recording_commands import check_replay

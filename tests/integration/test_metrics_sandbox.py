@@ -227,7 +227,9 @@ def assert_p95_differ_and_move(url: str) -> None:
     assert all(set(p95) == platforms for p95 in series)
     for p95 in series:
         # each adapter has its own latency: no two alike, none on a bucket bound such as 0.5
-        assert len({round(v, 4) for v in p95.values()}) == len(platforms), p95
+        # (two adapters' curves cross as their slow shares swing: at 4 decimals one sample in
+        # 400 lands on a crossing, at 6 none in 20,000)
+        assert len({round(v, 6) for v in p95.values()}) == len(platforms), p95
         assert all(0.1 < v < 1.0 and v not in (0.25, 0.5, 0.75) for v in p95.values()), p95
     for platform in platforms:
         values = [p95[platform] for p95 in series]

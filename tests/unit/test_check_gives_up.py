@@ -1,0 +1,25 @@
+"""`check` always ends: whatever hangs past its deadline and the exit's margin, it answers
+UNKNOWN (3) in one line, on stderr with --json so stdout holds no half document."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HANG = (
+    "import importlib, time; m = importlib.import_module('oc_console.cli.main'); "
+    "m._give_up_after(0.5, json={json}); time.sleep(30)"
+)
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_hung_check_answers_unknown_and_exits_3(as_json: bool) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", HANG.format(json=as_json)],
+        capture_output=True, text=True, timeout=20,
+    )  # fmt: skip
+    assert done.returncode == 3
+    line = "UNKNOWN - check did not finish within 0.5 s\n"
+    assert (done.stderr, done.stdout) == ((line, "") if as_json else ("", line))
