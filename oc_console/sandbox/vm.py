@@ -65,7 +65,9 @@ def _busybox() -> str | None:
     return next((p for p in ("/bin/busybox", "/usr/bin/busybox") if Path(p).exists()), None)
 
 
-def _rootfs(busybox: str) -> bytes:
+def busybox_rootfs(busybox: str, applets: tuple[str, ...] = APPLETS) -> bytes:
+    """A root filesystem of busybox and its applets' symlinks, as `docker import` takes: the
+    one image that can be made where nothing can be pulled."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for d in ("bin", "tmp"):
@@ -73,7 +75,7 @@ def _rootfs(busybox: str) -> bytes:
             info.type, info.mode = tarfile.DIRTYPE, 0o1777 if d == "tmp" else 0o755
             tar.addfile(info)
         tar.add(busybox, "bin/busybox")
-        for applet in APPLETS:
+        for applet in applets:
             link = tarfile.TarInfo(f"bin/{applet}")
             link.type, link.linkname = tarfile.SYMTYPE, "busybox"
             tar.addfile(link)
@@ -142,7 +144,7 @@ class VmSandbox:
                 transport=httpx.HTTPTransport(uds=path), base_url="http://docker", timeout=60
             )
             repo, tag = IMAGE.split(":")
-            self._api("POST", "/images/create", content=_rootfs(busybox),
+            self._api("POST", "/images/create", content=busybox_rootfs(busybox),
                       params={"fromSrc": "-", "repo": repo, "tag": tag,
                               "changes": f'LABEL {LABEL}="1"'},
                       headers={"Content-Type": "application/x-tar"})  # fmt: skip

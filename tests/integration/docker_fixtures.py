@@ -4,12 +4,10 @@ busybox-static, since nothing can be pulled. Everything is removed at the end.""
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import signal
 import subprocess
-import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,25 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
+from oc_console.sandbox.vm import busybox_rootfs
+
 IMAGE = "oc-busybox:test"
 APPLETS = ("sh", "echo", "cat", "sleep", "true", "false", "printf")
 LABEL = "oc-console.test"  # every container the tests create carries it
-
-
-def _rootfs_tar(busybox: str) -> bytes:
-    """A root filesystem of /bin/busybox and its applets' symlinks, as `docker import` takes."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for d in ("bin", "tmp"):
-            info = tarfile.TarInfo(d)
-            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if d == "tmp" else 0o755
-            tar.addfile(info)
-        tar.add(busybox, "bin/busybox")
-        for applet in APPLETS:
-            link = tarfile.TarInfo(f"bin/{applet}")
-            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-            tar.addfile(link)
-    return buf.getvalue()
 
 
 class Engine:
@@ -71,7 +55,7 @@ class Engine:
         resp = self.http.post(
             "/images/create",
             params={"fromSrc": "-", "repo": IMAGE.split(":")[0], "tag": IMAGE.split(":")[1]},
-            content=_rootfs_tar(busybox),
+            content=busybox_rootfs(busybox, APPLETS),
             headers={"Content-Type": "application/x-tar"},
         )
         resp.raise_for_status()
