@@ -15,7 +15,7 @@ from rich.console import Console as RichConsole
 from rich.text import Text
 
 from oc_console.cli.listing import whole
-from oc_console.cli.report import check_json, print_check, with_runbooks
+from oc_console.cli.report import check_json, leave_now, print_check, with_runbooks
 from oc_console.config import Config
 from oc_console.domain.targets import TargetSnapshot, fleet_findings, worst_status
 from oc_console.inert_json import inert
@@ -98,13 +98,7 @@ def run_fleet_check(args: argparse.Namespace, config: Config, configs: Any) -> i
         out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")),
                           width=PIPED_WIDTH if plain else None)  # fmt: skip
         print_fleet(targets, out, plain=plain, wide=args.output == "wide")
-    code = worst_status(t.status for t in targets)
-    if fleet.abandoned:
-        # a worker thread is still blocked on a target's source that missed its deadline
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+    leave_now(worst_status(t.status for t in targets))
 
 
 def _dumps(doc: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -83,11 +84,10 @@ def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> A
     return load_config(getattr(args, "config", None), {**(extra or {}), **_flags(args)})
 
 
-def _give_up_after(seconds: float, *, json: bool = False) -> None:
+def _give_up_after(seconds: float, *, json: bool = False) -> threading.Timer:
     """`check` ends, whatever hangs: past its deadline and a margin for the exit (a thread
     stuck in a dead server's read, a close that never returns), it answers UNKNOWN (3); with
     --json on stderr, so stdout never holds half a document and a line."""
-    import threading
 
     def give_up() -> None:
         out = sys.stderr if json else sys.stdout
@@ -98,16 +98,30 @@ def _give_up_after(seconds: float, *, json: bool = False) -> None:
     timer = threading.Timer(seconds, give_up)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    as_json = bool(args.json or args.output == "json")
+    timer = _give_up_after(args.timeout + CHECK_EXIT_MARGIN_SECONDS, json=as_json)
+    try:
+        return _check(args)
+    finally:
+        timer.cancel()  # answered (or failed in one line): nothing left to give up on
+
+
+def _check(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.cli.report import check_json_text, exit_code, print_check, with_runbooks
+    from oc_console.cli.report import (
+        check_json_text,
+        exit_code,
+        leave_now,
+        print_check,
+        with_runbooks,
+    )
     from oc_console.services.console import Console
 
-    as_json = bool(args.json or args.output == "json")
-    _give_up_after(args.timeout + CHECK_EXIT_MARGIN_SECONDS, json=as_json)
     config = _load(args)
     if getattr(args, "replay", None):  # from a recording: no source is read
         from oc_console.cli.recording_commands import check_replay
@@ -150,14 +164,7 @@ def _run_check(args: argparse.Namespace) -> int:
         out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")),
                           width=PIPED_WIDTH if plain else None)  # fmt: skip
         print_check(snap, out, plain=plain, wide=args.output == "wide")
-    code = exit_code(snap)
-    if console.abandoned:
-        # A worker thread is still blocked on a source that missed its deadline, and the
-        # interpreter would wait for it at exit; the answer is printed, so leave now.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
+    leave_now(exit_code(snap))
 
 
 def _run_order(args: argparse.Namespace) -> int:

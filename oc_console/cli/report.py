@@ -8,8 +8,10 @@ parsed in it, so `[/]` in an error cannot crash the output and `[red]` cannot st
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from rich.console import Console as RichConsole
@@ -38,6 +40,15 @@ def exit_code(snap: ConsoleSnapshot) -> int:
     if any(s.configured and not s.ok for s in snap.sources):
         return UNKNOWN
     return worst
+
+
+def leave_now(code: int) -> NoReturn:
+    """The answer is printed. A worker thread may still be blocked on a source (one that
+    missed its deadline, a watch or a close still unwinding), and the interpreter would join
+    it at exit, past every deadline: flush and leave."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _database_json(db: PoolSnapshot | None) -> dict[str, Any]:

@@ -77,11 +77,6 @@ class Console(ConsoleActions, ConsoleTeam):
     def thresholds(self) -> PoolThresholds:
         return self.config.postgres.thresholds
 
-    @property
-    def abandoned(self) -> bool:
-        """A fetch was cut at its deadline: its worker thread may still be blocked."""
-        return self.scheduler.abandoned
-
     # --- each source on its own schedule (the scheduler's) ------------------------------
     def subscribe(self, listener: Callable[[str], None]) -> None:
         self.scheduler.subscribe(listener)

@@ -88,11 +88,6 @@ class Fleet:
         self._answered.clear()
         return FleetView(tuple(self._views[n] for n in self.members), self.focused, self.pinned)
 
-    @property
-    def abandoned(self) -> bool:
-        """A fetch of some target was cut at its deadline: its thread may still be blocked."""
-        return any(c.abandoned for c in self.members.values())
-
     def set_include_queries(self, value: bool) -> None:
         for console in self.members.values():
             console.include_queries = value

@@ -13,6 +13,7 @@ from typing import Any
 from oc_console.services.poller import Poller
 
 CHECK_POLL_SECONDS = 0.2  # how often `check` looks for sources' first answers
+STOP_GRACE_SECONDS = 2.0  # how long stop() waits for cancelled polls to unwind
 
 
 class SourceScheduler:
@@ -87,7 +88,8 @@ class SourceScheduler:
         for task in tasks:
             task.cancel()
         if tasks:
-            await asyncio.wait(tasks)
+            # a task that unwinds slowly (a connection being closed) is left to finish alone
+            await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
 
     async def refresh(self, *, force: bool = False) -> None:
         """Tick every poller at once (each skips itself while its last tick still runs; each
@@ -137,11 +139,6 @@ class SourceScheduler:
             return
         await asyncio.to_thread(self._warm_up)
         self._warmed = True
-
-    @property
-    def abandoned(self) -> bool:
-        """A fetch was cut at its deadline: its worker thread may still be blocked."""
-        return any(p.timed_out for p in self.pollers)
 
     async def close(self, grace: float) -> None:
         await self.stop()

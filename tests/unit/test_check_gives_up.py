@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +24,24 @@ def test_a_hung_check_answers_unknown_and_exits_3(as_json: bool) -> None:
     assert done.returncode == 3
     line = "UNKNOWN - check did not finish within 0.5 s\n"
     assert (done.stderr, done.stdout) == ((line, "") if as_json else ("", line))
+
+
+ANSWERED = (
+    "import importlib, time; m = importlib.import_module('oc_console.cli.main'); "
+    "m.CHECK_EXIT_MARGIN_SECONDS = 0.5; "
+    "code = m.main(['check', '--replay', {fixture!r}, '--timeout', '0.1', '--json']); "
+    "time.sleep(2); print('still here', code)"
+)
+
+
+def test_an_answered_check_leaves_nothing_behind_to_give_up() -> None:
+    """`check --replay` answers in-process (tests and scripts call it so): once it has
+    answered, its give-up timer must not kill the process that called it."""
+    fixture = str(Path(__file__).resolve().parent.parent / "fixtures/recordings/sandbox-oom.ocrec")
+    done = subprocess.run(
+        [sys.executable, "-c", ANSWERED.format(fixture=fixture)],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert "UNKNOWN - check did not finish" not in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("still here 2")
