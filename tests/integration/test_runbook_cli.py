@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from kube_fixtures import Kubectl
 
+from oc_console.runbook.lease import lease_name
+
 pytestmark = pytest.mark.integration
 CLI = [sys.executable, "-m", "oc_console.cli"]
 APP = "openclaw-adapter-amazon"
@@ -105,7 +107,9 @@ def test_broken_parameter_is_one_line_naming_the_runbook(env: dict[str, str]) ->
     assert "metacharacters" in done.stderr
 
 
-def test_a_console_killed_mid_action_is_reported_next_time(env: dict[str, str]) -> None:
+def test_a_console_killed_mid_action_is_reported_next_time(
+    env: dict[str, str], kubectl: Kubectl
+) -> None:
     proc = subprocess.Popen(
         [*CLI, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}", "--yes"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
@@ -125,6 +129,10 @@ def test_a_console_killed_mid_action_is_reported_next_time(env: dict[str, str]) 
     assert "oc-console audit resolve ID" in line
     doc = json.loads(run(env, "audit", "--json").stdout)
     assert [r["action"] for r in doc["unfinished"]] == ["restart"]
+    # its Lease outlives it: no one acts on the target until it lapses or is freed by hand
+    again = run(env, "runbook", "run", "adapter-oomkilled", "--param", f"deployment={APP}", "--yes")
+    assert again.returncode == 1 and "lease held by " in again.stdout, again.stdout
+    kubectl.run("-n", "openclaw", "delete", "lease", lease_name("deployment", APP))
 
 
 HOSTILE_ORDER = "114-6666666-0000052"
