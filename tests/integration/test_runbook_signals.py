@@ -64,6 +64,10 @@ def leases(kubectl: Kubectl) -> list[str]:
 def test_signal_mid_verify_ends_the_record_and_gives_the_lease_back(
     env: dict[str, str], kubectl: Kubectl, sig: signal.Signals
 ) -> None:
+    # the rollout an earlier test left behind finishes first: its status writes would move
+    # the Deployment between preview and action, and the engine would rightly refuse
+    kubectl.run("-n", "openclaw", "rollout", "status", f"deploy/{APP}", "--timeout=60s",
+                timeout=90)  # fmt: skip
     code, out = signal_mid_verify(env, sig)
     assert "restarted" in out and "successfully rolled out" not in out, out
     assert code == 128 + sig, out
