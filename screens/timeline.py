@@ -24,6 +24,8 @@ PARTS = (("postgres", "db"), ("traces", "traces"), ("logs", "logs"), ("pod_event
 def summary_text(t: OrderTimeline) -> Text:
     text = Text()
     text.append(f"order {clean(t.order_id)}", "bold")
+    if t.target is not None:
+        text.append(f" in {clean(t.target)}", "bold")
     if t.order is not None:
         o = t.order
         style = "red" if o.status not in ("synced", "processed") else "green"
@@ -48,8 +50,30 @@ def summary_text(t: OrderTimeline) -> Text:
         text.append("  (still reading)", "cyan")
     elif not t.found:
         text.append("  no source knows this order", "yellow")
+    if t.probes:
+        text.append("\n")
+        text.append_text(asked_text(t))
     for finding in t.findings[:3]:
         text.append(f"\n• {clean(finding)}", "yellow")
+    return text
+
+
+def asked_text(t: OrderTimeline) -> Text:
+    """Which targets' databases were asked and what each said, so "not found" names where
+    it was not found and a target that did not answer is not taken for one that said no."""
+    text = Text("asked: ", "dim")
+    for i, probe in enumerate(t.probes):
+        if i:
+            text.append(" · ", "dim")
+        if probe.knows:
+            text.append(f"{clean(probe.name)} knows it", "green")
+        elif probe.knows is False:
+            text.append(f"{clean(probe.name)} no", "dim")
+        else:
+            text.append(f"{clean(probe.name)} ✖ {clean(probe.error or 'no answer')}", "red")
+    if not any(p.knows for p in t.probes) and t.target is not None:
+        text.append(f"  (no database knows it: {clean(t.target)}'s traces and logs shown)",
+                    "yellow")  # fmt: skip
     return text
 
 
@@ -65,7 +89,14 @@ class TimelineScreen(ConsoleScreen):
     ]
 
     def action_params(self, kind: str) -> dict[str, str] | None:
-        return {"order_id": self.order_id} if kind == "replay" else None
+        if kind != "replay":
+            return None
+        self._on_answering_target()  # the replay goes to the target that knows the order
+        return {"order_id": self.order_id}
+
+    def _on_answering_target(self) -> None:
+        if self.timeline is not None and self.timeline.target is not None:
+            self.console_app.focus_target(self.timeline.target)
 
     def refresh_after_action(self, run: ActionRun) -> None:
         """A replay of this order ended: its status changed, read the timeline again."""
@@ -94,9 +125,9 @@ class TimelineScreen(ConsoleScreen):
         """Parts arrive in a queue; each is laid out in a thread (20,000 spans take a while)
         and shown, the newest only when several wait, so keys never queue behind them."""
         parts: asyncio.Queue[OrderTimeline | None] = asyncio.Queue()
-        lookup = asyncio.ensure_future(
-            self.console_app.service.lookup_order(self.order_id, parts.put_nowait)
-        )
+        # with several targets, the fleet asks each and looks the order up where it is known
+        looker = self.console_app.fleet or self.console_app.service
+        lookup = asyncio.ensure_future(looker.lookup_order(self.order_id, parts.put_nowait))
         lookup.add_done_callback(lambda _: parts.put_nowait(None))  # ends the loop, always
         ended = False
         try:
@@ -149,6 +180,7 @@ class TimelineScreen(ConsoleScreen):
         if row is None or row.pod is None:
             self.notify("this row names no pod", severity="warning")
             return
+        self._on_answering_target()  # the pod is in the cluster that answered
         self._open_pod_log(row.namespace, row.pod, ns_to_datetime(row.start_ns))
 
     def _open_pod_log(self, namespace: str | None, pod: str, at: datetime) -> None:

@@ -170,29 +170,41 @@ def _check(args: argparse.Namespace) -> int:
 def _run_order(args: argparse.Namespace) -> int:
     from rich.console import Console as RichConsole
 
-    from oc_console.cli.order_report import exit_code, print_timeline, timeline_json
+    from oc_console.cli.order_report import (
+        exit_code,
+        fleet_timeline_json,
+        print_timeline,
+        timeline_json,
+    )
     from oc_console.services.console import Console
+    from oc_console.services.fleet import Fleet
+    from oc_console.services.fleet_targets import target_configs
 
     config = _load(args)
     console = Console(config)
     console.check_order_id(args.order_id)  # a refused ID reaches no backend
-    if not (config.postgres_configured or config.traces_configured or config.kubernetes_configured):
+    targets = target_configs(config, all_contexts=getattr(args, "all_contexts", False))
+    configured = [c for _, c in targets] or [config]
+    if not any(c.postgres_configured or c.traces_configured or c.kubernetes_configured
+               for c in configured):  # fmt: skip
         print(
             "oc-console: no source configured (--pg-dsn, --traces, --kubeconfig)", file=sys.stderr
         )
         return 3
+    # several targets: each database is asked, the one that knows the order answers
+    looker = Fleet.from_configs(targets) if targets else console
 
     async def once() -> Any:
         try:
-            return await console.lookup_order(args.order_id)
+            return await looker.lookup_order(args.order_id)
         finally:
-            await console.close()
+            await looker.close()
 
     timeline = asyncio.run(once())
     if args.json:
         import orjson
 
-        doc = timeline_json(timeline)
+        doc = fleet_timeline_json(timeline) if targets else timeline_json(timeline)
         sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
         sys.stdout.write("\n")
     else:

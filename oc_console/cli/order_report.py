@@ -19,9 +19,12 @@ TREE_SPANS = 200  # a 20k-span trace is for the screen; the tree shows its first
 
 def exit_code(timeline: OrderTimeline) -> int:
     """0 found, 1 no source knows it, 3 a configured source could not be read (so "not found"
-    or a partial picture cannot be trusted); with no source configured at all, 3 too."""
+    or a partial picture cannot be trusted); with no source configured at all, 3 too. With
+    several targets, a database that did not answer makes "not found" untrusted as well."""
     parts = timeline.sources
     if any(p.configured and not p.ok for p in parts) or not any(p.configured for p in parts):
+        return UNREADABLE
+    if not timeline.found and any(p.knows is None for p in timeline.probes):
         return UNREADABLE
     return FOUND if timeline.found else NOT_FOUND
 
@@ -104,6 +107,16 @@ def timeline_json(t: OrderTimeline) -> dict[str, Any]:
     }
 
 
+def fleet_timeline_json(t: OrderTimeline) -> dict[str, Any]:
+    """With several targets: the timeline as for one, plus the target that answered and
+    what each target asked said (`{"knows": true|false|null, "error"}`)."""
+    return {
+        "target": t.target,
+        "targets_asked": {p.name: p.to_json() for p in t.probes},
+        **timeline_json(t),
+    }
+
+
 def _line(*parts: tuple[str, str]) -> Text:
     """Backend text is cleaned and appended as plain Text: never parsed as markup."""
     text = Text()
@@ -140,8 +153,26 @@ def _trace_tree(node: Tree, trace: Trace) -> None:
         branch.add(_line((f"... {len(trace.spans) - TREE_SPANS} more spans (--json)", "dim")))
 
 
+def _asked_line(t: OrderTimeline) -> Text:
+    """Which target answered, and what each target's database said."""
+    said = [
+        f"{p.name} " + ("knows it" if p.knows else "no" if p.knows is False else
+                        f"did not answer: {p.error or 'failed'}")
+        for p in t.probes
+    ]  # fmt: skip
+    known = any(p.knows for p in t.probes)
+    head = (
+        f"target {t.target}"
+        if known or not t.probes
+        else f"no target's database knows it; shown: {t.target}"
+    )
+    return _line((head, "bold"), (f"  (asked: {', '.join(said) or 'none'})", "dim"))
+
+
 def print_timeline(t: OrderTimeline, out: RichConsole) -> None:
     root = Tree(_line((f"order {t.order_id}", "bold")))
+    if t.probes or t.target is not None:
+        root.add(_asked_line(t))
     if t.findings:
         node = root.add(Text("findings", "bold"))
         for f in t.findings:

@@ -161,6 +161,21 @@ class PartStatus:
         return {"ok": self.ok, "error": self.error, "elapsed_ms": round(self.elapsed_ms, 1)}
 
 
+@dataclass(frozen=True, slots=True)
+class TargetProbe:
+    """One target's answer to "does your orders database know this order?", asked of every
+    target of a fleet before the lookup runs on the one that knows it. `knows` is None when
+    the target gave no answer: its database failed (`error`), or the answer came from a
+    target ahead of it and it was no longer waited for."""
+
+    name: str
+    knows: bool | None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        return {"knows": self.knows, "error": self.error}
+
+
 @dataclass(frozen=True)
 class LookupWindow:
     start: datetime
@@ -181,6 +196,10 @@ class OrderTimeline:
     sources: tuple[PartStatus, ...] = ()
     findings: tuple[str, ...] = ()
     done: bool = False
+    # With several targets: the one whose sources built this timeline, and every target's
+    # answer when asked whether its database knows the order (empty with one target).
+    target: str | None = None
+    probes: tuple[TargetProbe, ...] = ()
 
     def part(self, name: str) -> PartStatus | None:
         return next((s for s in self.sources if s.name == name), None)

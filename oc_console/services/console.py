@@ -186,6 +186,19 @@ class Console(ConsoleActions, ConsoleTeam):
         cfg = self.config.orders
         return validate_order_id(text, cfg.id_pattern, cfg.id_max_length)
 
+    @property
+    def has_orders_database(self) -> bool:
+        return self.recent_orders.source is not None
+
+    async def knows_order(self, order_id: str) -> bool:
+        """Whether this target's orders database has the order (its row or one of its
+        events): what a fleet asks every target before looking the order up on one."""
+        db = cast("OrdersSource[Any] | None", self.recent_orders.source)
+        if db is None:
+            raise SourceError("no orders database is configured")
+        order, events = await db.order(self.check_order_id(order_id))
+        return order is not None or bool(events)
+
     async def lookup_order(
         self, order_id: str, on_update: Callable[[OrderTimeline], None] | None = None
     ) -> OrderTimeline:

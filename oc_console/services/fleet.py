@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from oc_console.config import Config
+from oc_console.domain.orders import OrderTimeline
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.domain.targets import FleetView, TargetSnapshot
 from oc_console.errors import UserError
@@ -114,6 +115,14 @@ class Fleet:
         names = list(self.members)
         snaps = await asyncio.gather(*(self.members[n].collect(timeout) for n in names))
         return tuple(_named(n, s) for n, s in zip(names, snaps, strict=True))
+
+    async def lookup_order(
+        self, order_id: str, on_update: Callable[[OrderTimeline], None] | None = None
+    ) -> OrderTimeline:
+        """The order looked up on the target whose database knows it (see fleet_orders)."""
+        from oc_console.services.fleet_orders import fleet_lookup
+
+        return await fleet_lookup(self.members, self.focused, order_id, on_update)
 
     async def stop(self) -> None:
         await asyncio.gather(*(c.stop() for c in self.members.values()))
