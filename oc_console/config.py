@@ -214,8 +214,10 @@ class TargetConfig(_Section):
     cluster: str | None = None
     traces: str | None = None
     alertmanager: str | None = None
+    openclaw_api: str | None = None  # where this target's replays go
+    openclaw_token_file: str | None = None
     production: bool = False  # its actions are confirmed only by typing its name
-    _urls = field_validator("prometheus", "traces", "alertmanager")(_http_url)
+    _urls = field_validator("prometheus", "traces", "alertmanager", "openclaw_api")(_http_url)
 
     @field_validator("pg_dsn")
     @classmethod

@@ -246,7 +246,7 @@ def _run_tui(
 def _start_sandbox(args: argparse.Namespace) -> Any:
     from oc_console.sandbox.runner import Sandbox, parse_scenarios
 
-    scenarios = parse_scenarios(args.scenario)
+    scenarios = parse_scenarios(args.scenario or "all")
     print("starting the OpenClaw sandbox...", file=sys.stderr, flush=True)
     # Its children are watched from here on: however this process ends, they end too.
     return Sandbox(scenarios).start()
@@ -266,7 +266,7 @@ def _run_demo_vm(args: argparse.Namespace) -> int:
     from oc_console.sandbox.vm import VmSandbox
 
     print("starting the OpenClaw VM demo on a Docker Engine...", file=sys.stderr, flush=True)
-    vm = VmSandbox(parse_scenarios(args.scenario)).start()
+    vm = VmSandbox(parse_scenarios(args.scenario or "all")).start()
     leaving = _sandbox_quit()
     code = 1
     try:
@@ -277,9 +277,32 @@ def _run_demo_vm(args: argparse.Namespace) -> int:
     return leaving.finish(code)
 
 
+def _run_demo_fleet(args: argparse.Namespace) -> int:
+    """Several sandbox clusters, one target each, on one Overview."""
+    from oc_console.sandbox.fleet import SandboxFleet
+    from oc_console.sandbox.runner import parse_scenarios
+
+    if record_options(args) is not None:
+        raise UserError("--record records one target's console: not with --clusters")
+    scenarios = parse_scenarios(args.scenario) if args.scenario else None
+    fleet = SandboxFleet(args.clusters, scenarios)
+    print(f"starting {args.clusters} OpenClaw sandbox clusters...", file=sys.stderr, flush=True)
+    fleet.start()
+    leaving = _sandbox_quit()
+    code = 1
+    try:
+        code = _run_tui(_load(args, fleet.flags()), leaving=leaving)
+    finally:
+        leaving.begin()
+        fleet.stop(timeout=leaving.left())
+    return leaving.finish(code)
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     if getattr(args, "vm", False):
         return _run_demo_vm(args)
+    if args.clusters != 1:
+        return _run_demo_fleet(args)
     sandbox = _start_sandbox(args)
     leaving = _sandbox_quit()
     code = 1

@@ -116,7 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default all: every incident; hostile only when named)"
     )
     demo = _subcommand(sub, "demo", "the console on the built-in sandbox")
-    demo.add_argument("--scenario", default="all", metavar="LIST", help=scenario_help)
+    demo.add_argument("--scenario", metavar="LIST", help=scenario_help)
+    demo.add_argument("--clusters", type=int, default=1, metavar="N",
+                      help="N sandbox clusters (up to 3: us-east, eu-west, ap-southeast), each "
+                           "with its own incidents unless --scenario names them, on one "
+                           "Overview")  # fmt: skip
     demo.add_argument("--vm", action="store_true",
                       help="oom,crashloop,webhook,pool on a real Docker Engine (yours, or a "
                            "private one as root) instead of the sandbox cluster")  # fmt: skip

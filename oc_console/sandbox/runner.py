@@ -53,8 +53,12 @@ class Sandbox:
         *,
         extra_pods_per_adapter: int = 0,
         use_prometheus: bool = True,
+        shared_metrics: bool = False,
     ) -> None:
+        """`shared_metrics`: one cluster of a fleet whose Prometheus scrapes this cluster's
+        exporter (metrics/shared.py), started by the fleet; then `share_metrics`."""
         self.scenarios = scenarios
+        self._shared_metrics = shared_metrics
         self._own_dir = workdir is None
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="oc-sandbox-"))
         if self._own_dir:  # also when this process dies without stop()
@@ -103,7 +107,8 @@ class Sandbox:
                 self._started.append(part)
             if self.database.note:
                 print(self.database.note, file=sys.stderr, flush=True)
-            self._start_metrics_and_alerts()
+            if not self._shared_metrics:
+                self._start_metrics_and_alerts()
             self.openclaw = OpenClawApi(self.database.adapter_dsn, self.workdir / "openclaw")
             self._started.append(self.openclaw.start())
             # the failed order's trace runs on the pod, and at the time, its logs show
@@ -135,6 +140,18 @@ class Sandbox:
             assert self.metrics.model is not None
             reason = self.alerts.stand_in_reason or "no real Prometheus to evaluate the rules"
             self.alerts.start_stand_in(self.metrics.model, reason)
+
+    def share_metrics(self) -> None:
+        """Once the fleet's Prometheus scrapes this cluster's exporter: it evaluates no rules,
+        so this cluster's Alertmanager stand-in answers from this cluster's model."""
+        assert self.metrics.model is not None, "the shared Prometheus starts the exporter"
+        self._started += [self.alerts, self.metrics]  # stopped first, as in start()
+        reason = "one Prometheus serves every cluster of the fleet demo and evaluates no rules"
+        self.alerts.start_stand_in(self.metrics.model, reason)
+
+    def own_metrics(self) -> None:
+        """A fleet's cluster whose shared Prometheus could not start: its own stand-in."""
+        self._start_metrics_and_alerts()
 
     def flags(self) -> dict[str, object]:
         """Config overrides (dotted keys) that point the console at this sandbox."""

@@ -74,6 +74,11 @@ def target_config(config: Config, target: TargetConfig, *, shared_store: bool) -
         update["postgres"] = config.postgres.model_copy(update={"dsn": target.pg_dsn})
     if target.traces:
         update["traces"] = config.traces.model_copy(update={"url": target.traces})
+    if target.openclaw_api:
+        token = target.openclaw_token_file or config.openclaw.token_file
+        update["openclaw"] = config.openclaw.model_copy(
+            update={"api": target.openclaw_api, "token_file": token}
+        )
     if target.alertmanager:
         update["alertmanager"] = config.alertmanager.model_copy(update={"url": target.alertmanager})
     return config.model_copy(update=update)

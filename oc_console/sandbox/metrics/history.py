@@ -12,11 +12,14 @@ from .model import HISTORY_SECONDS, FleetModel, Labels
 STEP_SECONDS = 15.0
 
 
-def write_history(model: FleetModel, path: Path, end: float, target: Labels = ()) -> Path:
+def history_points(
+    model: FleetModel, end: float, target: Labels = ()
+) -> dict[Series, list[tuple[float, float]]]:
     """Every series from `end - HISTORY_SECONDS` up to (not including) `end`.
 
-    `target` is what scraping adds to every series (job, instance): with it, the history and
-    the live samples are one series each, and rate() runs across the seam."""
+    `target` is what scraping adds to every series (job, instance, and a fleet's cluster):
+    with it, the history and the live samples are one series each, and rate() runs across
+    the seam."""
     pods = model.pods()
     points: dict[Series, list[tuple[float, float]]] = {}
     t = end - HISTORY_SECONDS
@@ -24,9 +27,17 @@ def write_history(model: FleetModel, path: Path, end: float, target: Labels = ()
         for s in model.samples(t, pods):
             points.setdefault((s.name, (*s.labels, *target)), []).append((t, s.value))
         t += STEP_SECONDS
+    return points
+
+
+def write_points(points: dict[Series, list[tuple[float, float]]], path: Path) -> Path:
     with path.open("w", encoding="utf-8") as f:
         f.writelines(render_openmetrics(points))
     return path
+
+
+def write_history(model: FleetModel, path: Path, end: float, target: Labels = ()) -> Path:
+    return write_points(history_points(model, end, target), path)
 
 
 def backfill(promtool: str, openmetrics: Path, tsdb: Path) -> None:

@@ -69,6 +69,16 @@ class MetricsSandbox:
         self._url = self._stand_in.url
         self.stand_in, self.stand_in_reason = True, reason
 
+    def start_exporter_only(self) -> str:
+        """One cluster of a fleet: its model and exporter only, scraped by the Prometheus the
+        fleet shares (shared.py); `served_by` then says where the console reads them."""
+        self.model = FleetModel(self._pods, self._scenarios, time.time())
+        self._exporter = start_exporter(self.model)
+        return self._exporter.address
+
+    def served_by(self, url: str) -> None:
+        self._url = url
+
     def stop(self) -> None:
         self._stop_prometheus()
         if self._stand_in is not None:
