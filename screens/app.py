@@ -139,6 +139,9 @@ class ConsoleApp(App[None]):
 
     def _source_answered(self, _source: str) -> None:
         self.snapshot = self._latest()
+        if self.fleet is not None and self.snapshot.fleet is not None:
+            # the other targets start reading once this frame is painted (Fleet.start)
+            self.call_after_refresh(self.fleet.shown_on_screen)
 
     def _latest(self) -> ConsoleSnapshot:
         if self.fleet is not None:  # before the snapshot, which the Overview shows it with

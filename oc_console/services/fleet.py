@@ -17,6 +17,12 @@ from oc_console.errors import UserError
 from oc_console.runbook.audit import AuditLog
 from oc_console.services.console import CLOSE_SECONDS, Console
 
+# How long the other targets wait for the shown one's cluster to be on screen before they start
+# reading, and how often they look: 10k pods take 1.5-3 s to list and parse on these machines,
+# and a shown cluster that hangs must not keep the others dark for longer.
+HEAD_START_SECONDS = 2.0
+HEAD_POLL_SECONDS = 0.02
+
 
 def _named(name: str, snap: ConsoleSnapshot) -> TargetSnapshot:
     """The snapshot with each finding naming its target, so a finding read across the fleet
@@ -42,6 +48,8 @@ class Fleet:
         # sources answered: a redraw costs one target's analysis, not every target's.
         self._views: dict[str, TargetSnapshot] = {}
         self._answered: set[str] = set(self.members)
+        self._head_start: asyncio.Future[None] | None = None
+        self._shown = asyncio.Event()
         for name, console in self.members.items():
             console.subscribe(_from(name, lambda target, _source: self._answered.add(target)))
 
@@ -99,7 +107,29 @@ class Fleet:
             console.subscribe(_from(name, listener))
 
     def start(self, interval: float | None = None) -> None:
-        for console in self.members.values():
+        """The shown target reads first; the others start once its cluster is on screen
+        (`shown_on_screen`), or has failed, or HEAD_START_SECONDS have passed, so a hung
+        cluster holds no other back for long. Listing is CPU-bound (10k pods: a second or more
+        of parsing on the one interpreter): clusters listed at once would put the first frame
+        where the last cluster lands instead of where the shown one does."""
+        self.current.start(interval)
+        others = [c for n, c in self.members.items() if n != self.focused]
+        if others:
+            self._head_start = asyncio.ensure_future(self._start_after_head(others, interval))
+
+    def shown_on_screen(self) -> None:
+        """The screens painted the shown target's cluster: the other targets may read now."""
+        self._shown.set()
+
+    async def _start_after_head(self, others: list[Console], interval: float | None) -> None:
+        kube = self.current.kube
+        waited = 0.0
+        while kube.configured and kube.error is None and not self._shown.is_set():
+            if waited >= HEAD_START_SECONDS:
+                break
+            await asyncio.sleep(HEAD_POLL_SECONDS)
+            waited += HEAD_POLL_SECONDS
+        for console in others:
             console.start(interval)
 
     def poke(self) -> None:
@@ -124,8 +154,14 @@ class Fleet:
 
         return await fleet_lookup(self.members, self.focused, order_id, on_update)
 
+    def _cancel_head_start(self) -> None:
+        if self._head_start is not None:
+            self._head_start.cancel()
+
     async def stop(self) -> None:
+        self._cancel_head_start()
         await asyncio.gather(*(c.stop() for c in self.members.values()))
 
     async def close(self, grace: float = CLOSE_SECONDS) -> None:
+        self._cancel_head_start()
         await asyncio.gather(*(c.close(grace) for c in self.members.values()))
