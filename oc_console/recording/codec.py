@@ -69,6 +69,9 @@ class _Shape:
 
 
 _NO_DEFAULT = object()
+MAX_SHIFT = 3  # how far a slid window is looked for: a history read a minute apart, a few
+# Scalars whose equality is sameness (a datetime equal to another may name another offset).
+_PLAIN = frozenset((str, int, float, bool))
 
 
 def _shape(cls: type) -> _Shape:
@@ -137,6 +140,73 @@ class Codec:
         if isinstance(value, timedelta):
             return {"@td": value.total_seconds()}
         raise TypeError(f"cannot record a {kind.__name__}: register it with the codec")
+
+    def encode_like(self, value: object, old: object, old_tree: Tree) -> Tree:
+        """`encode(value)`, sharing every subtree of `old_tree` (the encoding of `old`) whose
+        value is the same object or equal: the whole `old_tree` when nothing differs.
+
+        A source read again hands back a new value that is mostly the last one (the same pods,
+        the same findings with one number moved): this costs a comparison where nothing
+        changed instead of an encoding, and the delta against the last frame passes a shared
+        subtree at once."""
+        if value is old:
+            return old_tree
+        kind = type(value)
+        if kind is not type(old):
+            return self.encode(value)
+        shape = self._shapes.get(kind)
+        if shape is not None or kind is tuple or kind is list:
+            # most often equal: one comparison (the dataclasses' own) before a walk
+            if value == old:
+                return old_tree
+            if shape is not None:
+                return self._like_dataclass(shape, value, old, old_tree)
+            return self._like_sequence(value, old, old_tree)  # type: ignore[arg-type]
+        if kind in _PLAIN and value == old:
+            return old_tree
+        return self.encode(value)
+
+    def _like_dataclass(self, shape: _Shape, value: object, old: object, old_tree: Tree) -> Tree:
+        if not isinstance(old_tree, dict) or old_tree.get("@") != shape.name:
+            return self.encode(value)
+        out: dict[str, Tree] = {"@": shape.name}
+        same = True
+        for name, default in shape.fields:
+            item = getattr(value, name)
+            if item is default or (default is not _NO_DEFAULT and item == default):
+                same = same and name not in old_tree
+                continue
+            was = old_tree.get(name, _NO_DEFAULT)
+            tree = (
+                self.encode(item)
+                if was is _NO_DEFAULT
+                else self.encode_like(item, getattr(old, name), was)
+            )
+            out[name] = tree
+            same = same and tree is was
+        return old_tree if same else out
+
+    def _like_sequence(self, value: tuple[Any, ...], old: tuple[Any, ...], old_tree: Tree) -> Tree:
+        if not isinstance(old_tree, list) or len(old_tree) != len(old):
+            return self.encode(value)
+        n, m = len(value), len(old)
+        if n and type(value[0]) in _PLAIN:
+            return self.encode(value)  # a history's point: nothing to share but the numbers
+        # a window that slid (a history, a log tail): its items are the old ones a few along
+        shift = 0
+        if n and m and value[0] is not old[0] and value[0] != old[0]:
+            for k in range(1, min(MAX_SHIFT, m - 1) + 1):
+                if value[0] is old[k] or value[0] == old[k]:
+                    shift = k
+                    break
+        out: list[Tree] = []
+        same = n == m and shift == 0
+        for i, item in enumerate(value):
+            j = i + shift
+            tree = self.encode_like(item, old[j], old_tree[j]) if j < m else self.encode(item)
+            out.append(tree)
+            same = same and tree is old_tree[i]
+        return old_tree if same else out
 
     # --- decoding ----------------------------------------------------------------------
     def decode(self, tree: Tree) -> Any:

@@ -20,6 +20,8 @@ LIST_PATCH_SHARE = 0.5
 MAX_SLIDE = 3  # a history read a minute apart has slid one point; a few, if reads were missed
 # A short list (a log tail) is searched for any slide: new lines push the oldest out.
 SHORT_LIST = 200
+SHORT_SCALARS = 4
+_MISSING = object()
 
 
 def diff(old: Any, new: Any) -> dict[str, Any] | None:
@@ -27,11 +29,15 @@ def diff(old: Any, new: Any) -> dict[str, Any] | None:
         return None
     if isinstance(old, dict) and isinstance(new, dict) and old.get("@") == new.get("@"):
         changed: dict[str, Any] = {}
+        missing = _MISSING
         for key, value in new.items():
-            if key not in old:
+            was = old.get(key, missing)
+            if was is value:  # most of a frame: a subtree shared with the last one
+                continue
+            if was is missing:
                 changed[key] = {"@=": value}
             else:
-                patch = diff(old[key], value)
+                patch = diff(was, value)
                 if patch is not None:
                     changed[key] = patch
         removed = [key for key in old if key not in new]
@@ -55,13 +61,20 @@ def _list_diff(old: list[Any], new: list[Any]) -> dict[str, Any] | None:
         return {"@a": new[len(old) :]}
     if len(old) != len(new):
         return {"@=": new}
-    slides = len(new) // 2 if len(new) <= SHORT_LIST else MAX_SLIDE
-    for k in range(1, min(slides, len(new) - 1) + 1):
-        if old[k:] == new[:-k]:
-            return {"@s": k, "@+": new[-k:]}
+    # a window slid when its first item moved on (the same rows changed in place keep it)
+    if old[0] is not new[0] and old[0] != new[0]:
+        slides = len(new) // 2 if len(new) <= SHORT_LIST else MAX_SLIDE
+        first = new[0]
+        for k in range(1, min(slides, len(new) - 1) + 1):
+            if old[k] == first and old[k:] == new[:-k]:
+                return {"@s": k, "@+": new[-k:]}
+    if len(new) <= SHORT_SCALARS and not isinstance(new[0], dict | list):
+        return {"@=": new}  # a history's point: no bigger whole than patched
     items: list[list[Any]] = []
     replaced = 0
     for i, (a, b) in enumerate(zip(old, new, strict=True)):
+        if a is b:
+            continue
         patch = diff(a, b)
         if patch is not None:
             items.append([i, patch])

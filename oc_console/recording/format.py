@@ -1,4 +1,4 @@
-"""The recording file format, version 1 (docs/recording.md says the same for a person).
+"""The recording file format (docs/recording.md says the same for a person).
 
     file    = MAGIC record*
     record  = kind:1 length:u32 crc32:u32 time:f64 payload[length]   (big-endian)
@@ -27,7 +27,8 @@ from oc_console.errors import UserError
 
 MAGIC = b"\x89OCREC\r\n\x1a\n"  # PNG's trick: a file mangled as text no longer matches
 FORMAT = "oc-console-recording"
-SCHEMA_VERSION = 1
+# 2: a pool's session rows hold their ages relative to the pool's oldest (recording_pool.py)
+SCHEMA_VERSION = 2
 HEAD = struct.Struct(">cIId")
 HEADER, FULL, DELTA, EVENT = b"H", b"F", b"D", b"E"
 KINDS = frozenset({HEADER, FULL, DELTA, EVENT})

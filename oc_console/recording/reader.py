@@ -35,9 +35,16 @@ from oc_console.recording.format import (
     unpack,
 )
 
-# Upgrades of older schemas, each taking a frame's tree one version up. None yet: version 1 is
-# the first; a recording whose schema has no path here is refused, naming both versions.
-UPGRADES: dict[int, Callable[[Any], Any]] = {}
+
+def _from_1(tree: Any) -> Any:
+    """Schema 1 wrote every session's ages in seconds, which schema 2 still reads as they are
+    (it writes them relative to the pool's oldest): a version-1 frame is a version-2 frame."""
+    return tree
+
+
+# Upgrades of older schemas, each taking a frame's tree (or a delta's patch) one version up; a
+# recording whose schema has no path here is refused, naming both versions.
+UPGRADES: dict[int, Callable[[Any], Any]] = {1: _from_1}
 
 
 @dataclass(frozen=True)

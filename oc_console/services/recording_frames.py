@@ -22,6 +22,7 @@ from oc_console.domain.findings import Finding
 from oc_console.domain.kube import FleetSnapshot, PodLogTail
 from oc_console.recording.codec import Codec, CodecError, Tree, type_name
 from oc_console.recording.format import RecordingError
+from oc_console.services.recording_pool import PoolEncoder, resolve_ages
 from oc_console.services.snapshot_builder import SnapshotInputs
 
 LOG_LINES_KEPT = 20  # per adapter pod's tail: what a post-mortem reads, not its history
@@ -54,11 +55,10 @@ def bounded_logs(fleet: FleetSnapshot) -> tuple[PodLogTail, ...]:
 
 
 def recordable(name: str, value: Any) -> Any:
-    """A SnapshotInputs field as it may be written."""
+    """A SnapshotInputs field as it may be written (the database's query text is dropped by
+    its own encoder, PoolEncoder)."""
     if value is None:
         return None
-    if name == "database":
-        return value.without_queries()
     if name == "fleet":
         return replace(value, logs=bounded_logs(value))
     return value
@@ -68,7 +68,9 @@ class FrameCodec:
     def __init__(self) -> None:
         self.codec = Codec(extra=(SnapshotInputs,))
         self._inputs_name = type_name(SnapshotInputs)
-        self._cache: dict[str, tuple[object, Tree]] = {}
+        self._pool = PoolEncoder(self.codec)
+        # each field's last value, as given and as recorded, and its tree
+        self._cache: dict[str, tuple[object, object, Tree]] = {}
         self._taken: dict[str, datetime] = {}
         self._logs: tuple[tuple[PodLogTail, ...], datetime] | None = None
         self._last_findings: dict[tuple[str, str], tuple[Finding, Tree]] = {}
@@ -95,55 +97,67 @@ class FrameCodec:
         tree: dict[str, Tree] = {"@": self._inputs_name}
         for f in fields(SnapshotInputs):
             value = getattr(inputs, f.name)
+            cached = self._cache.get(f.name)
             if f.name in CACHED:
-                cached = self._cache.get(f.name)
                 if cached is not None and (cached[0] is value or self._slow(f.name, inputs.now)):
-                    tree[f.name] = cached[1]
+                    tree[f.name] = cached[2]
                     continue
+                self._taken[f.name] = inputs.now
                 recorded = recordable(f.name, value)
                 if f.name == "fleet" and recorded is not None:
                     recorded = self._slow_logs(recorded, inputs.now)
-                tree[f.name] = self.codec.encode(recorded)
-                self._cache[f.name] = (value, tree[f.name])
-                self._taken[f.name] = inputs.now
+                if f.name == "database" and recorded is not None:
+                    tree[f.name] = self._pool.encode(recorded)
+                    self._cache[f.name] = (value, recorded, tree[f.name])
+                    continue
             else:
-                tree[f.name] = self.codec.encode(value)
+                recorded = value
+            tree[f.name] = self._like(f.name, value, recorded)
         tree["include_queries"] = False  # the text was dropped above, whatever was shown
-        recorded = {
-            "findings": self._findings(findings),
-            "pages": self._unless_equal("pages", pages),
-            "cleared": self._unless_equal("cleared", cleared),
+        return {
+            "inputs": tree,
+            "recorded": {
+                "findings": self._findings(findings),
+                "pages": self._like("pages", pages, pages),
+                "cleared": self._like("cleared", cleared, cleared),
+            },
         }
-        return {"inputs": tree, "recorded": recorded}
+
+    def _like(self, name: str, value: object, recorded: object) -> Tree:
+        """`recorded` encoded, sharing what it has in common with the last frame's (see
+        Codec.encode_like): a source read again is mostly what it was."""
+        cached = self._cache.get(name)
+        if cached is None:
+            tree = self.codec.encode(recorded)
+        else:
+            tree = self.codec.encode_like(recorded, cached[1], cached[2])
+        self._cache[name] = (value, recorded, tree)
+        return tree
 
     def _findings(self, findings: tuple[Finding, ...]) -> Tree:
-        """The findings are built anew for each frame, most equal to the last frame's (one
-        whose numbers moved is not): an equal finding reuses its last tree. Encoding them was
-        most of a frame's cost, and the delta against the same tree is found at once."""
+        """The findings are built anew for each frame, most equal to the last frame's with
+        the same id and subject, or nearly (a number moved): each shares what it can of that
+        one's tree. Encoding them was most of a frame's cost, and the delta against the same
+        tree is found at once."""
         last, self._last_findings = self._last_findings, {}
         out: list[Tree] = []
         for finding in findings:
             key = (finding.id, finding.subject)
             seen = last.get(key)
-            tree = seen[1] if seen is not None and seen[0] == finding else None
-            if tree is None:
+            if seen is None:
                 tree = self.codec.encode(finding)
+            else:
+                tree = self.codec.encode_like(finding, seen[0], seen[1])
             self._last_findings[key] = (finding, tree)
             out.append(tree)
         return out
 
-    def _unless_equal(self, name: str, value: tuple[Any, ...]) -> Tree:
-        """Pages and cleared findings: the last tree again for an equal value, as above."""
-        cached = self._cache.get(name)
-        if cached is not None and cached[0] == value:
-            return cached[1]
-        tree = self.codec.encode(value)
-        self._cache[name] = (value, tree)
-        return tree
-
     def decode(self, tree: Tree) -> RecordedFrame:
         try:
-            inputs = self.codec.decode(tree["inputs"])
+            inputs_tree = tree["inputs"]
+            if isinstance(inputs_tree, dict) and "database" in inputs_tree:
+                inputs_tree = {**inputs_tree, "database": resolve_ages(inputs_tree["database"])}
+            inputs = self.codec.decode(inputs_tree)
             recorded = tree["recorded"]
             findings = self.codec.decode(recorded["findings"])
             pages = self.codec.decode(recorded["pages"])

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
-from oc_console.domain.findings import Finding, Severity
+from oc_console.domain.findings import Finding, Severity, Target
 from oc_console.recording.codec import Codec, CodecError, domain_types
 from oc_console.recording.delta import apply, diff
 from oc_console.services.snapshot_builder import SnapshotInputs
@@ -142,3 +142,33 @@ def test_deltas_patch_to_the_new_tree_and_leave_the_base_alone() -> None:
     assert apply(rows, diff(rows, changed)) == changed
     assert diff({"a": 1, "b": 2}, {"a": 1}) == {"@~": {}, "@-": ["b"]}
     assert diff(1, True) == {"@=": True}
+
+
+def test_encoding_like_the_last_value_shares_what_did_not_change() -> None:
+    codec = Codec()
+    pods = tuple(Target.pod("openclaw", f"adapter-{i}") for i in range(5))
+    old = dataclasses.replace(instance(Finding), objects=pods)
+    old_tree = codec.encode(old)
+    # equal, though built anew: the very same tree, which a delta passes at once
+    assert codec.encode_like(dataclasses.replace(old), old, old_tree) is old_tree
+    moved = dataclasses.replace(old, hurts_in=99.0, objects=(*pods[1:], Target.pod("o", "new")))
+    tree = codec.encode_like(moved, old, old_tree)
+    assert tree == codec.encode(moved)
+    assert tree["evidence"] is old_tree["evidence"] and tree["target"] is old_tree["target"]
+    # a window slid by one: its items are the old ones one along
+    assert all(tree["objects"][i] is old_tree["objects"][i + 1] for i in range(4))
+    assert trip(codec, moved) == codec.decode(orjson.loads(orjson.dumps(tree)))
+    # a field back at its default is left out, as encode leaves it out
+    bare = dataclasses.replace(old, runbook=None)
+    assert codec.encode_like(bare, old, old_tree) == codec.encode(bare)
+    assert "runbook" not in codec.encode_like(bare, old, old_tree)
+
+
+def test_a_slid_history_is_one_slide_and_a_point_is_sent_whole() -> None:
+    old = [[float(t), 0.5] for t in range(60)]
+    new = [*old[1:], [60.0, 0.7]]
+    assert diff(old, new) == {"@s": 1, "@+": [[60.0, 0.7]]}
+    one = [*old[:59], [59.5, 0.5]]  # the newest point re-read: sent whole, not by its index
+    assert diff(old, one) == {"@i": [[59, {"@=": [59.5, 0.5]}]]}
+    moved = [[t + 0.5, v] for t, v in old]  # every point re-read half a second later
+    assert diff(old, moved) == {"@=": moved}

@@ -1,0 +1,156 @@
+"""The database source (a PoolSnapshot) as a frame records it, and back.
+
+The pool is read again at every refresh, and every session row it lists carries two clocks
+(its transaction's age, its state's age) that PostgreSQL reads anew for each row: written as
+they are, every row of every frame differs from the frame before, and the rows' ages were most
+of a recording's size and of its cost. Yet the ages all grow together: a session's age minus
+the oldest age among the pool's rows stays put while it stays in its transaction. So the pool
+is written with that oldest age (`"@oldest"`), and each row's ages as how much younger they
+are, to 10 ms (`{"@younger": seconds}`): a row whose session did nothing since is the
+same tree as in the frame before (the same object: the delta passes it at once), and a
+frame's pool costs a few bytes, whatever its rows.
+
+Before anything is encoded, pg_stat_activity's query text is dropped (it can hold literals
+such as passwords that no pattern recognises), as PoolSnapshot.without_queries does."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import replace
+from operator import attrgetter
+from typing import Any
+
+from oc_console.domain.database import QUERY_HIDDEN, BlockedSession, PoolSnapshot, Session
+from oc_console.recording.codec import Codec, CodecError, Tree, type_name
+
+# The ages of the rows but the oldest are kept to 10 ms (in hundredths of a second):
+# PostgreSQL reads its clock once per row, so the rows' differences jitter by microseconds
+# between reads; the screens show tenths of a second at most.
+PER_SECOND = 100
+OLDEST = "@oldest"
+YOUNGER = "@younger"
+SESSION_LISTS = ("idle_in_transaction", "blockers")
+BLOCKED = type_name(BlockedSession)
+# What a session row holds besides its ages (and its query, which is not recorded).
+_WHO = attrgetter("pid", "application_name", "client_addr", "user", "database", "state",
+                  "wait_event")  # fmt: skip
+_XACT, _STATE = attrgetter("xact_age_s"), attrgetter("state_age_s")
+
+
+class PoolEncoder:
+    """Encodes one PoolSnapshot a frame, reusing the last frame's tree of every row (and of
+    the statements) that did not change."""
+
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+        self._rows: dict[tuple[Any, ...], Tree] = {}  # the last frame's rows, by what they hold
+        self._statements: tuple[object, Tree] | None = None
+        self._lists: dict[str, list[Tree]] = {}
+
+    def encode(self, pool: PoolSnapshot) -> Tree:
+        oldest = pool.oldest_xact_age_s
+        if oldest is None:  # no transaction open: the rows' ages are their states'
+            ages = [s.state_age_s for s in self._sessions(pool) if s.state_age_s is not None]
+            oldest = max(ages, default=0.0)
+        last, self._rows = self._rows, {}
+        rest = replace(pool, idle_in_transaction=(), blocked=(), blockers=(), statements=None)
+        tree: dict[str, Tree] = self.codec.encode(rest)
+        tree[OLDEST] = oldest
+        for name in SESSION_LISTS:
+            tree[name] = self._same_list(name, self._row_trees(getattr(pool, name), oldest, last))
+        sessions = self._row_trees([b.session for b in pool.blocked], oldest, last)
+        tree["blocked"] = [
+            {"@": BLOCKED, "session": session, "blocked_by": list(b.blocked_by)}
+            for b, session in zip(pool.blocked, sessions, strict=True)
+        ]
+        tree["statements"] = self._statements_tree(pool.statements)
+        return tree
+
+    @staticmethod
+    def _sessions(pool: PoolSnapshot) -> list[Session]:
+        return [*pool.idle_in_transaction, *(b.session for b in pool.blocked), *pool.blockers]
+
+    def _row_trees(
+        self, sessions: Sequence[Session], oldest: float, last: dict[tuple[Any, ...], Tree]
+    ) -> list[Tree]:
+        """Each session's tree: the last frame's when it holds the same. The hottest loop of a
+        recording, hence written as whole-list steps (the keys, then the lookups)."""
+        keys = list(
+            zip(
+                map(_WHO, sessions),
+                [
+                    None if a is None else round((oldest - a) * PER_SECOND)
+                    for a in map(_XACT, sessions)
+                ],
+                [
+                    None if a is None else round((oldest - a) * PER_SECOND)
+                    for a in map(_STATE, sessions)
+                ],
+                strict=True,
+            )
+        )
+        trees = list(map(last.get, keys))
+        if None in trees:  # a session that began, ended or moved since the last frame
+            for i, (s, key) in enumerate(zip(sessions, keys, strict=True)):
+                if trees[i] is None:
+                    trees[i] = self._row(s, key[1], key[2])
+        self._rows.update(zip(keys, trees, strict=True))
+        return trees
+
+    def _same_list(self, name: str, trees: list[Tree]) -> list[Tree]:
+        """The last frame's list when it holds the very same rows: the delta passes it at once."""
+        was = self._lists.get(name)
+        if was is not None and len(was) == len(trees) and all(map(operator.is_, was, trees)):
+            return was
+        self._lists[name] = trees
+        return trees
+
+    def _row(self, s: Session, xact: int | None, state: int | None) -> Tree:
+        tree: dict[str, Tree] = self.codec.encode(replace(s, query=QUERY_HIDDEN))
+        tree["xact_age_s"] = None if xact is None else {YOUNGER: xact / PER_SECOND}
+        tree["state_age_s"] = None if state is None else {YOUNGER: state / PER_SECOND}
+        return tree
+
+    def _statements_tree(self, statements: object) -> Tree:
+        # pg_stat_statements' counters move only with the statements run since the last read
+        cached = self._statements
+        if cached is not None and cached[0] == statements:
+            return cached[1]
+        tree = self.codec.encode(statements)
+        self._statements = (statements, tree)
+        return tree
+
+
+def resolve_ages(pool: Tree) -> Tree:
+    """A recorded pool's tree with its rows' ages back in seconds (a pool written before the
+    ages were written this way has none to resolve, and is returned as it is)."""
+    if not isinstance(pool, dict) or OLDEST not in pool:
+        return pool
+    oldest = pool[OLDEST]
+    if not isinstance(oldest, int | float):
+        raise CodecError("a recorded pool's oldest age is not a number")
+
+    def row(tree: Tree) -> Tree:
+        if not isinstance(tree, dict):
+            return tree
+        out = dict(tree)
+        for name in ("xact_age_s", "state_age_s"):
+            value = tree.get(name)
+            if isinstance(value, dict):
+                younger = value.get(YOUNGER)
+                if not isinstance(younger, int | float):
+                    raise CodecError("a recorded session's age is not a number")
+                out[name] = oldest - younger
+        return out
+
+    out = {k: v for k, v in pool.items() if k != OLDEST}
+    for name in SESSION_LISTS:
+        if isinstance(pool.get(name), list):
+            out[name] = [row(s) for s in pool[name]]
+    if isinstance(pool.get("blocked"), list):
+        out["blocked"] = [
+            {**b, "session": row(b.get("session"))} if isinstance(b, dict) else b
+            for b in pool["blocked"]
+        ]
+    return out
