@@ -50,6 +50,8 @@ class Fleet:
         self._answered: set[str] = set(self.members)
         self._head_start: asyncio.Future[None] | None = None
         self._shown = asyncio.Event()
+        self._started: set[str] = set()
+        self._interval: float | None = None
         for name, console in self.members.items():
             console.subscribe(_from(name, lambda target, _source: self._answered.add(target)))
 
@@ -77,6 +79,8 @@ class Fleet:
         if name not in self.members:
             raise UserError(f"no target named {name!r} (have: {', '.join(self.members)})")
         self.focused = name
+        if self._started:  # shown before its head start is over: it reads now
+            self._start(name)
         return self.current
 
     def narrow(self, text: str) -> Console:
@@ -112,16 +116,21 @@ class Fleet:
         cluster holds no other back for long. Listing is CPU-bound (10k pods: a second or more
         of parsing on the one interpreter): clusters listed at once would put the first frame
         where the last cluster lands instead of where the shown one does."""
-        self.current.start(interval)
-        others = [c for n, c in self.members.items() if n != self.focused]
-        if others:
-            self._head_start = asyncio.ensure_future(self._start_after_head(others, interval))
+        self._interval = interval
+        self._start(self.focused)
+        if len(self._started) < len(self.members):
+            self._head_start = asyncio.ensure_future(self._start_after_head())
+
+    def _start(self, name: str) -> None:
+        if name not in self._started:
+            self._started.add(name)
+            self.members[name].start(self._interval)
 
     def shown_on_screen(self) -> None:
         """The screens painted the shown target's cluster: the other targets may read now."""
         self._shown.set()
 
-    async def _start_after_head(self, others: list[Console], interval: float | None) -> None:
+    async def _start_after_head(self) -> None:
         kube = self.current.kube
         waited = 0.0
         while kube.configured and kube.error is None and not self._shown.is_set():
@@ -129,12 +138,14 @@ class Fleet:
                 break
             await asyncio.sleep(HEAD_POLL_SECONDS)
             waited += HEAD_POLL_SECONDS
-        for console in others:
-            console.start(interval)
+        for name in self.members:
+            self._start(name)
 
     def poke(self) -> None:
-        for console in self.members.values():
-            console.poke()
+        """Read now, on the targets that read already (one still waiting for its head start
+        reads when it starts)."""
+        for name in self._started:
+            self.members[name].poke()
 
     def snapshots(self) -> tuple[TargetSnapshot, ...]:
         """Each target's latest, in the configured order; reading them changes nothing."""
