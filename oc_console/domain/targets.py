@@ -39,8 +39,22 @@ class TargetSnapshot:
 
     @property
     def down(self) -> tuple[str, ...]:
-        """The configured sources it could not read (last attempt failed or never answered)."""
-        return tuple(s.name for s in self.snapshot.sources if s.configured and not s.ok)
+        """The configured sources it could not read: the last attempt failed, or gave up at a
+        deadline. A source whose first read is still under way (or not begun: a fleet's other
+        targets wait for the shown one's first frame) is not down yet."""
+        return tuple(
+            s.name
+            for s in self.snapshot.sources
+            if s.configured and not s.ok and (s.error is not None or s.fetched_at is not None)
+        )
+
+    @property
+    def reading(self) -> bool:
+        """Nothing read yet, nothing failed yet: its first reads are under way or to come."""
+        configured = [s for s in self.snapshot.sources if s.configured]
+        return bool(configured) and all(
+            not s.ok and s.error is None and s.fetched_at is None for s in configured
+        )
 
     @property
     def status(self) -> int:
@@ -58,7 +72,7 @@ class TargetSnapshot:
         if self.down:
             parts.append(",".join(SHORT_SOURCE.get(n, n) for n in self.down) + " down")
         if len(parts) == 1:
-            parts.append("ok")
+            parts.append("reading…" if self.reading else "ok")
         return " ".join(parts)
 
 

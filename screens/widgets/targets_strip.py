@@ -26,7 +26,7 @@ def strip_text(view: FleetView) -> Text:
 
 
 def _cell(target: TargetSnapshot, *, focused: bool) -> Text:
-    style = _STYLE[target.status] + (" reverse" if focused else "")
+    style = ("dim" if target.reading else _STYLE[target.status]) + (" reverse" if focused else "")
     return Text(("▸" if focused else "") + clean(target.cell()), style)
 
 

@@ -98,6 +98,23 @@ def test_a_cell_per_target_and_the_worst_status() -> None:
     assert worst_status([0, 1]) == 1 and worst_status([]) == 0
 
 
+def test_a_target_not_read_yet_is_reading_not_down() -> None:
+    """A fleet's other targets wait for the shown one's first frame: until their first reads
+    answer, they are on their way, not down; a read that failed or gave up is down."""
+    waiting = (SourceHealth("postgres", True, False, None, None),
+               SourceHealth("kubernetes", True, False, None, None))  # fmt: skip
+    snap = ConsoleSnapshot(NOW, "ctx", ("openclaw",), False, waiting, None, ())
+    eu = TargetSnapshot("eu-west", snap)
+    assert eu.reading and eu.down == () and eu.cell() == "eu-west reading…" and eu.status == 0
+    half = (waiting[0], SourceHealth("kubernetes", True, True, None, NOW))
+    us = TargetSnapshot(
+        "us-east", ConsoleSnapshot(NOW, "ctx", ("openclaw",), False, half, None, ())
+    )
+    assert not us.reading and us.cell() == "us-east ok"
+    ap = TargetSnapshot("ap-se", snapshot((), down=("kubernetes",)))
+    assert not ap.reading and ap.cell() == "ap-se k8s down" and ap.status == 3
+
+
 async def test_the_screens_open_on_the_first_target_of_the_fleet() -> None:
     from oc_console.cli.fleet_open import open_console
 
