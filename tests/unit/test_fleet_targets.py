@@ -57,6 +57,24 @@ def test_targets_from_the_config_file(tmp_path: Path) -> None:
     assert all(c.targets == () for c in targets.values())
 
 
+def test_a_target_replays_through_its_own_openclaw_api(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[openclaw]\napi = "https://openclaw.us.internal"\ntoken_file = "/run/us-token"\n'
+        '[[targets]]\nname = "us-east"\n'
+        '[[targets]]\nname = "ap-se"\nopenclaw_api = "https://openclaw.ap.internal"\n'
+        '[[targets]]\nname = "eu-west"\nopenclaw_api = "https://openclaw.eu.internal"\n'
+        'openclaw_token_file = "/run/eu-token"\n'
+    )
+    targets = dict(target_configs(load_config(path, environ={})))
+    apis = {n: (c.openclaw.api, c.openclaw.token_file) for n, c in targets.items()}
+    assert apis == {
+        "us-east": ("https://openclaw.us.internal", "/run/us-token"),  # the shared one
+        "ap-se": ("https://openclaw.ap.internal", "/run/us-token"),
+        "eu-west": ("https://openclaw.eu.internal", "/run/eu-token"),
+    }
+
+
 def test_targets_named_twice_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[[targets]]\nname = "a"\n[[targets]]\nname = "a"\n')
