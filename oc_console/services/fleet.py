@@ -31,6 +31,13 @@ def _named(name: str, snap: ConsoleSnapshot) -> TargetSnapshot:
     return TargetSnapshot(name, dataclasses.replace(snap, findings=findings))
 
 
+def _named_config(name: str, config: Config) -> Config:
+    if config.kubernetes.name:
+        return config
+    kube = config.kubernetes.model_copy(update={"name": name})
+    return config.model_copy(update={"kubernetes": kube})
+
+
 def _from(target: str, listener: Callable[[str, str], None]) -> Callable[[str], None]:
     return lambda source: listener(target, source)
 
@@ -59,9 +66,11 @@ class Fleet:
     def from_configs(
         cls, configs: Sequence[tuple[str, Config]], *, audit: AuditLog | None = None
     ) -> Fleet:
-        """One Console per target; `audit`, one log for all (each record names its target)."""
+        """One Console per target; `audit`, one log for all (each record names its target:
+        the name it has here, unless its config names it already)."""
         shared = audit or AuditLog(shared_dsn=configs[0][1].audit.dsn if configs else None)
-        return cls([(name, Console(cfg, audit=shared)) for name, cfg in configs])
+        return cls([(name, Console(_named_config(name, cfg), audit=shared))
+                    for name, cfg in configs])  # fmt: skip
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from oc_console.domain.orders import OrderTimeline
 from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.screens.app import make_app
+from oc_console.screens.confirm import ConfirmScreen
 from oc_console.screens.timeline import TimelineScreen
 from oc_console.services.fleet import Fleet
 from tests.integration.action_fixtures import sandbox_config
@@ -190,5 +191,18 @@ async def test_the_timeline_names_the_target(regions: dict[str, Sandbox], tmp_pa
         assert isinstance(screen, TimelineScreen) and screen.timeline is not None
         assert screen.timeline.target == "us-east"
         assert app.service is fleet.members["eu-west"]  # looking acts on nothing
-        assert screen.action_params("replay") == {"order_id": US_ONLY}
-        assert app.service is fleet.members["us-east"]  # a replay goes where the order is
+        # a replay goes where the order is: us-east's OpenClaw API, us-east named throughout
+        await pilot.press("p")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), timeout=20)
+        assert app.service is fleet.members["us-east"]
+        us_api = regions["us-east"].openclaw
+        assert us_api is not None
+        preview = app.screen.plan.preview.detail  # type: ignore[attr-defined]
+        assert f"{us_api.url}/v1/workflows/trigger" in preview and US_ONLY in preview
+        await pilot.press("n")
+        log = tmp_path / "audit.jsonl"
+        await until(pilot, lambda: log.exists() and log.stat().st_size > 0)
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        (record,) = [r for r in records if r.get("action") == "replay"]
+        assert record["reason"] == "declined"
+        assert "us-east" in json.dumps(record) and "eu-west" not in json.dumps(record)
