@@ -76,6 +76,14 @@ class RecordingWriter:
 
     def frame(self, at: float, tree: Any) -> bytes:
         """Append a frame at unix time `at`; returns its kind (FULL or DELTA)."""
+        kind, record = self.prepare(at, tree)
+        self.append(kind, at, record)
+        return kind
+
+    def prepare(self, at: float, tree: Any) -> tuple[bytes, bytes]:
+        """The record of the next frame, full or a delta against the frame before it, ready for
+        `append`: the CPU's part of `frame` (the recorder does it on its event loop, and only
+        the writing on its thread). Frames are prepared and appended in the same order."""
         record, kind = b"", FULL
         if self._prev is not None and at - self._base_at < self.full_every:
             record, kind = pack(DELTA, at, diff(self._prev, tree)), DELTA
@@ -87,8 +95,11 @@ class RecordingWriter:
             record = pack(FULL, at, tree)
             self._base_at, self._base_size = at, len(record)
         self._prev = tree
+        return kind, record
+
+    def append(self, kind: bytes, at: float, record: bytes) -> None:
+        """Write a prepared frame's record (a full frame is also fsync'd)."""
         self._append(kind, at, record, sync=kind == FULL)
-        return kind
 
     def event(self, at: float, tree: Any) -> None:
         """Something that happened between frames: an order looked up, an action taken."""

@@ -3,15 +3,18 @@ snapshot builder is fed to a recording (`--record FILE`, `oc-console record FILE
 
 When a source answers, a frame is due; frames are at least `every` seconds apart (the answers
 in between are folded into the next frame), so a burst of watch events costs one frame, and a
-fleet where nothing changes costs none. The frame is taken on the event loop (the snapshot the
-console last built for the screens, with the sources' values it was built from) and encoded,
-compressed and written on one worker thread, so a slow disk never holds a key. Actions that
-end are written as events."""
+fleet where nothing changes costs none. The frame is taken, encoded and compressed on the event
+loop (the snapshot the console last built for the screens, with the sources' values it was
+built from: a fraction of a millisecond, as a frame costs what changed since the last one;
+handed to a thread it cost half as much again, the other core finding none of it in its cache)
+and written on one worker thread, so a slow disk never holds a key. Actions that end are
+written as events."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import weakref
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +24,6 @@ from oc_console.recording.format import console_version, header_tree
 from oc_console.recording.writer import DEFAULT_FULL_EVERY, DEFAULT_MAX_SIZE, RecordingWriter
 from oc_console.services.built_snapshot import Built, build_kept
 from oc_console.services.recording_frames import FrameCodec
-from oc_console.services.snapshot_builder import SnapshotInputs
 
 if TYPE_CHECKING:
     from oc_console.services.action_service import ActionRun
@@ -55,7 +57,10 @@ class Recorder:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
         self._pending: asyncio.TimerHandle | None = None
         self._last = float("-inf")  # loop time of the last frame taken
-        self._taken: Built | None = None
+        # the build last written, not kept alive by the recorder: holding each build a refresh
+        # longer than the screens do made the garbage collector's full passes several times
+        # more frequent, costing more than the frame itself
+        self._taken: weakref.ref[Built] | None = None
         self._writes: list[Future[Any]] = []
         self.error: str | None = None  # the first write that failed: recording stops there
 
@@ -74,6 +79,8 @@ class Recorder:
     def take(self) -> None:
         """A frame of what the console holds now."""
         self._pending = None
+        if self.error is not None:
+            return  # the recording stopped at its first failure
         with contextlib.suppress(RuntimeError):
             self._last = asyncio.get_running_loop().time()
         target = self.console.target
@@ -83,15 +90,18 @@ class Recorder:
         built = self.console.built
         if built is None or not built.from_same(inputs):
             built = build_kept(inputs, self.console.config, target.seen)
-        elif built is self._taken:
+        elif self._taken is not None and built is self._taken():
             return  # written already: nothing answered since
-        self._taken = built
+        self._taken = weakref.ref(built)
         snap = built.snapshot
-        self._submit(self._write_frame, built.inputs, snap.findings, snap.pages, built.cleared)
-
-    def _write_frame(self, inputs: SnapshotInputs, *parts: Any) -> None:
-        tree = self.frames.encode(inputs, *parts)
-        self.writer.frame(inputs.now.timestamp(), tree)
+        at = built.inputs.now.timestamp()
+        try:
+            tree = self.frames.encode(built.inputs, snap.findings, snap.pages, built.cleared)
+            kind, record = self.writer.prepare(at, tree)
+        except Exception as exc:  # a frame that cannot be written stops the recording: one line
+            self._failed(exc)
+            return
+        self._submit(self.writer.append, kind, at, record)
 
     def _action(self, run: ActionRun) -> None:
         if run.running:
@@ -111,7 +121,11 @@ class Recorder:
 
     def _written(self, future: Future[Any]) -> None:
         exc = future.exception()
-        if exc is not None and self.error is None:
+        if exc is not None:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.error is None:
             self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
     def flush(self) -> None:

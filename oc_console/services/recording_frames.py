@@ -13,6 +13,7 @@ uses (the codec's)."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
@@ -73,7 +74,7 @@ class FrameCodec:
         self._cache: dict[str, tuple[object, object, Tree]] = {}
         self._taken: dict[str, datetime] = {}
         self._logs: tuple[tuple[PodLogTail, ...], datetime] | None = None
-        self._last_findings: dict[tuple[str, str], tuple[Finding, Tree]] = {}
+        self._last_findings: tuple[tuple[Finding, ...], list[Tree]] = ((), [])
 
     def _slow_logs(self, fleet: FleetSnapshot, now: datetime) -> FleetSnapshot:
         """The fleet with the log tails recorded last, unless those are LOGS_SECONDS old."""
@@ -135,21 +136,27 @@ class FrameCodec:
         return tree
 
     def _findings(self, findings: tuple[Finding, ...]) -> Tree:
-        """The findings are built anew for each frame, most equal to the last frame's with
-        the same id and subject, or nearly (a number moved): each shares what it can of that
-        one's tree. Encoding them was most of a frame's cost, and the delta against the same
-        tree is found at once."""
-        last, self._last_findings = self._last_findings, {}
+        """The findings are built anew for each frame, most equal to the last frame's in the
+        same place, or to the one with the same id and subject but for a number that moved:
+        each shares what it can of that one's tree. Encoding them was most of a frame's cost,
+        and the delta against the same tree is found at once."""
+        was, trees = self._last_findings
+        by_key: dict[tuple[str, str], tuple[Finding, Tree]] | None = None
         out: list[Tree] = []
-        for finding in findings:
-            key = (finding.id, finding.subject)
-            seen = last.get(key)
+        for i, finding in enumerate(findings):
+            if i < len(was) and finding == was[i]:
+                out.append(trees[i])
+                continue
+            if by_key is None:
+                by_key = {(f.id, f.subject): (f, t) for f, t in zip(was, trees, strict=True)}
+            seen = by_key.get((finding.id, finding.subject))
             if seen is None:
-                tree = self.codec.encode(finding)
+                out.append(self.codec.encode(finding))
             else:
-                tree = self.codec.encode_like(finding, seen[0], seen[1])
-            self._last_findings[key] = (finding, tree)
-            out.append(tree)
+                out.append(self.codec.encode_like(finding, seen[0], seen[1]))
+        if len(out) == len(trees) and all(map(operator.is_, out, trees)):
+            return trees  # the very list of the last frame: the delta passes it at once
+        self._last_findings = (findings, out)
         return out
 
     def decode(self, tree: Tree) -> RecordedFrame:

@@ -15,9 +15,8 @@ such as passwords that no pattern recognises), as PoolSnapshot.without_queries d
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
 
@@ -38,28 +37,48 @@ _WHO = attrgetter("pid", "application_name", "client_addr", "user", "database", 
 _XACT, _STATE = attrgetter("xact_age_s"), attrgetter("state_age_s")
 
 
+@dataclass
+class _Rows:
+    """One list of session rows as a frame wrote it: who each session is, its ages in
+    hundredths younger than the pool's oldest, and its tree."""
+
+    who: list[tuple[Any, ...]]
+    xact: list[int | None]
+    state: list[int | None]
+    trees: list[Tree]
+
+    def keys(self) -> Iterator[tuple[Any, ...]]:
+        return zip(self.who, self.xact, self.state, strict=True)
+
+    def items(self) -> Iterator[tuple[tuple[Any, ...], Tree]]:
+        return zip(self.keys(), self.trees, strict=True)
+
+
 class PoolEncoder:
     """Encodes one PoolSnapshot a frame, reusing the last frame's tree of every row (and of
     the statements) that did not change."""
 
     def __init__(self, codec: Codec) -> None:
         self.codec = codec
-        self._rows: dict[tuple[Any, ...], Tree] = {}  # the last frame's rows, by what they hold
         self._statements: tuple[object, Tree] | None = None
-        self._lists: dict[str, list[Tree]] = {}
+        self._lists: dict[str, _Rows] = {}  # the last frame's rows, by list
+        self._rest: tuple[PoolSnapshot, Tree] | None = None  # the pool's own fields, last frame
 
     def encode(self, pool: PoolSnapshot) -> Tree:
         oldest = pool.oldest_xact_age_s
         if oldest is None:  # no transaction open: the rows' ages are their states'
             ages = [s.state_age_s for s in self._sessions(pool) if s.state_age_s is not None]
             oldest = max(ages, default=0.0)
-        last, self._rows = self._rows, {}
         rest = replace(pool, idle_in_transaction=(), blocked=(), blockers=(), statements=None)
-        tree: dict[str, Tree] = self.codec.encode(rest)
+        was = self._rest
+        own = self.codec.encode(rest) if was is None else self.codec.encode_like(rest, *was)
+        self._rest = (rest, own)
+        tree: dict[str, Tree] = dict(own)  # the rows go in below, not into `own`
         tree[OLDEST] = oldest
+        last, self._lists = self._lists, {}
         for name in SESSION_LISTS:
-            tree[name] = self._same_list(name, self._row_trees(getattr(pool, name), oldest, last))
-        sessions = self._row_trees([b.session for b in pool.blocked], oldest, last)
+            tree[name] = self._rows(name, getattr(pool, name), oldest, last)
+        sessions = self._rows("blocked", [b.session for b in pool.blocked], oldest, last)
         tree["blocked"] = [
             {"@": BLOCKED, "session": session, "blocked_by": list(b.blocked_by)}
             for b, session in zip(pool.blocked, sessions, strict=True)
@@ -71,40 +90,31 @@ class PoolEncoder:
     def _sessions(pool: PoolSnapshot) -> list[Session]:
         return [*pool.idle_in_transaction, *(b.session for b in pool.blocked), *pool.blockers]
 
-    def _row_trees(
-        self, sessions: Sequence[Session], oldest: float, last: dict[tuple[Any, ...], Tree]
+    def _rows(
+        self, name: str, sessions: Sequence[Session], oldest: float, last: dict[str, _Rows]
     ) -> list[Tree]:
         """Each session's tree: the last frame's when it holds the same. The hottest loop of a
-        recording, hence written as whole-list steps (the keys, then the lookups)."""
-        keys = list(
-            zip(
-                map(_WHO, sessions),
-                [
-                    None if a is None else round((oldest - a) * PER_SECOND)
-                    for a in map(_XACT, sessions)
-                ],
-                [
-                    None if a is None else round((oldest - a) * PER_SECOND)
-                    for a in map(_STATE, sessions)
-                ],
-                strict=True,
-            )
+        recording, hence written as whole-list steps: most often every row is as it was, and
+        the whole list is the last frame's (the same object: the delta passes it at once)."""
+        rows = _Rows(
+            list(map(_WHO, sessions)),
+            [None if a is None else round((oldest - a) * PER_SECOND) for a in map(_XACT, sessions)],
+            [
+                None if a is None else round((oldest - a) * PER_SECOND)
+                for a in map(_STATE, sessions)
+            ],
+            [],
         )
-        trees = list(map(last.get, keys))
-        if None in trees:  # a session that began, ended or moved since the last frame
-            for i, (s, key) in enumerate(zip(sessions, keys, strict=True)):
-                if trees[i] is None:
-                    trees[i] = self._row(s, key[1], key[2])
-        self._rows.update(zip(keys, trees, strict=True))
-        return trees
-
-    def _same_list(self, name: str, trees: list[Tree]) -> list[Tree]:
-        """The last frame's list when it holds the very same rows: the delta passes it at once."""
-        was = self._lists.get(name)
-        if was is not None and len(was) == len(trees) and all(map(operator.is_, was, trees)):
-            return was
-        self._lists[name] = trees
-        return trees
+        was = last.get(name)
+        if was is not None and (was.who, was.xact, was.state) == (rows.who, rows.xact, rows.state):
+            rows.trees = was.trees
+        else:  # a session began, ended or moved (perhaps from another list) since
+            known = {key: tree for r in last.values() for key, tree in r.items()}
+            for s, key in zip(sessions, rows.keys(), strict=True):
+                tree = known.get(key)
+                rows.trees.append(tree if tree is not None else self._row(s, key[1], key[2]))
+        self._lists[name] = rows
+        return rows.trees
 
     def _row(self, s: Session, xact: int | None, state: int | None) -> Tree:
         tree: dict[str, Tree] = self.codec.encode(replace(s, query=QUERY_HIDDEN))
