@@ -35,6 +35,7 @@ SLOW_SECONDS = {"metrics": 60.0}
 # The adapters' log tails are re-read every few seconds, each read a new set of lines: they are
 # recorded with each full frame's interval, a post-mortem's sample rather than the log itself.
 LOGS_SECONDS = 300.0
+INPUT_FIELDS = tuple(f.name for f in fields(SnapshotInputs))
 
 
 @dataclass(frozen=True)
@@ -96,24 +97,26 @@ class FrameCodec:
         cleared: tuple[tuple[Finding, datetime], ...],
     ) -> Tree:
         tree: dict[str, Tree] = {"@": self._inputs_name}
-        for f in fields(SnapshotInputs):
-            value = getattr(inputs, f.name)
-            cached = self._cache.get(f.name)
-            if f.name in CACHED:
-                if cached is not None and (cached[0] is value or self._slow(f.name, inputs.now)):
-                    tree[f.name] = cached[2]
+        for name in INPUT_FIELDS:
+            value = getattr(inputs, name)
+            cached = self._cache.get(name)
+            if cached is not None and cached[0] is value:  # most fields, most frames
+                tree[name] = cached[2]
+                continue
+            recorded = value
+            if name in CACHED:
+                if cached is not None and self._slow(name, inputs.now):
+                    tree[name] = cached[2]
                     continue
-                self._taken[f.name] = inputs.now
-                recorded = recordable(f.name, value)
-                if f.name == "fleet" and recorded is not None:
+                self._taken[name] = inputs.now
+                recorded = recordable(name, value)
+                if name == "fleet" and recorded is not None:
                     recorded = self._slow_logs(recorded, inputs.now)
-                if f.name == "database" and recorded is not None:
-                    tree[f.name] = self._pool.encode(recorded)
-                    self._cache[f.name] = (value, recorded, tree[f.name])
+                if name == "database" and recorded is not None:
+                    tree[name] = self._pool.encode(recorded)
+                    self._cache[name] = (value, recorded, tree[name])
                     continue
-            else:
-                recorded = value
-            tree[f.name] = self._like(f.name, value, recorded)
+            tree[name] = self._like(name, value, recorded)
         tree["include_queries"] = False  # the text was dropped above, whatever was shown
         return {
             "inputs": tree,
