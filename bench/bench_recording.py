@@ -3,8 +3,8 @@ compressed as in bench_soak (one UI refresh per cycle, the console's clock moved
 interval per cycle); the sandbox runs in a child process, so the CPU measured is the facade's
 and the recorder's alone.
 
-- CPU per refresh with a frame recorded each refresh (encoded, compressed and written on the
-  recorder's thread, waited for) against the same refreshes without recording, same run;
+- CPU per refresh with a frame recorded each refresh (encoded, compressed and written, the
+  recorder's thread waited for) against the same refreshes without recording, same run;
 - the file's growth per (virtual) hour, against a fixed 2 MB/h;
 - seeking to a random moment of a 6-hour recording (made of the frames just recorded, one every
   two seconds) and building its snapshot, the slowest of 30, against a fixed 200 ms.
