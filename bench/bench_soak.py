@@ -3,8 +3,8 @@ as the UI reads it, one UI refresh per cycle, with the console's clock moved on 
 interval per cycle, while one adapter's log is followed and read as the Logs screen reads it.
 
 The sandbox runs in a child process, so the RSS and CPU measured here are the facade's alone.
-After a warm-up (the first virtual minutes: caches, first lists, the log's first tail), it
-reports:
+After a warm-up (the first virtual minutes: caches, first lists, the log's first tail, and the
+log sampler's first rounds, which run on the wall clock), it reports:
 - RSS growth per hour (a least-squares slope over the measured cycles), against a fixed 1 MiB/h;
 - CPU per refresh as a share of one core at the UI's refresh rate, against a fixed 2 %;
 - CPU per refresh late in the run against early in it (work per refresh must not grow with what
@@ -34,6 +34,8 @@ RSS_BUDGET_MIB_PER_HOUR = 1.0
 CPU_BUDGET_PCT = 2.0
 STEADY_BUDGET = 1.3  # late CPU per refresh / early, same run
 SANDBOX_START_SECONDS = 240.0
+SAMPLER_ROUNDS = 3  # log sampler rounds before measuring (its steady state)
+STEADY_SECONDS = 150.0  # wall-clock time allowed for them
 
 
 def serve() -> int:
@@ -67,6 +69,11 @@ class VirtualTime:
         self.mono += seconds
 
 
+def log_rounds(console: Any) -> int:
+    source = console.kube.source
+    return source.log_rounds if source is not None else 0
+
+
 def slope(points: list[tuple[float, float]]) -> float:
     n = len(points)
     mx = sum(x for x, _ in points) / n
@@ -87,11 +94,14 @@ async def soak(flags: dict[str, Any]) -> bool:
     interval = config.ui.refresh_seconds
     try:
         snap = await console.fresh(first_data_within=60.0)
-        pod = next(p for p in snap.fleet.pods if p.platform) if snap.fleet else None
-        if pod is None:
-            skip("soak", "the sandbox listed no adapter pod to follow")
+        running = [(p, c) for p in (snap.fleet.pods if snap.fleet else ()) if p.platform
+                   and p.phase == "Running" and not p.deleting
+                   for c in p.app_containers if c.state == "running"]  # fmt: skip
+        if not running:
+            skip("soak", "the sandbox listed no running adapter container to follow")
             return True
-        stream = console.follow_logs(pod.namespace, pod.name, pod.containers[0].name)
+        pod, container = running[0][0], running[0][1].name
+        stream = console.follow_logs(pod.namespace, pod.name, container)
 
         async def cycle() -> None:
             clock.advance(interval)
@@ -101,6 +111,15 @@ async def soak(flags: dict[str, Any]) -> bool:
 
         for _ in range(int(WARM_UP.total_seconds() / interval)):
             await cycle()
+        # The log sampler reads on the wall clock (every 30 s), and until its second round
+        # the snapshot and the sampler never hold two rounds of tails at once: that step would
+        # read as growth. Measure once the sampler is in its steady state.
+        steady_by = time.monotonic() + STEADY_SECONDS
+        while log_rounds(console) < SAMPLER_ROUNDS and time.monotonic() < steady_by:
+            await cycle()
+            await asyncio.sleep(0.05)  # a wall-clock pause: the sampler's thread reads
+        print(f"# following {pod.name}/{container}; log sampler rounds before measuring: "
+              f"{log_rounds(console)}")  # fmt: skip
         cycles = int(HOURS * 3600 / interval)
         proc = psutil.Process()
         rss: list[tuple[float, float]] = []
@@ -112,6 +131,9 @@ async def soak(flags: dict[str, Any]) -> bool:
             start = time.process_time()
             await cycle()
             cpu.append(time.process_time() - start)
+        if stream.error or stream.ended:
+            skip("soak", f"the followed log ended: {stream.error or 'end of stream'}")
+            return True
         stream.stop()
     finally:
         await console.close()

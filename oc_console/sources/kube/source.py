@@ -93,6 +93,11 @@ class KubeSource:
         return self._last is not None and self._sampled > 0
 
     @property
+    def log_rounds(self) -> int:
+        """The log sampler's rounds behind the last snapshot (a soak waits for a few)."""
+        return self._sampled
+
+    @property
     def insecure(self) -> str | None:
         return self._client.insecure if self._client is not None else None
 
