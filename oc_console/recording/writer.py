@@ -97,10 +97,6 @@ class RecordingWriter:
         self._prev = tree
         return kind, record
 
-    def fits(self, length: int) -> bool:
-        """Whether a record of `length` bytes keeps the file within its bound (no rewrite)."""
-        return self.size + length <= self.max_size
-
     def append(self, kind: bytes, at: float, record: bytes) -> None:
         """Write a prepared frame's record (a full frame is also fsync'd)."""
         self._append(kind, at, record, sync=kind == FULL)

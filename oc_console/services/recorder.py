@@ -6,10 +6,9 @@ in between are folded into the next frame), so a burst of watch events costs one
 fleet where nothing changes costs none. The frame is taken, encoded and compressed on the event
 loop (the snapshot the console last built for the screens, with the sources' values it was
 built from: a fraction of a millisecond, as a frame costs what changed since the last one;
-handed to a thread it cost half as much again, the other core finding none of it in its cache).
-A delta is then appended to the file there too, unless the recorder's thread is busy; full
-frames, which are fsync'd, and the size bound's rewrite are written on that thread, so a slow
-disk never holds a key. Actions that end are written as events."""
+handed to a thread it cost half as much again, the other core finding none of it in its cache)
+and written on one worker thread, so a slow disk never holds a key. Actions that end are
+written as events."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from oc_console.recording.format import DELTA, console_version, header_tree
+from oc_console.recording.format import console_version, header_tree
 from oc_console.recording.writer import DEFAULT_FULL_EVERY, DEFAULT_MAX_SIZE, RecordingWriter
 from oc_console.services.built_snapshot import Built, build_kept
 from oc_console.services.recording_frames import FrameCodec
@@ -101,19 +100,6 @@ class Recorder:
             kind, record = self.writer.prepare(at, tree)
         except Exception as exc:  # a frame that cannot be written stops the recording: one line
             self._failed(exc)
-            return
-        self._append(kind, at, record)
-
-    def _append(self, kind: bytes, at: float, record: bytes) -> None:
-        """A delta, a few hundred bytes into the page cache, is written here when the thread
-        has nothing under way (handing each frame over cost more than the frame itself); a
-        full frame (fsync'd), a write that starts the size bound's rewrite, and whatever comes
-        while the thread is busy are the thread's, so a slow disk holds up only the recording."""
-        if kind == DELTA and self.writer.fits(len(record)) and all(w.done() for w in self._writes):
-            try:
-                self.writer.append(kind, at, record)
-            except Exception as exc:
-                self._failed(exc)
             return
         self._submit(self.writer.append, kind, at, record)
 
