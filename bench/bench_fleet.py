@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from bench.bench_keystrokes import KEYS, p95
+from bench.bench_keystrokes import moving_p95
 from bench.common import report
 from bench.http_stubs import drip
 from bench.terminal import Terminal
@@ -160,16 +160,7 @@ def fleet_keystrokes(tmp: Path, targets: list[dict[str, str]]) -> float:
         lines += [f'{k} = "{v}"' for k, v in t.items()]
     config.write_text("\n".join(lines) + "\n")
     env = {"HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp), "XDG_STATE_HOME": str(tmp)}
-    term = Terminal.console("--config", str(config), env=env)
-    try:
-        term.wait_for(b"targets", timeout=60)
-        term.read_for(3.0)
-        term.key_latency(b"3")  # the Adapters screen: seven rows to move in
-        term.read_for(1.0)
-        samples = [term.key_latency(b"j" if i % 2 == 0 else b"k") for i in range(KEYS)]
-    finally:
-        term.close()
-    return p95(samples)
+    return moving_p95(Terminal.console("--config", str(config), env=env), b"targets")
 
 
 def hung_against_quiet(tmp: Path) -> bool:

@@ -31,8 +31,14 @@ def keystrokes(sandbox: Sandbox, prometheus: str) -> float:
         "--pg-dsn", str(flags["postgres.dsn"]), "--kubeconfig", str(flags["kubernetes.kubeconfig"]),
         "--context", str(flags["kubernetes.context"]), "--prometheus", prometheus,
     )  # fmt: skip
+    return moving_p95(term, b"k8s")
+
+
+def moving_p95(term: Terminal, ready: bytes) -> float:
+    """Once `ready` is on screen: the p95 of moving up and down the Adapters screen; closes
+    the terminal."""
     try:
-        term.wait_for(b"k8s", timeout=60)
+        term.wait_for(ready, timeout=60)
         term.read_for(3.0)
         term.key_latency(b"3")  # the Adapters screen: seven rows to move in
         term.read_for(1.0)
