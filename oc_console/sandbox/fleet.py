@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from oc_console.errors import UserError
-from oc_console.sandbox.metrics.runner import binaries
-from oc_console.sandbox.metrics.shared import SharedPrometheus
+from oc_console.sandbox.metrics.shared import SharedPrometheus, binaries
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.sandbox.watchdog import GUARD
 

@@ -13,7 +13,7 @@ import pytest
 from oc_console.config import load_config
 from oc_console.domain.targets import TargetSnapshot
 from oc_console.sandbox.fleet import SandboxFleet
-from oc_console.sandbox.metrics.runner import binaries
+from oc_console.sandbox.metrics.shared import binaries
 from oc_console.services.fleet import Fleet
 from oc_console.services.fleet_targets import target_configs
 

@@ -53,14 +53,14 @@ class MetricsSandbox:
 
     def start(self) -> None:
         self.model = model = FleetModel(self._pods, self._scenarios, time.time())
-        found = binaries()
+        prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
         if not self._use_prometheus:
             reason = "a real Prometheus was not asked for"
-        elif found is None:
+        elif not (prometheus and promtool):
             reason = "no prometheus/promtool on PATH"
         else:
             try:
-                self._start_prometheus(model, *found)
+                self._start_prometheus(model, prometheus, promtool)
                 return
             except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
                 self._stop_prometheus()
@@ -87,7 +87,10 @@ class MetricsSandbox:
         self._url = None
 
     def _start_prometheus(self, model: FleetModel, prometheus: str, promtool: str) -> None:
-        tsdb = fresh_tsdb(self._dir)
+        # A tsdb left by an earlier run would overlap the new history with other values.
+        shutil.rmtree(self._dir, ignore_errors=True)
+        tsdb = self._dir / "tsdb"
+        tsdb.mkdir(parents=True)
         self._exporter = start_exporter(model)
         target = (("instance", self._exporter.address), ("job", JOB))
         history = write_history(model, self._dir / "history.om", model.started_at, target)
@@ -95,9 +98,21 @@ class MetricsSandbox:
         config = self._dir / "prometheus.yml"
         text = _scrape_config(self._exporter.address, self.alerting, self.scrape_jobs)
         config.write_text(text, encoding="utf-8")
-        # Send firing alerts every second, not every minute: a drill is watched live.
-        self._process = prometheus_process(
-            prometheus, self._dir, config, "--rules.alert.resend-delay=1s"
+        port = free_port()
+        self._process = ServerProcess(
+            [
+                prometheus,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tsdb}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                # Retention counts back from the newest block; 30 days keeps every backfilled one.
+                "--storage.tsdb.retention.time=30d",
+                "--log.level=warn",
+                # Send firing alerts every second, not every minute: a drill is watched live.
+                "--rules.alert.resend-delay=1s",
+            ],
+            f"http://127.0.0.1:{port}",
+            self._dir / "prometheus.log",
         )
         self._url = self._process.url
         self._process.wait_ready()
@@ -109,40 +124,6 @@ class MetricsSandbox:
         if self._exporter is not None:
             self._exporter.stop()
             self._exporter = None
-
-
-def binaries() -> tuple[str, str] | None:
-    """prometheus and promtool, when both are on PATH."""
-    prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
-    return (prometheus, promtool) if prometheus and promtool else None
-
-
-def fresh_tsdb(workdir: Path) -> Path:
-    """An empty tsdb under `workdir`: one left by an earlier run would overlap the new
-    history with other values."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    tsdb = workdir / "tsdb"
-    tsdb.mkdir(parents=True)
-    return tsdb
-
-
-def prometheus_process(prometheus: str, workdir: Path, config: Path, *extra: str) -> ServerProcess:
-    """A real Prometheus on a free port over `workdir`'s tsdb (not yet waited for)."""
-    port = free_port()
-    return ServerProcess(
-        [
-            prometheus,
-            f"--config.file={config}",
-            f"--storage.tsdb.path={workdir / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            # Retention counts back from the newest block; 30 days keeps every backfilled one.
-            "--storage.tsdb.retention.time=30d",
-            "--log.level=warn",
-            *extra,
-        ],
-        f"http://127.0.0.1:{port}",
-        workdir / "prometheus.log",
-    )
 
 
 def free_port() -> int:

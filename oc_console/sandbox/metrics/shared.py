@@ -6,14 +6,21 @@ cluster's Alertmanager stand-in answers from that cluster's own model."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from ..server_process import ServerProcess
 from .exposition import Series
 from .history import backfill, history_points, write_points
-from .runner import JOB, MetricsSandbox, fresh_tsdb, prometheus_process
+from .runner import JOB, MetricsSandbox, free_port
 
 CLUSTER_LABEL = "cluster"  # the console's default `prometheus.cluster_label`
+
+
+def binaries() -> tuple[str, str] | None:
+    """prometheus and promtool, when both are on PATH."""
+    prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
+    return (prometheus, promtool) if prometheus and promtool else None
 
 
 class SharedPrometheus:
@@ -31,7 +38,9 @@ class SharedPrometheus:
     def start(self, prometheus: str, promtool: str) -> str:
         """Each cluster's exporter is started here; raises RuntimeError or OSError when
         Prometheus cannot run (the caller stops the clusters)."""
-        tsdb = fresh_tsdb(self._dir)
+        shutil.rmtree(self._dir, ignore_errors=True)
+        tsdb = self._dir / "tsdb"
+        tsdb.mkdir(parents=True)
         addresses: dict[str, str] = {}
         points: dict[Series, list[tuple[float, float]]] = {}
         for name, metrics in self._clusters.items():
@@ -42,7 +51,19 @@ class SharedPrometheus:
         backfill(promtool, write_points(points, self._dir / "history.om"), tsdb)
         config = self._dir / "prometheus.yml"
         config.write_text(scrape_config(addresses), encoding="utf-8")
-        self._process = prometheus_process(prometheus, self._dir, config)
+        port = free_port()
+        self._process = ServerProcess(
+            [
+                prometheus,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tsdb}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--storage.tsdb.retention.time=30d",  # keeps every backfilled block
+                "--log.level=warn",
+            ],
+            f"http://127.0.0.1:{port}",
+            self._dir / "prometheus.log",
+        )
         self._process.wait_ready()
         for metrics in self._clusters.values():
             metrics.served_by(self._process.url)
