@@ -1,8 +1,9 @@
 """Releases: one row per adapter — its Helm chart and revision, drift from what Helm rendered,
 digest pinning, and the Argo CD app that syncs it. Enter opens the history and the drift.
 
-The analysis decides what is wrong (oc_console.analysis.drift and the `image-not-pinned`
-finding); a row's colour is the worst of the findings about it, never decided here.
+The analysis decides what is wrong (oc_console.analysis.release_findings and the
+`image-not-pinned` finding); a row's colour is the worst of the findings about it, never
+decided here.
 """
 
 from __future__ import annotations

@@ -20,13 +20,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from oc_console.analysis.drift import (
-    adapter_history,
-    argo_app_of,
-    deployed,
-    last_good,
-    stream_problem,
-)
+from oc_console.analysis.argocd import argo_app_of
+from oc_console.analysis.drift import adapter_history, deployed, last_good, stream_problem
 from oc_console.domain.kube import AdapterHealth, FleetSnapshot, Revision
 from oc_console.domain.releases import (
     ARGO_KIND,

@@ -18,10 +18,10 @@ from oc_console.analysis.alerts import (
 )
 from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
 from oc_console.analysis.database import bouncer_findings, pool_findings
-from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.analysis.orders import recent_failure_findings
+from oc_console.analysis.release_findings import release_findings
 from oc_console.analysis.tls import tls_findings
 from oc_console.analysis.vm import vm_findings, vm_worded
 from oc_console.config import Config

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.analysis.drift import adapter_release, release_findings
+from oc_console.analysis.drift import adapter_release
 from oc_console.analysis.ownership import rollback_ownership
+from oc_console.analysis.release_findings import release_findings
 from oc_console.config import KubernetesConfig
 from oc_console.domain.kube import FleetSnapshot
 from oc_console.domain.releases import HELM_KIND

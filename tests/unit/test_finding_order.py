@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from oc_console.analysis.changes import changed_before_it_broke, fleet_changes
 from oc_console.analysis.database import pool_findings
-from oc_console.analysis.drift import release_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.orders import recent_failure_findings
+from oc_console.analysis.release_findings import release_findings
 from oc_console.cli.report import check_json
 from oc_console.domain.findings import Finding, Severity, Urgency, by_urgency
 from oc_console.domain.orders import FailureGroup, RecentFailures

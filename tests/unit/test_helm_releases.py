@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from oc_console.analysis.drift import release_findings
+from oc_console.analysis.release_findings import release_findings
 from oc_console.sandbox.kube import releases as sandbox_releases
 from oc_console.sandbox.kube.templates import adapter as workload
 from oc_console.sandbox.kube.templates import pinned

@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from oc_console.analysis.drift import adapter_release, release_findings
+from oc_console.analysis.drift import adapter_release
 from oc_console.analysis.ownership import rollback_ownership
+from oc_console.analysis.release_findings import release_findings
 from oc_console.domain.kube import WatchStatus
 from oc_console.domain.releases import HELM_KIND, ApiGroup
 from oc_console.sandbox.kube.resources import DEPLOYMENT

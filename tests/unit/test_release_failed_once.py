@@ -10,7 +10,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from oc_console.analysis.drift import release_findings
+from oc_console.analysis.release_findings import release_findings
 from oc_console.domain.findings import Finding
 from oc_console.sandbox.kube.releases import release_secret
 from oc_console.sandbox.kube.resources import SECRET
