@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from oc_console.analysis.database import PoolThresholds
-from oc_console.analysis.kube import KubeThresholds
+from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.analysis.metrics import MetricsThresholds
 from oc_console.domain.metrics import MetricNames
 from oc_console.domain.tls import split_host_port

@@ -2,14 +2,16 @@
 deployed them, the release history's own alarms (a latest revision that failed, stuck
 pending), Argo CD auto-sync against the policy, and OpenClaw CRDs still served at v1alpha1.
 
-Digest pinning is already a finding of its own (`image-not-pinned`, analysis/kube.py); the
-Releases screen reads it from there rather than deciding it again.
+Digest pinning is already a finding of its own (`image-not-pinned`,
+analysis/adapter_findings.py); the Releases screen reads it from there rather than deciding it
+again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from oc_console.analysis.adapter_findings import adapter_problems
 from oc_console.analysis.argocd import auto_sync_findings
 from oc_console.analysis.drift import (
     adapter_releases,
@@ -18,7 +20,6 @@ from oc_console.analysis.drift import (
     stream_problem,
     workload_drift,
 )
-from oc_console.analysis.kube import adapter_problems
 from oc_console.domain.findings import Finding, Severity, Target, Urgency
 from oc_console.domain.kube import ROLLOUT_STUCK, AdapterHealth, FleetSnapshot
 from oc_console.domain.releases import (

@@ -18,7 +18,8 @@ from rich.console import Console as RichConsole
 from rich.table import Table
 from rich.text import Text
 
-from oc_console.analysis.kube import KubeThresholds, adapter_problems
+from oc_console.analysis.adapter_findings import adapter_problems
+from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.cli.listing import show, whole
 from oc_console.domain.database import PoolSnapshot
 from oc_console.domain.findings import Finding, Severity

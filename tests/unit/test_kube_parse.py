@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from oc_console.analysis.kube import KubeThresholds
+from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.config import ADAPTER_PATTERN
 from oc_console.domain.kube import (
     ROLLOUT_COMPLETE,

@@ -9,7 +9,9 @@ from dataclasses import replace
 
 from rich.console import Console as RichConsole
 
-from oc_console.analysis.kube import KubeThresholds, adapter_problems, kube_findings
+from oc_console.analysis.adapter_findings import adapter_problems
+from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.cli.report import check_json, check_json_text, print_check
 from oc_console.domain.database import QUERY_HIDDEN
 from oc_console.domain.findings import Finding, Severity

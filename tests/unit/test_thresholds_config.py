@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from oc_console.analysis.database import pool_findings
-from oc_console.analysis.kube import KubeThresholds, kube_findings
+from oc_console.analysis.kube import kube_findings
+from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.analysis.metrics import metrics_findings
 from oc_console.config import load_config
 from oc_console.domain.durations import human_bytes, human_duration
