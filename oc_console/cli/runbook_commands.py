@@ -17,7 +17,7 @@ from rich.text import Text
 from oc_console.cli.listing import out_console, piped, show, whole, write_json
 from oc_console.config import Config
 from oc_console.errors import SourceError, UserError
-from oc_console.runbook.checks import CheckContext
+from oc_console.runbook.check_context import CheckContext
 from oc_console.runbook.engine import Plan
 from oc_console.runbook.loader import RunbookError, load_dir
 from oc_console.runbook.runner import RunbookRun, StepOutcome, bind_params

@@ -1,10 +1,12 @@
-"""The webhook runbook's own checks: where an adapter's webhook key comes from and whether it is
-right, and whether its logs have stayed free of signature mismatches long enough.
+"""The webhook runbook's own checks: whether the webhook secret was base64-encoded twice, where
+an adapter's webhook key comes from and whether it is right, and whether its logs have stayed
+free of signature mismatches long enough.
 
 Fingerprints only (webhook_key.py): a key's value is never returned, shown or logged."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 from oc_console.domain.external_secrets import EXTERNAL_SECRET_KIND, ExternalSecretState
 from oc_console.runbook.actions.base import ActionStop, Target
 from oc_console.runbook.actions.rollout import get_deployment
-from oc_console.runbook.checks import CheckContext, CheckResult
+from oc_console.runbook.check_context import CheckContext, CheckResult, unknown
 from oc_console.runbook.webhook_key import (
     KeySource,
     b64decode,
@@ -61,6 +63,47 @@ def _sync_line(es: ExternalSecretState, key: str) -> str:
     when = es.refreshed_at.strftime("%Y-%m-%d %H:%M:%SZ") if es.refreshed_at else "never"
     message = f": {clean(es.message)}" if es.failing and es.message else ""
     return f"written by ExternalSecret {es.name} from {where}; {state}, last sync {when}{message}"
+
+
+# 16 hex digits, as vm_checks.py shows the same check's key on a VM (webhook_key.py's
+# shorter fingerprint is the key-source check's)
+def _fingerprint(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:16]
+
+
+async def webhook_secret(ctx: CheckContext, args: dict[str, str]) -> CheckResult:
+    """Was the webhook secret base64-encoded twice? Fingerprints only, never the value."""
+    ns, name = args["namespace"], args["secret"]
+    key = args.get("key") or env_name(ctx, args.get("deployment", ""))
+    if not key:
+        return unknown(f"deployment {args.get('deployment')} does not name an adapter platform")
+    if ctx.env.docker is not None:  # a VM: the key is in the service's environment
+        from oc_console.runbook.vm_checks import compose_secret
+
+        return await compose_secret(ctx, ns, args.get("deployment", ""), key)
+    try:
+        secret: dict[str, Any] = await ctx.env.kcall(
+            "GET", f"/api/v1/namespaces/{ns}/secrets/{name}", verb="get", resource="secrets",
+            namespace=ns,
+        )  # fmt: skip
+    except ActionStop as exc:
+        return unknown(f"cannot read Secret {ns}/{name}: {exc}")
+    raw = (secret.get("data") or {}).get(key)
+    if raw is None:
+        return CheckResult("problem", f"Secret {ns}/{name} has no key {key}")
+    once = b64decode(raw.encode()) or b""
+    twice = b64decode(once)
+    lines = [f"{key} as stored (decoded once): {_fingerprint(once)}, {len(once)} bytes"]
+    # a key encoded twice decodes a second time into printable text; a real key's raw bytes
+    # (or text with '_' or '-') do not
+    if twice is not None and len(twice) >= 8 and twice.isascii() and twice.decode().isprintable():
+        lines.append(f"decoded twice: {_fingerprint(twice)}, {len(twice)} bytes")
+        return CheckResult(
+            "problem",
+            f"{key} in Secret {name} is base64-encoded twice: the adapter signs with wrong bytes",
+            tuple(lines),
+        )
+    return CheckResult("ok", f"{key} in Secret {name} is encoded once", tuple(lines))
 
 
 async def secret_source(ctx: CheckContext, args: dict[str, str]) -> CheckResult:

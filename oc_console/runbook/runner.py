@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from oc_console.errors import SourceError
 from oc_console.runbook.actions.base import ActionStop, Progress
 from oc_console.runbook.actions.registry import make_action
-from oc_console.runbook.checks import CHECKS, CheckContext, CheckResult
+from oc_console.runbook.check_context import CheckContext, CheckResult
+from oc_console.runbook.checks import CHECKS
 from oc_console.runbook.engine import Engine, Plan, Result
 from oc_console.runbook.loader import RunbookError
 from oc_console.runbook.schema import ActionStep, CheckStep, NoteStep, Runbook, Step, WaitStep

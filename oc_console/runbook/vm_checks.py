@@ -10,7 +10,7 @@ import hashlib
 
 from oc_console.runbook.actions.base import ActionStop
 from oc_console.runbook.actions.compose import service_env
-from oc_console.runbook.checks import CheckContext, CheckResult
+from oc_console.runbook.check_context import CheckContext, CheckResult
 
 
 def fingerprint(data: bytes) -> str:

@@ -18,7 +18,7 @@ from oc_console.runbook.audit import AuditLog
 if TYPE_CHECKING:
     from oc_console.domain.kube import FleetSnapshot
     from oc_console.runbook.actions.base import Action, Progress
-    from oc_console.runbook.checks import Facts
+    from oc_console.runbook.check_context import Facts
     from oc_console.runbook.engine import Engine, Plan, Result
     from oc_console.runbook.runner import RunbookRun
     from oc_console.runbook.schema import Runbook
@@ -94,7 +94,7 @@ class ConsoleActions:
 
     async def start_runbook(self, book: Runbook, params: dict[str, str]) -> RunbookRun:
         """A runbook ready to walk; RunbookError names a missing or bad parameter."""
-        from oc_console.runbook.checks import CheckContext
+        from oc_console.runbook.check_context import CheckContext
         from oc_console.runbook.runner import RunbookRun, bind_params
 
         values = bind_params(book, params)

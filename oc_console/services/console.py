@@ -30,7 +30,7 @@ from oc_console.services.target import Target
 from oc_console.services.team import ConsoleTeam
 
 if TYPE_CHECKING:
-    from oc_console.runbook.checks import Facts
+    from oc_console.runbook.check_context import Facts
 
 __all__ = ["CHECK_POLL_SECONDS", "Console", "LogStream"]
 
@@ -176,7 +176,7 @@ class Console(ConsoleActions, ConsoleTeam):
 
     def facts(self) -> Facts:
         """What a runbook's checks read: fresh snapshots and log tails, nothing more."""
-        from oc_console.runbook.checks import Facts
+        from oc_console.runbook.check_context import Facts
 
         return Facts(fresh=self.fresh, log_tail=self.log_tail)
 

@@ -144,7 +144,8 @@ def test_webhook_key_encoded_twice_is_told_apart_from_one_encoded_once() -> None
 
     from oc_console.config import Config
     from oc_console.runbook.actions.base import ActionEnv
-    from oc_console.runbook.checks import CheckContext, webhook_secret
+    from oc_console.runbook.check_context import CheckContext
+    from oc_console.runbook.checks_webhook import webhook_secret
     from oc_console.runbook.identity import local_operator
 
     key = "whsec_7f3a9c1e5b2d4f6a8c0e1b3d5f"
