@@ -26,10 +26,11 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+from oc_console.runbook.action_lease import Guard, give_back, guard_for, peek, take
+from oc_console.runbook.action_steps import finish, first_line
 from oc_console.runbook.actions.base import (
     Action,
     ActionEnv,
@@ -43,19 +44,10 @@ from oc_console.runbook.actions.base import (
 )
 from oc_console.runbook.audit import AuditError, AuditLog, now_iso
 from oc_console.runbook.kube_event import write_event
-from oc_console.runbook.kubeapi import KubeCallError
-from oc_console.runbook.lease import LeaseGuard, lease_name
-from oc_console.runbook.lockfile import LockFileGuard
+from oc_console.runbook.lease import LeaseGuard
 from oc_console.runbook.where import Where, confirmation, guarded, where_of
-from oc_console.sanitize import clean
 
-T = TypeVar("T")
-Guard = LeaseGuard | LockFileGuard  # on a VM, a lock file stands in for the Lease
 OPEN_PLANS = 256  # plans prepared and never run (a closed modal): the oldest are forgotten
-# The Leases this process holds right now, by (holder, context, namespace, name). The Lease
-# counts our own holder string (this process) as ours, so two actions of this process on
-# one target, from two screens or two engines, are told apart here.
-_ACTING: dict[tuple[str, str, str, str], Guard] = {}
 
 
 @dataclass(frozen=True)
@@ -93,25 +85,6 @@ class Result:
         return self.status in ("done", "dry-run")
 
 
-def _line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return clean(text)
-
-
-async def _finish(step: Awaitable[T]) -> T:
-    """Await a step that must not be cut in half (a Lease taken, a record written): when the
-    caller is cancelled, the step still completes before the cancellation goes on, so what
-    follows (the end record, giving the Lease back) knows what happened."""
-    task = asyncio.ensure_future(step)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await asyncio.wait([task])
-        if not task.cancelled():
-            task.exception()  # seen here; the cancellation is what the caller gets
-        raise
-
-
 class Engine:
     def __init__(self, env: ActionEnv, audit: AuditLog, *, read_only: bool) -> None:
         self.env, self.audit, self.read_only = env, audit, read_only
@@ -146,7 +119,7 @@ class Engine:
         """A refusal or a dry run: one record. Returns '' or why it could not be written."""
         record = {**self._base(action, uuid.uuid4().hex, shown), "phase": phase, "at": now_iso()}
         try:
-            await _finish(self.audit.write({**record, **fields}))
+            await finish(self.audit.write({**record, **fields}))
         except AuditError as exc:
             return f"; audit record failed: {exc}"
         return ""
@@ -154,7 +127,7 @@ class Engine:
     async def _stopped(self, action: Action, stop: ActionStop, preview: Preview | None) -> Result:
         status = "refused" if isinstance(stop, Refused) else "failed"
         phase = "refused" if status == "refused" else "aborted"
-        message = _line(stop)
+        message = first_line(stop)
         note = await self._single(action, phase, preview, reason=stop.reason, message=message)
         return Result(status, message + note, stop.reason, preview)
 
@@ -175,20 +148,9 @@ class Engine:
                 "or kubernetes.namespaces",
             )
 
-    def _lease(self, action: Action) -> Guard | None:
-        kube, docker = self.env.kube, self.env.docker
-        if not action.leased or (kube is None and docker is None):
-            return None
-        t = action.target
-        scope = self.env.config.kubernetes.namespaces
-        namespace = t.namespace or (scope[0] if scope else "")
-        if not namespace:
-            raise Refused("scope", "no namespace configured for the Lease (-n)")
-        holder = self.env.operator.lease_holder
-        if kube is None:  # a VM: the lock file in the state directory, beside the audit log
-            locks = self.audit.path.parent / "locks"
-            return LockFileGuard(locks, namespace, lease_name(t.kind, t.name), holder)
-        return LeaseGuard(kube, namespace, lease_name(t.kind, t.name), holder)
+    def _guard(self, action: Action) -> Guard | None:
+        # on a VM the lock file is in the state directory, beside the audit log
+        return guard_for(action, self.env, self.audit.path.parent / "locks")
 
     async def _rbac(self, action: Action, guard: Guard | None) -> None:
         """The action's own verbs on its target, and taking the Lease that guards it."""
@@ -205,54 +167,10 @@ class Engine:
                     kube.may, perm.verb, perm.group, perm.resource, namespace, name, perm.sub
                 )
             except Exception as exc:
-                raise ActionFailed(f"RBAC pre-check failed: {_line(exc)}") from None
+                raise ActionFailed(f"RBAC pre-check failed: {first_line(exc)}") from None
             if not allowed:
                 who = self.env.operator.kube_user or "this identity"
                 raise Refused("rbac", f"RBAC denies {perm.describe(namespace, name)} to {who}")
-
-    def _key(self, guard: Guard) -> tuple[str, str, str, str]:
-        return (guard.identity, self.env.context, guard.namespace, guard.name)
-
-    def _busy(self, guard: Guard) -> None:
-        if self._key(guard) in _ACTING:
-            raise Refused("lease", f"this console is already acting under {guard.label}; "
-                          "wait for it to finish")  # fmt: skip
-
-    async def _peek(self, guard: Guard | None) -> None:
-        """Someone else acting on the target stops us before the preview, not at the end."""
-        if guard is None:
-            return
-        self._busy(guard)
-        try:
-            holder = await asyncio.to_thread(guard.other_holder)
-        except Exception as exc:
-            raise ActionFailed(f"cannot read the Lease: {_line(exc)}") from None
-        if holder is not None:
-            raise Refused("lease", holder.describe())
-
-    async def _take(self, guard: Guard | None) -> None:
-        if guard is None:
-            return
-        self._busy(guard)
-        _ACTING[self._key(guard)] = guard
-        try:
-            holder = await _finish(asyncio.to_thread(guard.acquire))
-        except KubeCallError as exc:
-            raise ActionFailed(f"cannot take the Lease: {exc}") from None
-        if holder is not None:
-            raise Refused("lease", holder.describe())
-
-    async def _give_back(self, guard: Guard | None) -> None:
-        if guard is None:
-            return
-        key = self._key(guard)
-        try:
-            # on failure it expires by itself after its TTL; the action's outcome stands
-            with contextlib.suppress(Exception):
-                await _finish(asyncio.to_thread(guard.release))
-        finally:
-            if _ACTING.get(key) is guard:
-                del _ACTING[key]
 
     def _issue(self, plan: Plan) -> None:
         while len(self._issued) >= OPEN_PLANS:
@@ -279,10 +197,10 @@ class Engine:
         run writes nothing, so read-only mode allows it; its plan cannot be run."""
         try:
             self._allowed(action, dry_run=dry_run)
-            guard = self._lease(action)
+            guard = self._guard(action)
             await self._rbac(action, guard)
             await action.check(self.env)
-            await self._peek(guard)
+            await peek(guard, self.env.context)
             where = where_of(self.env)
             preview = guarded(await action.preview(self.env), where)
         except ActionStop as stop:
@@ -311,18 +229,19 @@ class Engine:
             self._redeem(plan)
             self._allowed(action)
             confirmation(preview, confirmed, typed)
-            guard = self._lease(action)
+            guard = self._guard(action)
         except ActionStop as stop:
             return await self._stopped(action, stop, preview)
         try:
             try:
-                await self._take(guard)
+                await take(guard, self.env.context)
                 await self._recheck(action, preview)
             except ActionStop as stop:
                 return await self._stopped(action, stop, preview)
             return await self._act(action, preview, progress or (lambda _: None))
         finally:
-            await self._give_back(guard)  # after the refusal or the end record is on disk
+            # after the refusal or the end record is on disk
+            await give_back(guard, self.env.context)
 
     async def _recheck(self, action: Action, preview: Preview) -> None:
         now = await action.current_version(self.env)
@@ -336,12 +255,12 @@ class Engine:
         started = time.monotonic()
         start = {**base, "phase": "start", "at": now_iso(), "preview": preview.detail}
         try:
-            await _finish(self.audit.write(start))
+            await finish(self.audit.write(start))
         except AuditError as exc:
             return Result("failed", f"nothing done: audit start record failed: {exc}", "audit")
         except asyncio.CancelledError:
             why = "interrupted before execute: nothing done"
-            await _finish(self._end(base, started, {"outcome": "interrupted", "error": why}))
+            await finish(self._end(base, started, {"outcome": "interrupted", "error": why}))
             raise
         done = ""
         steps: list[str] = []
@@ -359,20 +278,20 @@ class Engine:
         except ActionStop as stop:
             status = "refused" if isinstance(stop, Refused) else "failed"
             what = f"{done}; verification failed: " if done else ""
-            result = Result(status, what + _line(stop), stop.reason, preview, tuple(steps))
+            result = Result(status, what + first_line(stop), stop.reason, preview, tuple(steps))
             end = {"outcome": status, "reason": stop.reason, "result": done,
-                   "error": _line(stop)}  # fmt: skip
+                   "error": first_line(stop)}  # fmt: skip
         except asyncio.CancelledError:
             why = ("interrupted after execute: verify not done" if done else
                    "interrupted during execute: the change may still land")  # fmt: skip
             fields = {"outcome": "interrupted", "result": done, "error": why}
-            await _finish(self._end(base, started, fields))
+            await finish(self._end(base, started, fields))
             raise
         except Exception as exc:  # an unexpected bug must still leave its end record
-            result = Result("failed", f"{type(exc).__name__}: {_line(exc)}", "error", preview)
-            end = {"outcome": "failed", "reason": "error", "result": done, "error": _line(exc)}
-        failure = await _finish(self._end(base, started, end))
-        await _finish(self._mark(action, base, end))
+            result = Result("failed", f"{type(exc).__name__}: {first_line(exc)}", "error", preview)
+            end = {"outcome": "failed", "reason": "error", "result": done, "error": first_line(exc)}
+        failure = await finish(self._end(base, started, end))
+        await finish(self._mark(action, base, end))
         if failure:
             head = done or result.message
             return Result(result.status, f"{head}; audit end record failed: {failure}",
