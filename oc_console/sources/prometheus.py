@@ -102,6 +102,7 @@ class PrometheusSource:
         session.verify = self._config.ca_file or True
         session.headers.update(self._config.headers)
         session.hooks["response"].append(_keep_response)
+        _settle_environment(session, self._url, netrc=self._config.username is None)
         self._session = session
         retry = Retry(
             total=1,
@@ -186,6 +187,20 @@ class PrometheusSource:
                 f"(HTTP {status}): {detail}"
             )
         return SourceError(f"Prometheus at {self._url} failed (HTTP {status}): {detail}")
+
+
+def _settle_environment(session: Any, url: str, *, netrc: bool) -> None:
+    """The proxies, CA bundle and .netrc login the environment gives `url`, read once: left to
+    requests, every query reads the whole environment again, twice (most of the CPU a quiet
+    console spends on Prometheus). The environment does not change while the console runs."""
+    import requests.utils
+
+    settings = session.merge_environment_settings(url, {}, None, session.verify, None)
+    session.proxies = settings["proxies"]
+    session.verify = settings["verify"]
+    if netrc and session.auth is None:
+        session.auth = requests.utils.get_netrc_auth(url)
+    session.trust_env = False
 
 
 def _reason(exc: BaseException) -> str:
