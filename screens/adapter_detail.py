@@ -142,6 +142,7 @@ def event_row(e: EventRow, now_s: float) -> Row:
             e.message + (f" (x{e.count})" if e.count > 1 else ""),
         ),
         style="yellow" if e.type == "Warning" else "",
+        sort_key=event_rank(e),
     )
 
 

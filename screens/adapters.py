@@ -15,6 +15,7 @@ from oc_console.screens.adapter_rows import (
     on_vm,
 )
 from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.target_rows import merged, show_columns, targets_title, with_target
 from oc_console.screens.widgets.row_table import Row, RowTable
 
 
@@ -35,6 +36,7 @@ class AdaptersScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self._sort = 0
+        self._several = False  # a TARGET column leads: the sorted column is one further
         super().on_mount()
         table = self.query_one("#adapters", RowTable)
         self._resort()
@@ -47,7 +49,8 @@ class AdaptersScreen(ConsoleScreen):
     def _titles(self) -> None:
         table = self.query_one("#adapters", RowTable)
         what = "compose services, " if on_vm(self.console_app.snapshot) else ""
-        table.set_title(f"Adapters  ({what}sorted by {SORTS[self._sort][0]}; S to change)")
+        title = f"Adapters  ({what}sorted by {SORTS[self._sort][0]}; S to change)"
+        table.set_title(targets_title(self.console_app.fleet_view, title))
 
     def action_cycle_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORTS)
@@ -56,7 +59,8 @@ class AdaptersScreen(ConsoleScreen):
 
     def _resort(self) -> None:
         # the column sorted by is never the one dropped at 80 columns
-        self.query_one("#adapters", RowTable).sort_by(self._sort_key, keep=(SORTS[self._sort][1],))
+        column = SORTS[self._sort][1] + (1 if self._several else 0)
+        self.query_one("#adapters", RowTable).sort_by(self._sort_key, keep=(column,))
 
     def show(self, snap: ConsoleSnapshot) -> None:
         table = self.query_one("#adapters", RowTable)
@@ -65,9 +69,16 @@ class AdaptersScreen(ConsoleScreen):
             table.empty = (health.error if health else None) or "waiting for the cluster…"
         elif on_vm(snap):  # one row per compose service; rollback and scale need a cluster
             table.empty = "no adapter services found"
-            self._titles()
             self.refresh_bindings()
-        table.set_rows([adapter_row(line) for line in adapter_lines(snap)])
+        listed = self.listed(snap)
+        several = len(listed) > 1
+        show_columns(table, with_target(ADAPTER_COLUMNS, several))
+        if several != self._several:
+            self._several = several
+            self._resort()
+        self._titles()
+        lines = ((t.name, [adapter_row(a) for a in adapter_lines(t.snapshot)]) for t in listed)
+        table.set_rows(merged(lines, sort=False))  # the table sorts them (S)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if needs_cluster(action, parameters, self.console_app.snapshot):

@@ -18,6 +18,7 @@ from oc_console.screens.actions import perform_built
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.confirm import ValuePrompt
 from oc_console.screens.format import minutes
+from oc_console.screens.target_rows import merged, show_columns, targets_title, with_target
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
@@ -62,7 +63,11 @@ def alert_row(m: AlertMatch, now: datetime) -> Row:
             explained,
         ),
         style=style,
+        sort_key=(not a.firing, *a.rank),
     )
+
+
+SILENCE_ORDER = {"active": 0, "pending": 1, "expired": 2}
 
 
 def silence_row(s: Silence, now: datetime) -> Row:
@@ -76,7 +81,20 @@ def silence_row(s: Silence, now: datetime) -> Row:
             s.comment,
         ),
         style="dim" if s.state == "expired" else "",
+        sort_key=(SILENCE_ORDER.get(s.state, 3), s.ends_at),
     )
+
+
+def target_alert_rows(snap: ConsoleSnapshot) -> list[Row]:
+    """Firing first (worst, then longest), then silenced and inhibited ones."""
+    now = snap.generated_at
+    pages = sorted(snap.pages, key=lambda m: (not m.alert.firing, m.alert.rank))
+    return [alert_row(m, now) for m in pages]
+
+
+def target_silence_rows(snap: ConsoleSnapshot) -> list[Row]:
+    silences = snap.alerts.silences if snap.alerts else ()
+    return sorted((silence_row(s, snap.generated_at) for s in silences), key=lambda r: r.sort_key)
 
 
 def alert_detail(m: AlertMatch | None) -> Text:
@@ -157,21 +175,29 @@ class AlertsScreen(ConsoleScreen):
         yield RowTable(SILENCE_COLUMNS, empty="no silences", id="silences")
 
     def on_mount(self) -> None:
+        self._snaps: dict[str, ConsoleSnapshot] = {}  # each listed target's, by name
         super().on_mount()
-        self.query_one("#alerts").border_title = "Alerts (firing first)"
-        self.query_one("#silences").border_title = "Silences"
+        self.query_one("#alerts", RowTable).set_title("Alerts (firing first)")
+        self.query_one("#silences", RowTable).set_title("Silences")
         self.query_one("#alerts", RowTable).focus()
 
     def selected(self) -> AlertMatch | None:
-        snap = self.console_app.snapshot
+        """The highlighted alert, as its own target read it."""
         row = self.query_one("#alerts", RowTable).current
+        snap = self._snaps.get(row.target) if row else self.console_app.snapshot
         if snap is None or row is None:
             return None
         return next((m for m in snap.pages if m.alert.fingerprint == row.key), None)
 
     def show(self, snap: ConsoleSnapshot) -> None:
-        now = snap.generated_at
+        listed = self.listed(snap)
+        self._snaps = {t.name: t.snapshot for t in listed}
+        several = len(listed) > 1
+        view = self.console_app.fleet_view
         table = self.query_one("#alerts", RowTable)
+        table.set_title(targets_title(view, "Alerts (firing first)"))
+        # EXPLAINED BY is in the detail below the table too
+        show_columns(table, with_target(ALERT_COLUMNS, several, give_way=(5,)))
         health = snap.source("alertmanager")
         if snap.alerts is None:
             table.empty = (
@@ -179,19 +205,19 @@ class AlertsScreen(ConsoleScreen):
                 if health is None or not health.configured
                 else f"cannot read Alertmanager: {clean(health.error or health.status)}"
             )
-        pages = sorted(snap.pages, key=lambda m: (not m.alert.firing, m.alert.rank))
-        table.set_rows([alert_row(m, now) for m in pages])
-        silences = snap.alerts.silences if snap.alerts else ()
-        order = {"active": 0, "pending": 1, "expired": 2}
-        ranked = sorted(silences, key=lambda s: (order.get(s.state, 3), s.ends_at))
-        self.query_one("#silences", RowTable).set_rows([silence_row(s, now) for s in ranked])
+        table.set_rows(merged((t.name, target_alert_rows(t.snapshot)) for t in listed))
+        silences = self.query_one("#silences", RowTable)
+        show_columns(silences, with_target(SILENCE_COLUMNS, several))
+        silences.set_rows(merged((t.name, target_silence_rows(t.snapshot)) for t in listed))
         self.query_one("#alert-detail", QuietStatic).show_text(alert_detail(self.selected()))
 
     def action_silence(self) -> None:
         m = self.selected()
-        if m is None:
+        row = self.query_one("#alerts", RowTable).current
+        if m is None or row is None:
             self.notify("select an alert to silence first", severity="warning")
             return
+        self.focus_row_target(row)  # the silence goes to the Alertmanager that paged
         self.run_worker(silence_alert(self, m), group="action", exclusive=True,
                         exit_on_error=False)  # fmt: skip
 
@@ -207,6 +233,9 @@ class AlertsScreen(ConsoleScreen):
         if silence_id is None:
             self.notify("select a silence (tab) or a silenced alert first", severity="warning")
             return
+        held = row or self.query_one("#alerts", RowTable).current
+        if held is not None:
+            self.focus_row_target(held)  # expired on the Alertmanager that holds it
         self.run_worker(perform_built(self, expire_silence(silence_id)), group="action",
                         exclusive=True, exit_on_error=False)  # fmt: skip
 

@@ -12,11 +12,13 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.domain.targets import TargetSnapshot, listed_targets
 from oc_console.screens.actions import DANGEROUS_ACTIONS, perform
+from oc_console.screens.target_rows import has_several
 from oc_console.screens.widgets.actions_line import ActionsLine
 from oc_console.screens.widgets.key_footer import KeyFooter
 from oc_console.screens.widgets.prompt import Prompt
-from oc_console.screens.widgets.row_table import RowTable
+from oc_console.screens.widgets.row_table import Row, RowTable
 from oc_console.screens.widgets.source_bar import SourceBar
 
 if TYPE_CHECKING:
@@ -62,13 +64,17 @@ class ConsoleScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._filter_target: RowTable | None = None
+        for table in self.query(RowTable):
+            table.opening = self.focus_row_target
         self.watch(self.app, "snapshot", self._on_snapshot, init=True)
         self.watch(self.app, "actions_changed", self._on_actions, init=True)
 
     def _on_snapshot(self, snap: ConsoleSnapshot | None) -> None:
         if snap is None:
             return
-        self.query_one(SourceBar).show(snap, self.header_team())
+        view = self.console_app.fleet_view
+        target = view.focused if has_several(view) and view is not None else ""
+        self.query_one(SourceBar).show(snap, self.header_team(), target)
         self.show(snap)
 
     def header_team(self) -> Text | None:
@@ -77,6 +83,20 @@ class ConsoleScreen(Screen[None]):
 
     def show(self, snap: ConsoleSnapshot) -> None:
         """Put the snapshot on screen; called on every refresh."""
+
+    # --- several targets: a list shows every one's rows (the pinned one's only) ---
+    def listed(self, snap: ConsoleSnapshot) -> tuple[TargetSnapshot, ...]:
+        """The targets whose rows this screen lists, `snap` being the focused one's."""
+        return listed_targets(self.console_app.fleet_view, snap)
+
+    def focus_row_target(self, row: Row) -> None:
+        """Every screen on the row's target before its detail opens or an action acts on it:
+        a runbook, a log or a restart must reach the cluster the row came from."""
+        self.console_app.focus_target(row.target)
+
+    def _acting_table(self) -> RowTable | None:
+        """The table an action key reads its row from: the focused one, else the first."""
+        return self._table_to_filter()
 
     @property
     def actions_origin(self) -> str:
@@ -104,6 +124,13 @@ class ConsoleScreen(Screen[None]):
         return None
 
     def action_act(self, kind: str) -> None:
+        table = self._acting_table()
+        row = table.current if table is not None else None
+        if row is not None:
+            self.focus_row_target(row)
+            if table is not None and (table.current is None or table.current.ident != row.ident):
+                self.notify("the list changed: select the row again", severity="warning")
+                return
         params = self.action_params(kind)
         if params is None:
             self.notify(f"select a row that {kind} applies to first", severity="warning")

@@ -18,6 +18,7 @@ from oc_console.domain.kube import CertStatus
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.format import SEVERITY_STYLE, SEVERITY_TAG
+from oc_console.screens.target_rows import merged, show_columns, targets_title, with_target
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 CERT_COLUMNS = (
@@ -80,6 +81,15 @@ def cert_rows(
     return sorted((cert_row(c, now, findings) for c in certs), key=lambda r: r.sort_key)
 
 
+def target_cert_rows(snap: ConsoleSnapshot) -> list[Row]:
+    if snap.fleet is None:
+        return []
+    return cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
+
+
+CERTS_TITLE = "Certificates, soonest expiry first"
+
+
 class CertificatesScreen(ConsoleScreen):
     HELP_NAME = "Certificates"
     DEFAULT_CSS = """
@@ -91,7 +101,7 @@ class CertificatesScreen(ConsoleScreen):
         yield RowTable(
             CERT_COLUMNS,
             empty="no certificates",
-            title="Certificates, soonest expiry first",
+            title=CERTS_TITLE,
             enter_describes=True,
             id="certs",
         )
@@ -101,9 +111,13 @@ class CertificatesScreen(ConsoleScreen):
         self.query_one("#certs", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
-        if snap.fleet is not None:
-            rows = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
-            self.query_one("#certs", RowTable).set_rows(rows)
+        listed = self.listed(snap)
+        if all(t.snapshot.fleet is None for t in listed):
+            return
+        table = self.query_one("#certs", RowTable)
+        table.set_title(targets_title(self.console_app.fleet_view, CERTS_TITLE))
+        show_columns(table, with_target(CERT_COLUMNS, len(listed) > 1))
+        table.set_rows(merged((t.name, target_cert_rows(t.snapshot)) for t in listed))
 
     def action_params(self, kind: str) -> dict[str, str] | None:
         row = self.query_one("#certs", RowTable).current

@@ -16,6 +16,7 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.target_rows import merged, show_columns, targets_title, with_target
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import SignalLevels, signal_levels
@@ -66,6 +67,9 @@ def marker(t: float, start: float, end: float, width: int = AXIS_WIDTH) -> str:
     return "·" * i + "│" + "·" * (width - 1 - i)
 
 
+SIGNALS_FIRST = (0, 0.0)
+
+
 def signal_rows(snap: ConsoleSnapshot, start: float, end: float, levels: SignalLevels) -> list[Row]:
     """The lines that share the axis: each adapter's 5xx share, and the pool's saturation,
     coloured at the configured thresholds the analysis judges them by."""
@@ -90,6 +94,7 @@ def signal_rows(snap: ConsoleSnapshot, start: float, end: float, levels: SignalL
                         f"peak {worst:.0%} of calls",
                     ),
                     style="red" if worst >= levels.error_share_warning else "yellow",
+                    sort_key=SIGNALS_FIRST,
                 )
             )
     if snap.pool_history:
@@ -100,15 +105,20 @@ def signal_rows(snap: ConsoleSnapshot, start: float, end: float, levels: SignalL
                 key="pool",
                 cells=(spark(bins), "", "pool", "postgres", f"saturation {now:.0%} now"),
                 style="yellow" if now >= levels.saturation_warning else "",
+                sort_key=SIGNALS_FIRST,
             )
         )
     return rows
 
 
+def change_key(c: Change) -> str:
+    return f"{c.kind}:{c.subject}:{c.at.isoformat()}"
+
+
 def change_row(c: Change, start: float, end: float) -> Row:
     ago = human_duration(max(0.0, end - c.at.timestamp()) // 60 * 60)
     return Row(
-        key=f"{c.kind}:{c.subject}:{c.at.isoformat()}",
+        key=change_key(c),
         cells=(
             marker(c.at.timestamp(), start, end),
             ago,
@@ -116,6 +126,7 @@ def change_row(c: Change, start: float, end: float) -> Row:
             c.subject.rpartition("/")[2],
             c.summary,
         ),
+        sort_key=(1, -c.at.timestamp()),  # newest first, after the signals
     )
 
 
@@ -143,7 +154,7 @@ class ChangesScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self._window = 0
-        self._changes: dict[str, Change] = {}
+        self._changes: dict[tuple[str, str], Change] = {}  # by (target, row key)
         super().on_mount()
         self.query_one("#changes", RowTable).focus()
 
@@ -158,23 +169,30 @@ class ChangesScreen(ConsoleScreen):
         end = snap.generated_at.replace(second=0, microsecond=0) + timedelta(minutes=1)
         start = end - window
         table = self.query_one("#changes", RowTable)
-        table.border_title = (
+        title = (
             f"Changes, last {human_duration(window.total_seconds())} (w: window)  "
             f"{start:%H:%M} → {end:%H:%M}"
         )
-        recent = [c for c in snap.changes if c.at >= start]
-        older = len(snap.changes) - len(recent)
-        self._changes = {f"{c.kind}:{c.subject}:{c.at.isoformat()}": c for c in recent}
+        table.set_title(targets_title(self.console_app.fleet_view, title))
+        listed = self.listed(snap)
+        # AGO gives way first: the axis shows when, the detail below the time
+        show_columns(table, with_target(CHANGE_COLUMNS, len(listed) > 1, give_way=(1,)))
         levels = signal_levels(self.console_app.service.config)
-        rows = signal_rows(snap, start.timestamp(), end.timestamp(), levels)
-        rows += [change_row(c, start.timestamp(), end.timestamp()) for c in recent]
+        self._changes, per_target, older = {}, [], 0
+        for t in listed:
+            recent = [c for c in t.snapshot.changes if c.at >= start]
+            older += len(t.snapshot.changes) - len(recent)
+            self._changes.update({(t.name, change_key(c)): c for c in recent})
+            rows = signal_rows(t.snapshot, start.timestamp(), end.timestamp(), levels)
+            rows += [change_row(c, start.timestamp(), end.timestamp()) for c in recent]
+            per_target.append((t.name, rows))
         table.empty = f"no changes in this window ({older} older)" if older else "no changes seen"
-        table.set_rows(rows)
+        table.set_rows(merged(per_target))
         self._show_detail()
 
     def _show_detail(self) -> None:
         row = self.query_one("#changes", RowTable).current
-        change = self._changes.get(row.key) if row else None
+        change = self._changes.get(row.ident) if row else None
         self.query_one("#change-detail", QuietStatic).show_text(change_detail(change))
 
     def on_row_table_highlighted(self, event: RowTable.Highlighted) -> None:

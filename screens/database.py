@@ -12,6 +12,7 @@ from oc_console.domain.durations import human_duration
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.target_rows import has_several, one_target_title
 from oc_console.screens.widgets.database_panel import finding_style, pool_summary
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
@@ -145,6 +146,10 @@ class DatabaseScreen(ConsoleScreen):
     def show(self, snap: ConsoleSnapshot) -> None:
         db = snap.database
         summary = pool_summary(snap, brief=True)
+        view = self.console_app.fleet_view
+        if has_several(view):  # a database belongs to one target: say which
+            head = Text(one_target_title(view, "database"), "bold")
+            summary = head.append("\n").append_text(summary)
         if db is not None:
             summary.append("\n")
             summary.append_text(states_line(db, finding_style(snap, "pool-idle-in-transaction")))

@@ -11,6 +11,7 @@ from oc_console.domain.orders import RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean
 from oc_console.screens.base import ConsoleScreen
+from oc_console.screens.target_rows import has_several, one_target_title
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 
 ORDER_COLUMNS = (
@@ -55,12 +56,14 @@ class OrdersScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#orders").border_title = "Orders not synced (enter: timeline)"
+        self.query_one("#orders", RowTable).set_title(self._title("Orders not synced"))
         self.query_one("#orders", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
         table = self.query_one("#orders", RowTable)
         recent = snap.recent_orders
+        what = "Orders not synced" + (f" in the last {recent.hours:g} h" if recent else "")
+        table.set_title(self._title(what))
         if snap.recent_orders_error:
             table.border_subtitle = f"cannot read: {clean(snap.recent_orders_error)}"
         if recent is None:
@@ -72,8 +75,12 @@ class OrdersScreen(ConsoleScreen):
             )
             table.set_rows([])
             return
-        table.border_title = f"Orders not synced in the last {recent.hours:g} h (enter: timeline)"
         table.set_rows(failure_rows(recent, snap.generated_at.timestamp()))
+
+    def _title(self, what: str) -> str:
+        """The orders are one target's database's: the title says which."""
+        view = self.console_app.fleet_view
+        return one_target_title(view, what) if has_several(view) else f"{what} (enter: timeline)"
 
     def action_params(self, kind: str) -> dict[str, str] | None:
         row = self.query_one("#orders", RowTable).current

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 
 from oc_console.domain.findings import Finding
 from oc_console.domain.snapshot import ConsoleSnapshot
+from oc_console.domain.targets import FleetView
 from oc_console.sanitize import clean
 from oc_console.screens.adapter_rows import COMPACT_COLUMNS, adapter_lines, compact_row
 from oc_console.screens.base import ConsoleScreen
@@ -27,6 +28,7 @@ from oc_console.screens.overview_rows import (
     row_findings,
     silent_sources,
 )
+from oc_console.screens.target_rows import has_several
 from oc_console.screens.widgets.database_panel import DatabasePanel
 from oc_console.screens.widgets.pages_strip import PagesStrip
 from oc_console.screens.widgets.quiet_static import QuietStatic
@@ -151,12 +153,22 @@ class OverviewScreen(ConsoleScreen):
         self._empty(self.query_one("#cert-panel", RowTable), waiting, "no certificates")
         adapters.set_rows(sorted((compact_row(line) for line in lines), key=lambda r: r.sort_key))
         self.query_one(DatabasePanel).show(snap)
+        self._panel_titles(view)
         if snap.fleet is not None:
             certs = cert_rows(snap.fleet.certificates, snap.generated_at, snap.findings)
             self.query_one("#cert-panel", RowTable).set_rows(
                 [Row(r.key, (r.cells[0], r.key.split("/")[-1], r.cells[2]), r.style) for r in certs]
             )
         self.query_one("#fleet-strip", QuietStatic).show_text(fleet_strip(snap, lines))
+
+    def _panel_titles(self, view: FleetView | None) -> None:
+        """The panels are the focused target's: with several, they say so."""
+        where = f" · {view.focused}" if has_several(view) and view is not None else ""
+        self.query_one("#adapter-panel", RowTable).set_title(f"Adapters (3){where}")
+        self.query_one("#cert-panel", RowTable).set_title(f"Certificates (5){where}")
+        database = self.query_one("#database-panel")
+        if database.border_title != f"Database (2){where}":
+            database.border_title = f"Database (2){where}"
 
     def _show_findings(self, snap: ConsoleSnapshot | None = None) -> None:
         snap = snap or self.console_app.snapshot

@@ -20,6 +20,7 @@ from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.sanitize import clean, fit_middle
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.format import SEVERITY_TAG
+from oc_console.screens.target_rows import merged, show_columns, targets_title, with_target
 from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import Column, Row, RowTable
 from oc_console.services.screen_queries import adapter_releases
@@ -117,18 +118,23 @@ NOTICES = {
 }
 
 
-def banner(snap: ConsoleSnapshot) -> Text:
-    """What is true of the cluster rather than of one adapter: CRD versions, visibility."""
+def banner(snap: ConsoleSnapshot, target: str = "") -> Text:
+    """What is true of the cluster rather than of one adapter: CRD versions, visibility;
+    each line naming its cluster when several are listed."""
+    where = f"{target}: " if target else ""
     text = Text()
     for f in snap.sorted_findings:
         if f.id in NOTICES:
             line = NOTICES[f.id].format(subject=f.subject)
-            text.append(clean(f"{SEVERITY_TAG[f.severity]} {line}"), STYLE[f.severity])
+            text.append(clean(f"{where}{SEVERITY_TAG[f.severity]} {line}"), STYLE[f.severity])
             text.append(f"  ({clean(f.evidence[0])})\n" if f.evidence else "\n", "dim")
     if snap.fleet is not None and snap.fleet.api_groups_error:
-        text.append(f"API discovery: {clean(snap.fleet.api_groups_error)}\n", "yellow")
+        text.append(f"{where}API discovery: {clean(snap.fleet.api_groups_error)}\n", "yellow")
     text.rstrip()
     return text
+
+
+RELEASES_TITLE = "Releases  (enter: history and drift)"
 
 
 class ReleasesScreen(ConsoleScreen):
@@ -144,17 +150,22 @@ class ReleasesScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        table = self.query_one("#releases", RowTable)
-        table.border_title = "Releases  (enter: history and drift)"
-        table.focus()
+        self.query_one("#releases", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
         table = self.query_one("#releases", RowTable)
         if snap.fleet is None:
             health = snap.source("kubernetes")
             table.empty = clean((health.error if health else None) or "waiting for the cluster…")
-        self.query_one("#release-banner", QuietStatic).show_text(banner(snap))
-        table.set_rows(release_rows(snap))
+        listed = self.listed(snap)
+        several = len(listed) > 1
+        table.set_title(targets_title(self.console_app.fleet_view, RELEASES_TITLE))
+        show_columns(table, with_target(RELEASE_COLUMNS, several, give_way=(4,)))  # AGE
+        notices = Text("\n").join(
+            b for t in listed if (b := banner(t.snapshot, t.name if several else ""))
+        )
+        self.query_one("#release-banner", QuietStatic).show_text(notices)
+        table.set_rows(merged((t.name, release_rows(t.snapshot)) for t in listed))
 
     def on_row_table_selected(self, event: RowTable.Selected) -> None:
         from oc_console.screens.release_detail import ReleaseDetailScreen

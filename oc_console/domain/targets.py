@@ -100,7 +100,24 @@ class FleetView:
     pinned: bool = False
 
     @property
+    def listed(self) -> tuple[TargetSnapshot, ...]:
+        """The targets a list screen shows: the pinned one, else every one."""
+        if self.pinned:
+            return tuple(t for t in self.targets if t.name == self.focused)
+        return self.targets
+
+    @property
     def findings(self) -> list[Finding]:
         """The Overview's list: the pinned target's, else every target's, worst first."""
-        shown = [t for t in self.targets if t.name == self.focused] if self.pinned else self.targets
-        return fleet_findings(shown)
+        return fleet_findings(self.listed)
+
+
+def listed_targets(view: FleetView | None, focused: ConsoleSnapshot) -> tuple[TargetSnapshot, ...]:
+    """What a list screen lists rows from: each listed target's snapshot, the focused one's
+    being `focused` (the app's latest: its cluster's watch redraws it between the fleet's
+    reads). One console without a fleet is one unnamed target."""
+    if view is None:
+        return (TargetSnapshot("", focused),)
+    return tuple(
+        TargetSnapshot(t.name, focused) if t.name == view.focused else t for t in view.listed
+    )

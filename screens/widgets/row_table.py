@@ -35,11 +35,19 @@ class Row:
     cells: tuple[str, ...]
     style: str = ""  # a Rich style for the whole row, e.g. "bold red"
     sort_key: tuple[object, ...] = ()
+    # the target (cluster) the row is from, when a screen lists several: two clusters' rows
+    # may share a key, and an action on the row must act on its own cluster
+    target: str = ""
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        """What identifies the row across refreshes: its key on its target."""
+        return self.target, self.key
 
 
-def _looks(row: Row) -> tuple[str, tuple[str, ...], str]:
+def _looks(row: Row) -> tuple[tuple[str, str], tuple[str, ...], str]:
     """What a row shows: a change in its sort key alone repaints nothing."""
-    return row.key, row.cells, row.style
+    return row.ident, row.cells, row.style
 
 
 HEADER_STYLE = Style(bold=True, reverse=True)
@@ -108,6 +116,8 @@ class RowTable(ScrollView, can_focus=True):
         self._starts: list[int] | None = None  # first line of each row, when wrapping
         self.cursor = 0
         self._styles: dict[str, Style] = {}
+        # called with the row before enter or `d` opens it (its screen turns to its target)
+        self.opening: Callable[[Row], None] | None = None
 
     def on_mount(self) -> None:
         self._show_title()
@@ -119,7 +129,7 @@ class RowTable(ScrollView, can_focus=True):
         return self._rows
 
     def set_rows(self, rows: Sequence[Row]) -> None:
-        key = self.current.key if self.current else None
+        key = self._current_ident()
         if list(rows) == self._all:
             return  # nothing changed: write nothing to the terminal
         self._all = list(rows)
@@ -128,13 +138,15 @@ class RowTable(ScrollView, can_focus=True):
     def set_filter(self, text: str) -> None:
         self._filter = text.lower()
         self._show_title()
-        self._apply(keep=self.current.key if self.current else None)
+        self._apply(keep=self._current_ident())
 
     @property
     def filter_text(self) -> str:
         return self._filter
 
     def set_title(self, title: str) -> None:
+        if title == self._title:
+            return  # set on every refresh by some screens: repaint nothing
         self._title = title
         self._show_title()
 
@@ -161,15 +173,18 @@ class RowTable(ScrollView, can_focus=True):
         """Sort the rows by `key`; `keep` are the columns it reads, never dropped when narrow."""
         self._sort = key
         self._keep = frozenset(keep)
-        self._apply(keep=self.current.key if self.current else None)
+        self._apply(keep=self._current_ident())
         self.refresh()
 
     def set_wrap(self, on: bool) -> None:
         self.wrap = on
         self.styles.overflow_y = "scroll" if on else "auto"
-        self._apply(keep=self.current.key if self.current else None, force=True)
+        self._apply(keep=self._current_ident(), force=True)
 
-    def _apply(self, keep: str | None, *, force: bool = False) -> None:
+    def _current_ident(self) -> tuple[str, str] | None:
+        return self.current.ident if self.current else None
+
+    def _apply(self, keep: tuple[str, str] | None, *, force: bool = False) -> None:
         rows = self._all
         if self._filter:
             rows = [r for r in rows if any(self._filter in c.lower() for c in r.cells)]
@@ -180,7 +195,7 @@ class RowTable(ScrollView, can_focus=True):
         if self.start_at_top and not self._user_moved:
             keep = None
             self.cursor = 0
-        index = next((i for i, r in enumerate(rows) if r.key == keep), None)
+        index = next((i for i, r in enumerate(rows) if r.ident == keep), None)
         cursor = min(index if index is not None else self.cursor, max(0, len(rows) - 1))
         self._starts = self._wrap_starts(rows) if self.wrap else None
         if not force and not self.wrap and rows and len(old) == len(rows) and cursor == self.cursor:
@@ -267,6 +282,8 @@ class RowTable(ScrollView, can_focus=True):
     def action_select(self) -> None:
         if self.current is None:
             return
+        if self.opening is not None and not self.enter_describes:
+            self.opening(self.current)
         if self.enter_describes:
             self.action_describe()
         else:
@@ -277,6 +294,8 @@ class RowTable(ScrollView, can_focus=True):
         from oc_console.screens.widgets.row_detail import RowDetail
 
         if self.current is not None:
+            if self.opening is not None:
+                self.opening(self.current)
             self.app.push_screen(RowDetail(self._title, self.columns, self.current.cells))
 
     def move_to(self, index: int) -> None:
@@ -365,7 +384,7 @@ class RowTable(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self.wrap:
-            self._apply(keep=self.current.key if self.current else None, force=True)
+            self._apply(keep=self._current_ident(), force=True)
 
     def on_focus(self) -> None:
         self._refresh_row(self.cursor)

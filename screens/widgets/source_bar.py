@@ -39,9 +39,13 @@ def team_part(activity: TeamActivity | None, health: SourceHealth) -> Text | Non
     return text
 
 
-def source_line(snap: ConsoleSnapshot, team: Text | None = None) -> Text:
+def source_line(snap: ConsoleSnapshot, team: Text | None = None, target: str = "") -> Text:
+    """`target`: with several targets, the one whose sources these are (and whose database,
+    details and actions the screens show)."""
     text = Text()
     text.append(" oc-console ", "bold reverse")
+    if target:
+        text.append(f" ▸{clean(target)}", "bold")
     text.append(f" {clean(snap.context)}", "bold")
     text.append(f"/{clean(','.join(snap.namespaces))} ")
     if snap.replay is not None:
@@ -71,5 +75,5 @@ class SourceBar(QuietStatic):
     SourceBar { height: 1; background: $panel; }
     """
 
-    def show(self, snap: ConsoleSnapshot, team: Text | None = None) -> None:
-        self.show_text(source_line(snap, team))
+    def show(self, snap: ConsoleSnapshot, team: Text | None = None, target: str = "") -> None:
+        self.show_text(source_line(snap, team, target))
