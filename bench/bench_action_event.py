@@ -21,7 +21,7 @@ APP = "openclaw-adapter-amazon"
 
 
 async def measure(kubeconfig: Path, context: str, audit_path: Path) -> list[float]:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.runbook.actions.base import Action
     from oc_console.runbook.actions.registry import make_action
     from oc_console.runbook.audit import AuditLog

@@ -22,7 +22,7 @@ LEASES = "/apis/coordination.k8s.io/v1/namespaces/openclaw/leases"
 
 
 async def measure(kubeconfig: Path, context: str, audit_path: Path) -> list[float]:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.runbook.actions.registry import make_action
     from oc_console.runbook.audit import AuditLog
     from oc_console.runbook.engine import Engine, Plan

@@ -37,7 +37,7 @@ NO_INCIDENTS = frozenset({"none"})
 CHILD = """
 import gc, json, os, sys, time
 import psutil
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.services.console import Console
 from oc_console.services.fleet import Fleet
 from oc_console.screens.app import make_app

@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 
 from bench.common import limit, report
 from bench.terminal import Terminal
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.orders import OrderTimeline
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.sandbox.traces.cases import BIG, big_case

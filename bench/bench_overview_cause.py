@@ -47,7 +47,7 @@ def overview_rows(scenario: str) -> list[str]:
     wait ran out)."""
     from textual.pilot import Pilot
 
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.sandbox.runner import Sandbox
     from oc_console.screens.app import make_app
     from oc_console.screens.overview_rows import POLICY_KEY

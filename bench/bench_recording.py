@@ -40,7 +40,7 @@ BLOCK = 30  # refreshes per block of the CPU comparison
 
 
 async def measure(flags: dict[str, Any], path: Path) -> bool:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.services.console import Console
     from oc_console.services.recorder import Recorder
 

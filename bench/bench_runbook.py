@@ -21,7 +21,7 @@ ROLLOUT_BUDGET_S = 60.0
 
 
 async def drive(started: float, audit: Path) -> tuple[int, float, float]:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.runbook.audit import AuditLog
     from oc_console.sandbox.runner import Sandbox, parse_scenarios
     from oc_console.screens.app import make_app

@@ -83,7 +83,7 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 async def soak(flags: dict[str, Any]) -> bool:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.services.console import Console
 
     clock = VirtualTime()

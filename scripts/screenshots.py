@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.screens.app import make_app
 from oc_console.services.console import Console

@@ -79,7 +79,7 @@ def _flags(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _load(args: argparse.Namespace, extra: dict[str, object] | None = None) -> Any:
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
 
     return load_config(getattr(args, "config", None), {**(extra or {}), **_flags(args)})
 

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 from oc_console.cli.recording_parser import check_flags, record_flags, recording_commands
 
-# (flags, dotted config key, metavar, help); each also has an OC_* env var (config.ENV_KEYS)
+# (flags, dotted config key, metavar, help); each also has an OC_* env var (config_loading.ENV_KEYS)
 GLOBAL_OPTIONS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (("--kubeconfig",), "kubernetes.kubeconfig", "PATH", "kubeconfig file (default $KUBECONFIG)"),
     (("--context",), "kubernetes.context", "NAME[,NAME]", "kubeconfig context(s), each a target"),

@@ -8,7 +8,8 @@ from typing import Any
 
 import orjson
 
-from oc_console.config import Config, load_config
+from oc_console.config import Config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.runner import Sandbox
 from oc_console.services.console import Console

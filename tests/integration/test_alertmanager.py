@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import AlertmanagerConfig, load_config
+from oc_console.config import AlertmanagerConfig
+from oc_console.config_loading import load_config
 from oc_console.domain.alerts import AlertsSnapshot
 from oc_console.errors import SourceError
 from oc_console.sandbox.alerts.runner import alertmanager_binary

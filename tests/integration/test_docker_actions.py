@@ -20,7 +20,7 @@ import asyncpg
 import pytest
 from docker_fixtures import Engine as Dockerd
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.actions.registry import make_action
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Engine

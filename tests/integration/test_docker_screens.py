@@ -10,7 +10,7 @@ import re
 import pytest
 from docker_fixtures import Engine
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.screens.adapter_detail import AdapterScreen
 from oc_console.screens.app import make_app
 from oc_console.screens.widgets.quiet_static import QuietStatic

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.screens.app import make_app

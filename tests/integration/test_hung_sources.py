@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.kube import KubeSandbox
 from oc_console.services.console import Console

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.orders import OrderTimeline
 from oc_console.sandbox.database import SandboxDatabase
 from oc_console.sandbox.traces import TraceSandbox

@@ -162,7 +162,7 @@ def test_for_a_person_a_plain_tree_with_backend_text_cleaned(sandbox: Sandbox) -
 def test_parts_arrive_database_first_while_traces_are_slow(sandbox: Sandbox) -> None:
     import asyncio
 
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.domain.orders import OrderTimeline
     from oc_console.services.console import Console
 

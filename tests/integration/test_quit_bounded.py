@@ -106,7 +106,7 @@ def test_a_quit_whose_cleanup_hangs_kills_the_children_and_exits_in_bounded_time
 
 STUCK_EXECUTOR = """
     import asyncio, os, threading, time
-    from oc_console.config import load_config
+    from oc_console.config_loading import load_config
     from oc_console.services.console import Console
     from oc_console.screens.app import make_app
 

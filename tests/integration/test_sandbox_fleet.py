@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.targets import TargetSnapshot
 from oc_console.sandbox.fleet import SandboxFleet
 from oc_console.sandbox.metrics.shared import binaries

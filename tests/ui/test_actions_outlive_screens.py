@@ -15,7 +15,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets._toast import Toast
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.lease import lease_name
 from oc_console.sandbox.runner import Sandbox, parse_scenarios

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.app import make_app
 from oc_console.screens.widgets.row_table import RowTable

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Plan
 from oc_console.sandbox.openclaw_db import STUCK_ORDER

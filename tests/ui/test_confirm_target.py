@@ -11,7 +11,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import Static
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.runbook.engine import Plan
 from oc_console.sandbox.runner import Sandbox, parse_scenarios

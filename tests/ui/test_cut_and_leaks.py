@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.kube.scenarios import CRASHLOOP_IMAGE
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.screens.adapter_detail import AdapterScreen

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from textual.pilot import Pilot
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.findings import Severity
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.adapter_detail import AdapterScreen

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.screens.logs import LogScreen

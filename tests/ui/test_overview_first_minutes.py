@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import Config, PostgresConfig, load_config
+from oc_console.config import Config, PostgresConfig
+from oc_console.config_loading import load_config
 from oc_console.domain.alerts import AlertsSnapshot
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oc_console.analysis.owners import ADDRESS, session_owners
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.sandbox.kube.scenarios import POOL_POD_IP
 from oc_console.sandbox.pool_load import UNNAMED_SESSIONS
 from oc_console.sandbox.runner import Sandbox

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.findings import Severity
 from oc_console.sandbox import pgbouncer
 from oc_console.sandbox.database import BOUNCER_CLIENTS, BOUNCER_POOL_SIZE, SandboxDatabase

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.releases import HelmRevision
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.app import ConsoleApp, make_app

@@ -14,7 +14,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.runner import Sandbox, parse_scenarios
 from oc_console.screens.app import ConsoleApp, make_app

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.errors import UserError
 
 

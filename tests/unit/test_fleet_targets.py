@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.findings import Finding, Severity
 from oc_console.domain.health import SourceHealth
 from oc_console.domain.snapshot import ConsoleSnapshot

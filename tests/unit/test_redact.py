@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from oc_console.config import KubernetesConfig, load_config
+from oc_console.config import KubernetesConfig
+from oc_console.config_loading import load_config
 from oc_console.exposure import PLAIN_HTTP
 from oc_console.redact import dsn_password, redact, secrets_of
 from oc_console.services.console import Console

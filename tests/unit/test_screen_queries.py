@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.metrics import AdapterMetrics, MetricsSnapshot
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.screens.changes import signal_rows

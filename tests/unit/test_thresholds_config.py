@@ -13,7 +13,7 @@ from oc_console.analysis.database import pool_findings
 from oc_console.analysis.kube import kube_findings
 from oc_console.analysis.kube_thresholds import KubeThresholds
 from oc_console.analysis.metrics import metrics_findings
-from oc_console.config import load_config
+from oc_console.config_loading import load_config
 from oc_console.domain.durations import human_bytes, human_duration
 from oc_console.domain.metrics import MetricsSnapshot, PodMemory
 from oc_console.errors import UserError

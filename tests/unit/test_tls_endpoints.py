@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from oc_console.analysis.tls import tls_findings
-from oc_console.config import TlsConfig, load_config
+from oc_console.config import TlsConfig
+from oc_console.config_loading import load_config
 from oc_console.errors import SourceError, UserError
 from oc_console.sources.tls_probe import TlsProbeSource, ingress_endpoints
 
