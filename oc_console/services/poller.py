@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 BACKOFF_START_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 30.0
+_PAST_DUE = 0.005
 
 
 def utc_now() -> datetime:
@@ -124,7 +125,16 @@ class Poller(Generic[T]):
             # nothing changed) redraws nothing; identity, since comparing 10k pods costs.
             if await self.tick() and (self.value is not value or self.error != error):
                 on_update(self.name)
-            await asyncio.sleep(interval)
+            await asyncio.sleep(self._pause(interval))
+
+    def _pause(self, interval: float) -> float:
+        """Until this source's next read is due, and at least `interval`: a source read every
+        10 s, or backing off for 30, need not wake every tick only to skip it. Past the due
+        time by a hair, since a timer may fire a hair early and the read would then wait a
+        whole tick more."""
+        due = max(self._last_read + self.every, self._next_attempt)
+        left = due - self.monotonic()
+        return left + _PAST_DUE if left > interval else interval
 
     def give_up(self, message: str) -> None:
         """Mark the source as not read (a caller's deadline passed before it answered)."""

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import itertools
 from datetime import UTC, datetime
 
 from oc_console.cli.report import check_json, exit_code
@@ -91,3 +93,20 @@ async def test_poller_reads_a_slow_source_at_most_every_n_seconds() -> None:
     clock[0] = 19.5
     assert await poller.tick() and src.calls == 3
     assert poller.health().every == 10
+
+
+async def test_a_slow_source_is_read_when_due_not_at_the_next_tick_after() -> None:
+    reads: list[float] = []
+
+    class Timed(FlakySource):
+        async def fetch(self) -> int:
+            reads.append(asyncio.get_running_loop().time())
+            return await super().fetch()
+
+    poller = Poller(Timed(), "prometheus", every=0.3)
+    task = asyncio.create_task(poller.run(0.25, lambda name: None))
+    await asyncio.sleep(1.0)
+    task.cancel()
+    gaps = [b - a for a, b in itertools.pairwise(reads)]
+    # on the 0.25 s tick alone each read would wait for the tick after it was due (0.5 s)
+    assert len(reads) == 4 and all(0.3 <= gap < 0.4 for gap in gaps), gaps
