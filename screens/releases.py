@@ -160,7 +160,8 @@ class ReleasesScreen(ConsoleScreen):
         listed = self.listed(snap)
         several = len(listed) > 1
         table.set_title(targets_title(self.console_app.fleet_view, RELEASES_TITLE))
-        show_columns(table, with_target(RELEASE_COLUMNS, several, give_way=(4,)))  # AGE
+        # AGE, then REV, give way to the target at 80 columns: the detail (enter) has both
+        show_columns(table, with_target(RELEASE_COLUMNS, several, give_way=(2, 4)))
         notices = Text("\n").join(
             b for t in listed if (b := banner(t.snapshot, t.name if several else ""))
         )

@@ -47,8 +47,9 @@ class Fleet:
         if not members:
             raise ValueError("a fleet has at least one target")
         self.members = dict(members)
-        # What the screens show: every screen shows the focused target; `:ctx NAME` pins one
-        # (the Overview lists its findings only), `:ctx *` widens the Overview to all again.
+        # What the screens show: the list screens list every target's rows, the others (a
+        # database, a detail, the header) the focused target; `:ctx NAME` pins one (every
+        # screen shows it only), `:ctx *` widens the lists to every target again.
         self.focused = next(iter(self.members))
         self.pinned = False
         # Each target's last snapshot for the fleet line, built again only after one of its
