@@ -36,6 +36,8 @@ from oc_console.domain.orders import RecentFailures
 from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.domain.tls import TlsSnapshot
 
+_Changes = tuple[tuple[Change, ...], tuple[Finding, ...], float]
+
 
 class ClearedMemory(Protocol):
     """Read-only: the findings seen lately that are no longer among `findings`."""
@@ -80,13 +82,9 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
         findings += vm_worded(kube_findings(fleet, now, config.kubernetes.thresholds), fleet)
         findings += vm_findings(fleet)
         findings += release_findings(fleet, now)
-        changes = fleet_changes(fleet)
-        findings += changed_before_it_broke(
-            fleet,
-            changes,
-            metrics=metrics,
-            error_threshold=config.prometheus.thresholds.error_ratio_warning,
-        )
+        kept_changes, broke, _ = _changes(fleet, metrics, config)
+        changes = list(kept_changes)
+        findings += broke
     if metrics is not None:
         platforms = [a.platform for a in fleet.adapters] if fleet else []
         findings += metrics_findings(
@@ -98,6 +96,27 @@ def source_findings(inputs: SnapshotInputs, config: Config) -> tuple[list[Findin
     if inputs.tls is not None:  # served certificates against what their Secrets hold
         findings += tls_findings(inputs.tls, fleet.certificates if fleet else (), now)
     return findings, changes
+
+
+# per cluster context: the fleet and metrics answer last worked out, and what they gave; only
+# the newest per context is kept, so no fleet outlives the one its console holds
+_CHANGES: dict[str | None, tuple[FleetSnapshot, object, _Changes]] = {}
+
+
+def _changes(fleet: FleetSnapshot, metrics: MetricsSnapshot | None, config: Config) -> _Changes:
+    """The fleet's changes and the changes it broke after, which read no clock: worked out once
+    per fleet and metrics answer. The cluster's watch cache and Prometheus hand back the same
+    objects until something changes, while the pool's probe brings a new answer every tick
+    (its sessions' ages), and this was the larger part of rebuilding the snapshot for it."""
+    threshold = config.prometheus.thresholds.error_ratio_warning
+    seen = _CHANGES.get(fleet.context)
+    if seen is not None and seen[0] is fleet and seen[1] is metrics and seen[2][2] == threshold:
+        return seen[2]
+    changes = fleet_changes(fleet)
+    broke = changed_before_it_broke(fleet, changes, metrics=metrics, error_threshold=threshold)
+    value = (tuple(changes), tuple(broke), threshold)
+    _CHANGES[fleet.context] = (fleet, metrics, value)
+    return value
 
 
 def _pages(

@@ -102,3 +102,25 @@ def test_a_read_records_the_pool_and_remembers_the_findings() -> None:
     assert len(snap.pool_history) == 1 and snap.pool_history[0][1] > 0.9
     assert len(console.target.seen) == len(source_findings(console.target.inputs(), CONFIG)[0])
     assert snap == dataclasses.replace(console.snapshot(), generated_at=snap.generated_at)
+
+
+def test_a_new_pool_answer_keeps_the_fleets_changes_and_a_new_fleet_its_own() -> None:
+    from oc_console.analysis.changes import CHANGED_BEFORE_WINDOW
+    from tests.unit.test_changes_analysis import with_rollout_before_breakage as rollout
+    from tests.unit.test_kube_analysis import fleet
+
+    def blamed(given: SnapshotInputs) -> list[str]:
+        found, _ = source_findings(given, CONFIG)
+        return [f.subject for f in found if f.id == "changed-before-it-broke"]
+
+    broken = rollout(fleet(), timedelta(minutes=2))
+    first = blamed(inputs(fleet=broken))
+    assert len(first) == 1
+    # the pool's probe answers anew every tick with the same fleet: the same changes
+    again, changes = source_findings(inputs(fleet=broken, database=busy_pool()), CONFIG)
+    assert [f.subject for f in again if f.id == "changed-before-it-broke"] == first
+    assert changes and changes == source_findings(inputs(fleet=broken), CONFIG)[1]
+    # the same cluster, a new answer: the rollout now long before the crash loop
+    later = rollout(fleet(), CHANGED_BEFORE_WINDOW + timedelta(minutes=1))
+    assert later.context == broken.context and blamed(inputs(fleet=later)) == []
+    assert blamed(inputs(fleet=broken)) == first
