@@ -158,6 +158,9 @@ async def silence_alert(screen: ConsoleScreen, m: AlertMatch) -> None:
     await perform_built(screen, action)
 
 
+ALERTS_TITLE = "Alerts (firing first)"
+
+
 class AlertsScreen(ConsoleScreen):
     BINDINGS = [
         Binding("x", "silence", "silence", id="alerts.silence"),
@@ -170,15 +173,15 @@ class AlertsScreen(ConsoleScreen):
     """
 
     def compose_body(self) -> ComposeResult:
-        yield RowTable(ALERT_COLUMNS, empty="Alertmanager holds no alerts", id="alerts")
+        yield RowTable(
+            ALERT_COLUMNS, empty="Alertmanager holds no alerts", title=ALERTS_TITLE, id="alerts"
+        )
         yield QuietStatic(id="alert-detail")
-        yield RowTable(SILENCE_COLUMNS, empty="no silences", id="silences")
+        yield RowTable(SILENCE_COLUMNS, empty="no silences", title="Silences", id="silences")
 
     def on_mount(self) -> None:
         self._snaps: dict[str, ConsoleSnapshot] = {}  # each listed target's, by name
         super().on_mount()
-        self.query_one("#alerts", RowTable).set_title("Alerts (firing first)")
-        self.query_one("#silences", RowTable).set_title("Silences")
         self.query_one("#alerts", RowTable).focus()
 
     def selected(self) -> AlertMatch | None:
@@ -195,7 +198,7 @@ class AlertsScreen(ConsoleScreen):
         several = len(listed) > 1
         view = self.console_app.fleet_view
         table = self.query_one("#alerts", RowTable)
-        table.set_title(targets_title(view, "Alerts (firing first)"))
+        table.set_title(targets_title(view, ALERTS_TITLE))
         # EXPLAINED BY is in the detail below the table too
         show_columns(table, with_target(ALERT_COLUMNS, several, give_way=(5,)))
         health = snap.source("alertmanager")

@@ -52,11 +52,15 @@ class OrdersScreen(ConsoleScreen):
     BINDINGS = [Binding("p", "act('replay')", "replay", id="orders.replay")]
 
     def compose_body(self) -> ComposeResult:
-        yield RowTable(ORDER_COLUMNS, empty="no failed or stuck orders", id="orders")
+        yield RowTable(
+            ORDER_COLUMNS,
+            empty="no failed or stuck orders",
+            title="Orders not synced (enter: timeline)",
+            id="orders",
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#orders", RowTable).set_title(self._title("Orders not synced"))
         self.query_one("#orders", RowTable).focus()
 
     def show(self, snap: ConsoleSnapshot) -> None:
