@@ -23,10 +23,14 @@ from typing import Any
 from oc_console.domain.database import QUERY_HIDDEN, BlockedSession, PoolSnapshot, Session
 from oc_console.recording.codec import Codec, CodecError, Tree, type_name
 
-# The ages of the rows but the oldest are kept to 10 ms (in hundredths of a second):
-# PostgreSQL reads its clock once per row, so the rows' differences jitter by microseconds
-# between reads; the screens show tenths of a second at most.
+# The ages of the rows but the oldest are kept to 10 ms (in hundredths of a second): the probe
+# reads every age against the same instant, so a session that did nothing keeps its distance
+# to the oldest exactly. That distance is taken in whole microseconds (PostgreSQL's clock's
+# unit) before it is rounded to hundredths, so a float's last digits never move it across a
+# hundredth's boundary from one frame to the next. The screens show tenths at most.
 PER_SECOND = 100
+_MICROS = 1_000_000
+_MICROS_PER_UNIT = _MICROS // PER_SECOND
 OLDEST = "@oldest"
 YOUNGER = "@younger"
 SESSION_LISTS = ("idle_in_transaction", "blockers")
@@ -96,11 +100,15 @@ class PoolEncoder:
         """Each session's tree: the last frame's when it holds the same. The hottest loop of a
         recording, hence written as whole-list steps: most often every row is as it was, and
         the whole list is the last frame's (the same object: the delta passes it at once)."""
+        top, unit = round(oldest * _MICROS) + _MICROS_PER_UNIT // 2, _MICROS_PER_UNIT  # to nearest
         rows = _Rows(
             list(map(_WHO, sessions)),
-            [None if a is None else round((oldest - a) * PER_SECOND) for a in map(_XACT, sessions)],
             [
-                None if a is None else round((oldest - a) * PER_SECOND)
+                None if a is None else (top - round(a * _MICROS)) // unit
+                for a in map(_XACT, sessions)
+            ],
+            [
+                None if a is None else (top - round(a * _MICROS)) // unit
                 for a in map(_STATE, sessions)
             ],
             [],

@@ -12,8 +12,10 @@ PROBE = f"""
 WITH a AS MATERIALIZED (
     SELECT pid, datid, usename, datname, application_name, host(client_addr) AS client_addr,
            state, wait_event_type, wait_event, backend_type,
-           extract(epoch FROM clock_timestamp() - xact_start)::float8 AS xact_age,
-           extract(epoch FROM clock_timestamp() - state_change)::float8 AS state_age,
+           -- every age at the same instant (the probe's start, as pg_activity reads them): a
+           -- per-row clock would make two rows' gap jitter between probes, and ties flip
+           greatest(extract(epoch FROM now() - xact_start), 0)::float8 AS xact_age,
+           greatest(extract(epoch FROM now() - state_change), 0)::float8 AS state_age,
            left(query, {QUERY_CHARS}) AS query
     FROM pg_stat_activity
 ), c AS MATERIALIZED (

@@ -22,8 +22,8 @@ AT = datetime(2026, 12, 5, 3, 12, tzinfo=UTC)
 
 
 def read(later: float, rng: random.Random, *, state: str = "idle in transaction") -> PoolSnapshot:
-    """The pool `later` seconds on: each age read at its own instant (a few microseconds
-    apart, as PostgreSQL's clock_timestamp() per row gives them)."""
+    """The pool `later` seconds on, each age with a few microseconds of noise (a float's last
+    digits, or a probe that reads each row's age at its own instant)."""
 
     def age(start: float) -> float:
         return start + later + rng.uniform(0, 20e-6)
