@@ -96,6 +96,7 @@ class PrometheusSource:
     def _connect(self) -> Any:
         import requests
         from prometheus_api_client.prometheus_connect import PrometheusConnect
+        from requests.adapters import HTTPAdapter
         from urllib3.util.retry import Retry
 
         session = requests.Session()
@@ -120,7 +121,12 @@ class PrometheusSource:
         options: dict[str, Any] = {"timeout": self._config.timeout_seconds}
         if self._config.username is not None:
             options["auth"] = (self._config.username, self._config.password or "")
-        return PrometheusConnect(url=self._url, retry=retry, session=session, **options)
+        client = PrometheusConnect(url=self._url, retry=retry, session=session, **options)
+        # The client's adapter pools 10 connections: of a refresh's queries, all at once, one
+        # would have its connection closed after each and a new one opened for the next.
+        pooled = HTTPAdapter(max_retries=retry, pool_maxsize=len(self._queries))
+        session.mount(self._url, pooled)
+        return client
 
     def _token(self) -> str:
         path = self._config.bearer_token_file or ""
