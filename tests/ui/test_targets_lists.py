@@ -15,7 +15,7 @@ from textual.widgets import Static
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.adapter_detail import EVENT_COLUMNS, AdapterScreen
 from oc_console.screens.app import ConsoleApp
-from oc_console.screens.confirm import ConfirmScreen
+from oc_console.screens.confirm import ConfirmScreen, ValuePrompt
 from oc_console.screens.widgets.row_table import RowTable
 from tests.ui.pilot_helpers import until
 from tests.ui.test_targets_overview import both_read, fleet_app
@@ -133,3 +133,27 @@ async def test_acting_on_another_targets_row_acts_on_that_target(
         await pilot.press("home", *["down"] * eu, "enter")
         await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
         assert app.service is app.fleet.members["eu-west"]
+
+
+async def test_silencing_another_targets_alert_turns_to_its_alertmanager(
+    regions: dict[str, Sandbox], tmp_path: Path
+) -> None:
+    app = fleet_app(regions, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: both_read(app))
+        # us-east shown, every target listed: eu-west's OOM kill pages
+        await pilot.press("colon", *"ctx", "space", *"us-east", "enter")
+        await pilot.press("colon", *"ctx", "space", "asterisk", "enter")
+        assert app.fleet is not None and app.service is app.fleet.members["us-east"]
+        await pilot.press("colon", *"alerts", "enter")
+        alerts = table(app, "#alerts")
+        await until(pilot, lambda: any(r.target == "eu-west" for r in alerts.rows))
+        await pilot.press(*["down"] * next(i for i, r in enumerate(alerts.rows)
+                                           if r.target == "eu-west"))  # fmt: skip
+        detail = app.screen.query_one("#alert-detail", Static)
+        assert "AdapterOOMKilled" in str(detail.render())  # read from eu-west's Alertmanager
+
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, ValuePrompt))
+        assert app.service is app.fleet.members["eu-west"]
+        await pilot.press("escape")  # nothing silenced
