@@ -92,7 +92,10 @@ class ConsoleScreen(Screen[None]):
     def focus_row_target(self, row: Row) -> None:
         """Every screen on the row's target before its detail opens or an action acts on it:
         a runbook, a log or a restart must reach the cluster the row came from."""
+        before = self.console_app.service
         self.console_app.focus_target(row.target)
+        if self.console_app.service is not before:
+            self.refresh_bindings()  # its keys: a read-only target's are not offered
 
     def _acting_table(self) -> RowTable | None:
         """The table an action key reads its row from: the focused one, else the first."""
@@ -130,6 +133,11 @@ class ConsoleScreen(Screen[None]):
             self.focus_row_target(row)
             if table is not None and (table.current is None or table.current.ident != row.ident):
                 self.notify("the list changed: select the row again", severity="warning")
+                return
+            # the key was offered for the target shown before: the row's may be read-only
+            # or a VM, where it does not apply
+            if not self.check_action("act", (kind,)):
+                self.notify(f"{kind} does not apply on {row.target}", severity="warning")
                 return
         params = self.action_params(kind)
         if params is None:

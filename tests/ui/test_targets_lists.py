@@ -12,11 +12,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from oc_console.runbook.audit import AuditLog
 from oc_console.sandbox.runner import Sandbox
 from oc_console.screens.adapter_detail import EVENT_COLUMNS, AdapterScreen
-from oc_console.screens.app import ConsoleApp
+from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.screens.confirm import ConfirmScreen, ValuePrompt
 from oc_console.screens.widgets.row_table import RowTable
+from oc_console.services.fleet import Fleet
+from tests.integration.action_fixtures import sandbox_config
 from tests.ui.pilot_helpers import until
 from tests.ui.test_targets_overview import both_read, fleet_app
 from tests.ui.test_targets_overview import regions as regions  # the module's two clusters
@@ -157,3 +160,26 @@ async def test_silencing_another_targets_alert_turns_to_its_alertmanager(
         await until(pilot, lambda: isinstance(app.screen, ValuePrompt))
         assert app.service is app.fleet.members["eu-west"]
         await pilot.press("escape")  # nothing silenced
+
+
+async def test_an_action_key_on_a_read_only_targets_row_does_nothing(
+    regions: dict[str, Sandbox], tmp_path: Path
+) -> None:
+    configs = [("eu-west", sandbox_config(regions["eu-west"])),
+               ("us-east", sandbox_config(regions["us-east"], read_only=True))]  # fmt: skip
+    fleet = Fleet.from_configs(configs, audit=AuditLog(tmp_path / "audit.jsonl"))
+    app = make_app(fleet.current, fleet=fleet)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: both_read(app))
+        adapters = await listing(pilot, app, "3", "#adapters")
+        first = next(i for i, r in enumerate(adapters.rows) if r.target == "us-east")
+        await pilot.press(*["down"] * first)
+        await pilot.press("r")  # offered for eu-west, which is not read-only
+        await until(pilot, lambda: app.service is fleet.members["us-east"])
+        await pilot.pause(0.5)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("does not apply on us-east" in str(n.message) for n in app._notifications)
+        assert (
+            not (tmp_path / "audit.jsonl").exists()
+            or "restart" not in (tmp_path / "audit.jsonl").read_text()
+        )
