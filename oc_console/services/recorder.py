@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
+import threading
 import weakref
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from oc_console.services.console import Console
 
 FRAME_SECONDS = 1.0
+_Write = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 class Recorder:
@@ -54,14 +57,17 @@ class Recorder:
         )
         self.writer = RecordingWriter(path, header, max_size=max_size, full_every=full_every)
         self.frames = FrameCodec()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recorder")
+        # one thread writes, in the order taken; a frame is one put and one get (a pool's
+        # futures cost as much again as the write)
+        self._work: queue.SimpleQueue[_Write | threading.Event | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_all, name="recorder", daemon=True)
+        self._thread.start()
         self._pending: asyncio.TimerHandle | None = None
         self._last = float("-inf")  # loop time of the last frame taken
         # the build last written, not kept alive by the recorder: holding each build a refresh
         # longer than the screens do made the garbage collector's full passes several times
         # more frequent, costing more than the frame itself
         self._taken: weakref.ref[Built] | None = None
-        self._writes: list[Future[Any]] = []
         self.error: str | None = None  # the first write that failed: recording stops there
 
     def attach(self) -> None:
@@ -112,27 +118,40 @@ class Recorder:
         at = self.console.target.clock().timestamp()
         self._submit(self.writer.event, at, self.frames.codec.encode(event))
 
-    def _submit(self, work: Any, *args: Any) -> None:
-        if self.error is not None:
-            return
-        future = self._thread.submit(work, *args)
-        future.add_done_callback(self._written)
-        self._writes = [w for w in self._writes if not w.done()] + [future]
+    def _submit(self, work: Callable[..., Any], *args: Any) -> None:
+        if self.error is None:
+            self._work.put((work, args))
 
-    def _written(self, future: Future[Any]) -> None:
-        exc = future.exception()
-        if exc is not None:
-            self._failed(exc)
+    def _write_all(self) -> None:
+        """The recorder's thread: each write in turn, until `None`; after a failure, none (an
+        Event is a flush waiting for the writes before it)."""
+        while (item := self._work.get()) is not None:
+            if isinstance(item, threading.Event):
+                item.set()
+                continue
+            work, args = item
+            if self.error is not None:
+                continue
+            try:
+                work(*args)
+            except Exception as exc:  # the first write that fails stops the recording
+                self._failed(exc)
 
     def _failed(self, exc: BaseException) -> None:
         if self.error is None:
             self.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
+    @property
+    def thread_id(self) -> int | None:
+        """The writing thread's id (what the bench reads its CPU by)."""
+        return self._thread.ident
+
     def flush(self) -> None:
         """Wait for every frame taken so far to be written (tests, and the way out)."""
-        for future in list(self._writes):
-            with contextlib.suppress(Exception):
-                future.result()
+        if self._thread.is_alive():
+            done = threading.Event()
+            self._work.put(done)
+            done.wait()
 
     def close(self) -> None:
         """The last frame (what the console held at the end), then the file closed."""
@@ -141,5 +160,6 @@ class Recorder:
             self._pending = None
         if self.error is None and any(p.value is not None for p in self.console.pollers):
             self.take()
-        self._thread.shutdown(wait=True)
+        self._work.put(None)
+        self._thread.join()
         self.writer.close()
