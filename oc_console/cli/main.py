@@ -224,13 +224,14 @@ def _run_tui(
     """The app until `q`, SIGHUP (a dropped SSH session, or the terminal closing), SIGTERM.
     With `leaving` (the demo), the caller finishes the way out; with `record`, recorded."""
     from oc_console.cli.fleet_open import open_console
-    from oc_console.cli.recording_commands import start_recorder, stop_recorder
+    from oc_console.cli.recording_commands import start_recorders, stop_recorder
     from oc_console.screens.app import make_app
     from oc_console.signals import Quit
 
     # several targets: the screens open on the first, the fleet line shows them all
     console, fleet = open_console(config, context_label=context_label, all_contexts=all_contexts)
-    recorder = start_recorder(console, record)
+    members = list(fleet.members.items()) if fleet is not None else [("", console)]
+    recorders = start_recorders(members, record)  # with several targets, a file each
     app = make_app(console, fleet=fleet)
     quitting = leaving or Quit()
     quitting.install(app)
@@ -238,7 +239,8 @@ def _run_tui(
         app.run()
     finally:
         quitting.begin()  # whatever ended the app, the rest of the way out is bounded
-        stop_recorder(recorder)
+        for recorder in recorders:
+            stop_recorder(recorder)
     code = quitting.exit_code(app.return_code or 0)
     return code if leaving else quitting.finish(code)
 
@@ -282,8 +284,6 @@ def _run_demo_fleet(args: argparse.Namespace) -> int:
     from oc_console.sandbox.fleet import SandboxFleet
     from oc_console.sandbox.runner import parse_scenarios
 
-    if record_options(args) is not None:
-        raise UserError("--record records one target's console: not with --clusters")
     scenarios = parse_scenarios(args.scenario) if args.scenario else None
     fleet = SandboxFleet(args.clusters, scenarios)
     print(f"starting {args.clusters} OpenClaw sandbox clusters...", file=sys.stderr, flush=True)
@@ -291,7 +291,7 @@ def _run_demo_fleet(args: argparse.Namespace) -> int:
     leaving = _sandbox_quit()
     code = 1
     try:
-        code = _run_tui(_load(args, fleet.flags()), leaving=leaving)
+        code = _run_tui(_load(args, fleet.flags()), leaving=leaving, record=record_options(args))
     finally:
         leaving.begin()
         fleet.stop(timeout=leaving.left())

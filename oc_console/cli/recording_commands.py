@@ -10,7 +10,9 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oc_console.errors import UserError
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?", re.IGNORECASE)
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what a target's name may not bring into a file name
 
 
 def parse_size(text: str) -> int:
@@ -67,6 +70,40 @@ def start_recorder(console: Console, options: RecordOptions | None) -> Recorder 
     recorder = Recorder(console, options.path, max_size=options.max_size)
     recorder.attach()
     return recorder
+
+
+def target_paths(path: str, names: Sequence[str]) -> dict[str, str]:
+    """A recording holds one target's console: with several, one file each, the target's name
+    before the extension (incident.ocrec: incident.us-east.ocrec, incident.eu-west.ocrec)."""
+    if len(names) == 1:
+        return {names[0]: path}
+    base = Path(path)
+    paths = {n: str(base.with_name(f"{base.stem}.{_UNSAFE.sub('-', n)}{base.suffix}"))
+             for n in names}  # fmt: skip
+    if len(set(paths.values())) < len(paths):
+        raise UserError("--record: two targets' names make the same file name; rename one")
+    return paths
+
+
+def start_recorders(
+    members: Sequence[tuple[str, Console]], options: RecordOptions | None
+) -> list[Recorder]:
+    """One recorder per target (see target_paths); none without --record. A file that cannot
+    be opened stops them all before the console starts: one line, nothing left recording."""
+    if options is None:
+        return []
+    paths = target_paths(options.path, [name for name, _ in members])
+    recorders: list[Recorder] = []
+    try:
+        for name, console in members:
+            found = start_recorder(console, RecordOptions(paths[name], options.max_size))
+            assert found is not None
+            recorders.append(found)
+    except BaseException:
+        for recorder in recorders:
+            recorder.close()
+        raise
+    return recorders
 
 
 def stop_recorder(recorder: Recorder | None) -> None:
