@@ -1,11 +1,14 @@
-"""PrometheusSource honours what the environment says about reaching the server (HTTP_PROXY,
-NO_PROXY, a .netrc login), read once when it connects rather than on every query."""
+"""How PrometheusSource reaches the server: it honours what the environment says (HTTP_PROXY,
+NO_PROXY, a .netrc login), read once when it connects rather than on every query, and keeps one
+connection per query of a refresh (all of them run at once), reused from one refresh to the
+next."""
 
 from __future__ import annotations
 
 import base64
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +22,7 @@ from oc_console.sources.prometheus import PrometheusSource
 pytestmark = pytest.mark.integration
 
 EMPTY = json.dumps({"status": "success", "data": {"resultType": "vector", "result": []}})
+QUERIES = 11  # the catalog's queries, one refresh
 
 
 class Server(ThreadingHTTPServer):
@@ -28,15 +32,25 @@ class Server(ThreadingHTTPServer):
 
 class Api:
     """Answers every query with an empty result, as a Prometheus or as a forward proxy (which
-    is sent the whole URL), and keeps each request's target and Authorization header."""
+    is sent the whole URL), `delay` seconds late (so a refresh's queries overlap); keeps each
+    request's target and Authorization header, and counts the connections it is opened."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str | None]] = []
+        self.connections = 0
+        self.delay = 0.0
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as Prometheus answers
+
+            def setup(self) -> None:
+                super().setup()
+                api.connections += 1
+
             def do_GET(self) -> None:
                 api.seen.append((self.path, self.headers.get("Authorization")))
+                time.sleep(api.delay)
                 body = EMPTY.encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -82,7 +96,7 @@ async def test_queries_go_through_the_proxy_the_environment_names(
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", api.url)
     await read_twice("http://prometheus.invalid:9090")
-    assert len(api.seen) == 22
+    assert len(api.seen) == 2 * QUERIES
     assert all(path.startswith("http://prometheus.invalid:9090/api/v1/") for path, _ in api.seen)
 
 
@@ -94,7 +108,8 @@ async def test_no_proxy_reaches_the_server_directly(
         await read_twice(api.url)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     await read_twice(api.url)
-    assert len(api.seen) == 22 and all(path.startswith("/api/v1/") for path, _ in api.seen)
+    assert len(api.seen) == 2 * QUERIES
+    assert all(path.startswith("/api/v1/") for path, _ in api.seen)
 
 
 async def test_a_netrc_login_is_sent_unless_one_is_configured(
@@ -111,3 +126,17 @@ async def test_a_netrc_login_is_sent_unless_one_is_configured(
     await read_twice(api.url, username="admin", password="configured")
     configured = "Basic " + base64.b64encode(b"admin:configured").decode()
     assert {auth for _, auth in api.seen} == {configured}
+
+
+async def test_a_refresh_reuses_the_connections_of_the_last(api: Api) -> None:
+    api.delay = 0.2
+    source = PrometheusSource(PrometheusConfig(url=api.url), ("openclaw",))
+    try:
+        await source.fetch()
+        opened = api.connections
+        assert opened == QUERIES  # all at once
+        await source.fetch()
+        await source.fetch()
+        assert api.connections == opened
+    finally:
+        await source.close()
