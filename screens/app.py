@@ -1,4 +1,6 @@
-"""The Textual app: modes, global keys, the palette, and the refresh loop. Screens do the rest."""
+"""The Textual app: modes, global keys, the palette, notifications, the way out. Targets
+and sources (app_targets), actions (app_actions) and the `:` line (command_line) have their own
+modules; screens do the rest."""
 
 from __future__ import annotations
 
@@ -7,60 +9,37 @@ from collections.abc import Iterable
 from functools import partial
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
-from textual.reactive import var
 from textual.screen import Screen
 
-from oc_console.domain.snapshot import ConsoleSnapshot
 from oc_console.domain.targets import FleetView
 from oc_console.sanitize import clean
-from oc_console.screens.actions import notify_outcome
 from oc_console.screens.adapters import AdaptersScreen
 from oc_console.screens.alerts import AlertsScreen
+from oc_console.screens.app_actions import ActionsApp
 from oc_console.screens.base import ConsoleScreen
 from oc_console.screens.certificates import CertificatesScreen
 from oc_console.screens.changes import ChangesScreen
+from oc_console.screens.command_line import SCREEN_NAMES, run_command_line
 from oc_console.screens.database import DatabaseScreen
 from oc_console.screens.events import EventsScreen
 from oc_console.screens.help import HelpScreen, key_groups
 from oc_console.screens.orders import OrdersScreen
 from oc_console.screens.overview import OverviewScreen
 from oc_console.screens.releases import ReleasesScreen
-from oc_console.services.action_service import INTERRUPT_SECONDS, ActionRun
 from oc_console.services.console import Console
 from oc_console.services.fleet import Fleet
 
-SCREEN_NAMES = {
-    "overview": "overview",
-    "db": "database",
-    "database": "database",
-    "pg": "database",
-    "adapters": "adapters",
-    "adapter": "adapters",
-    "deploy": "adapters",
-    "events": "events",
-    "ev": "events",
-    "certs": "certificates",
-    "cert": "certificates",
-    "certificates": "certificates",
-    "alerts": "alerts",
-    "pages": "alerts",
-    "changes": "changes",
-    "change": "changes",
-    "releases": "releases",
-    "release": "releases",
-    "helm": "releases",
-    "orders": "orders",
-}
-# After a cluster change, redraw at most this often: 50 pod events/s must not mean 50 redraws.
-KUBE_REDRAW_SECONDS = 0.5
 # A notification shown at least this long goes away on the next key; a younger one may not
 # have been read yet (it arrived as the key was typed).
 NOTE_MIN_SECONDS = 1.0
 
 
-class ConsoleApp(App[None]):
+__all__ = ["SCREEN_NAMES", "ConsoleApp", "make_app"]
+
+
+class ConsoleApp(ActionsApp):
     TITLE = "oc-console"
     # notifications are one line at 80 columns, stacked low, never a 40-column pile of
     # wrapped lines over the tables
@@ -101,11 +80,6 @@ class ConsoleApp(App[None]):
         Binding("A", "shared_audit", "shared audit", show=False, id="app.shared_audit"),
     ]
 
-    # a var, not a reactive: a new snapshot must not repaint the whole app, only what changed
-    snapshot: var[ConsoleSnapshot | None] = var(None, always_update=True)
-    # bumped when an action starts, progresses or ends, and each second while one runs
-    actions_changed: var[int] = var(0, always_update=True)
-
     def __init__(
         self, console: Console, *, poll_sources: bool = True, fleet: Fleet | None = None
     ) -> None:
@@ -121,122 +95,9 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         self.snapshot = self._latest()
-        for console in self.fleet.members.values() if self.fleet else (self.service,):
-            console.actions.subscribe(self._action_changed)
-        self.set_interval(1.0, self._tick_actions)
-        self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
-        if not self.poll_sources:
-            return
-        # Each source reads in its own task; whichever answers redraws at once, so a hung
-        # source never holds another's panel.
-        if self.fleet is not None:  # each target reads on its own; any answer redraws
-            self.fleet.subscribe(lambda _target, source: self._source_answered(source))
-            self.fleet.start()
-        else:
-            self.service.subscribe(self._source_answered)
-            self.service.start()
-        self.run_worker(self._follow_cluster(), group="kube-changes", exit_on_error=False)
-
-    def _source_answered(self, _source: str) -> None:
-        self.snapshot = self._latest()
-        if self.fleet is not None and self.snapshot.fleet is not None:
-            # the other targets start reading once this frame is painted (Fleet.start)
-            self.call_after_refresh(self.fleet.shown_on_screen)
-
-    def _latest(self) -> ConsoleSnapshot:
-        if self.fleet is not None:  # before the snapshot, which the Overview shows it with
-            self.fleet_view = self.fleet.view()
-        return self.service.latest()  # the incident notes what appeared or cleared
-
-    def focus_target(self, name: str) -> None:
-        """Every screen on target `name` (a finding's, before acting on it); '' is no target."""
-        if self.fleet is not None and name and name != self.fleet.focused:
-            self.service = self.fleet.focus(name)
-            self.snapshot = self._latest()
-
-    def narrow_to(self, text: str) -> None:
-        """`:ctx NAME` shows one target, `:ctx *` all of them again."""
-        from oc_console.errors import UserError
-
-        if self.fleet is None:
-            self.notify("one target only: :ctx needs several (--context a,b)", severity="warning")
-            return
-        try:
-            self.service = self.fleet.narrow(text)
-        except UserError as exc:
-            self.notify(clean(str(exc)), severity="error", markup=False)
-            return
-        self.snapshot = self._latest()
-
-    async def _follow_cluster(self) -> None:
-        """Redraw within a second of a cluster change instead of waiting for the next tick."""
-        generation = 0
-        while True:
-            changed = await self.service.wait_for_kube_change(generation, timeout=5.0)
-            if changed != generation:
-                generation = changed
-                self.snapshot = await self.service.refresh_kube()
-                await asyncio.sleep(KUBE_REDRAW_SECONDS)
-
-    async def _unfinished_notice(self) -> None:
-        """An action whose console died mid-way (a start record without an end) is shown on
-        the Overview at start, until someone has looked at its target."""
-        self.unfinished = await self.service.unfinished_actions()
-        for r in self.unfinished[:3]:
-            target = r.get("target") or {}
-            name = f"{target.get('kind')}/{target.get('name')}" if isinstance(target, dict) else ""
-            self.notify(
-                clean(f"{r.get('action')} {name} started {str(r.get('at', ''))[:19]} by "
-                      f"{r.get('user')} never finished: check it (oc-console audit)"),
-                title="unfinished action", severity="error", timeout=60,
-            )  # fmt: skip
-
-    # --- actions: owned by the service; the app shows them and asks before quitting ---
-    def _action_changed(self, run: ActionRun) -> None:
-        self.actions_changed += 1
-        if run.status == "interrupted":  # only on the way out: the app is going
-            return
-        if not run.running:
-            notify_outcome(self, run)
-            self.refresh_data()
-            for screen in self.screen_stack:
-                if isinstance(screen, ConsoleScreen):
-                    screen.refresh_after_action(run)
-
-    def _running_actions(self) -> list[ActionRun]:
-        """Every target's running actions: quitting interrupts them all."""
-        consoles = self.fleet.members.values() if self.fleet else (self.service,)
-        return [run for console in consoles for run in console.actions.running()]
-
-    def _tick_actions(self) -> None:
-        if self._running_actions():
-            self.actions_changed += 1  # the header's seconds
-
-    async def action_quit(self) -> None:
-        """q, ctrl+c, :q. With an action running, ask first; ctrl+c on the question quits."""
-        from oc_console.screens.confirm import QuitScreen
-
-        running = self._running_actions()
-        if not running:
-            self.exit()
-        elif isinstance(self.screen, QuitScreen):
-            self.screen.dismiss(True)
-        else:
-            lines = [f"{r.title} {int(r.elapsed())}s" for r in running]
-            self.push_screen(QuitScreen(lines), self._quit_answered)
-
-    def _quit_answered(self, anyway: bool | None) -> None:
-        if anyway:
-            self.run_worker(self._interrupt_and_exit(), group="quit", exit_on_error=False)
-
-    async def _interrupt_and_exit(self) -> None:
-        """The engine writes each end record ("interrupted") and gives the Lease back before
-        the app goes; an action that cannot within the bound is left to the next start's
-        "never finished" notice."""
-        self.notify("interrupting the running actions…", timeout=INTERRUPT_SECONDS)
-        consoles = self.fleet.members.values() if self.fleet else (self.service,)
-        await asyncio.gather(*(c.actions.interrupt(INTERRUPT_SECONDS) for c in consoles))
-        self.exit()
+        self.follow_actions()
+        if self.poll_sources:
+            self.start_reading()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -253,16 +114,6 @@ class ConsoleApp(App[None]):
             self._unnotify(note, refresh=False)
         if read:
             self._refresh_notifications()
-
-    def action_recent_actions(self) -> None:
-        from oc_console.screens.recent_actions import RecentActionsScreen
-
-        if not isinstance(self.screen, RecentActionsScreen):
-            self.push_screen(RecentActionsScreen())
-
-    def refresh_data(self) -> None:
-        """Read every source now; each answers into the snapshot on its own."""
-        (self.fleet or self.service).poke()
 
     def action_refresh_now(self) -> None:
         self.refresh_data()
@@ -307,27 +158,7 @@ class ConsoleApp(App[None]):
 
     def run_command_line(self, line: str) -> None:
         """`:` commands, k9s style."""
-        word = line.partition(" ")[0].lower()
-        if word in ("q", "quit"):
-            self.call_next(self.action_quit)
-        elif word == "q!":  # vi's: quit now, interrupting what runs (audited, Lease released)
-            self._quit_answered(True)
-        elif word in ("actions", "action"):
-            self.action_recent_actions()
-        elif word in ("help", "?"):
-            self.action_help()
-        elif word == "order":
-            self.open_order(line.partition(" ")[2].strip())
-        elif word == "ctx":
-            self.narrow_to(line.partition(" ")[2])
-        elif word in ("note", "incident"):
-            self._incident_command(word, line.partition(" ")[2].strip())
-        elif word in SCREEN_NAMES:
-            self.action_goto(SCREEN_NAMES[word])
-        elif word:
-            self.notify(
-                f"unknown command ':{clean(word)}' (try :help)", severity="warning", markup=False
-            )
+        run_command_line(self, line)
 
     def action_order_prompt(self, word: str = "order") -> None:
         """`o`: the command line, already saying `order ` (`N`: `note `)."""
@@ -341,16 +172,6 @@ class ConsoleApp(App[None]):
 
     def action_note_prompt(self) -> None:
         self.action_order_prompt("note")
-
-    def _incident_command(self, word: str, rest: str) -> None:
-        """`:note TEXT` (what `N` types into) and `:incident start`."""
-        from oc_console.screens.incident import add_note, start_incident
-
-        if word == "incident" and rest != "start":
-            self.notify("try :incident start", severity="warning", markup=False)
-            return
-        work = add_note(self, rest) if word == "note" else start_incident(self)
-        self.run_worker(work, group="incident", exit_on_error=False)
 
     def action_shared_audit(self) -> None:
         from oc_console.screens.shared_audit import SharedAuditScreen

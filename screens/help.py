@@ -74,7 +74,7 @@ def key_groups(screen: Screen[Any]) -> dict[str, Group]:
 
 def command_rows() -> Group:
     """Every `:` command: each screen by its names, then the rest."""
-    from oc_console.screens.app import SCREEN_NAMES  # the app imports this module
+    from oc_console.screens.command_line import SCREEN_NAMES
 
     names: dict[str, list[str]] = {}
     for word, mode in SCREEN_NAMES.items():
