@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from textual.reactive import var
+from textual.timer import Timer
 
 from oc_console.sanitize import clean
 from oc_console.screens.actions import notify_outcome
@@ -19,12 +20,13 @@ class ActionsApp(TargetsApp):
 
     # bumped when an action starts, progresses or ends, and each second while one runs
     actions_changed: var[int] = var(0, always_update=True)
+    # the header's seconds, only while an action runs: an idle console has nothing to count
+    _seconds: Timer | None = None
 
     def follow_actions(self) -> None:
         """Every target's actions: their changes, and the header's seconds while one runs."""
         for console in self.consoles():
             console.actions.subscribe(self._action_changed)
-        self.set_interval(1.0, self._tick_actions)
         self.run_worker(self._unfinished_notice(), group="audit", exit_on_error=False)
 
     async def _unfinished_notice(self) -> None:
@@ -42,6 +44,7 @@ class ActionsApp(TargetsApp):
 
     def _action_changed(self, run: ActionRun) -> None:
         self.actions_changed += 1
+        self._count_seconds_while_running()
         if run.status == "interrupted":  # only on the way out: the app is going
             return
         if not run.running:
@@ -55,9 +58,19 @@ class ActionsApp(TargetsApp):
         """Every target's running actions: quitting interrupts them all."""
         return [run for console in self.consoles() for run in console.actions.running()]
 
+    def _count_seconds_while_running(self) -> None:
+        running = bool(self._running_actions())
+        if running and self._seconds is None:
+            self._seconds = self.set_interval(1.0, self._tick_actions)
+        elif not running and self._seconds is not None:
+            self._seconds.stop()
+            self._seconds = None
+
     def _tick_actions(self) -> None:
         if self._running_actions():
             self.actions_changed += 1  # the header's seconds
+        else:  # ended without a word to the app (it says so for every end it sees)
+            self._count_seconds_while_running()
 
     def action_recent_actions(self) -> None:
         from oc_console.screens.recent_actions import RecentActionsScreen

@@ -86,12 +86,14 @@ async def test_esc_mid_restart_leaves_it_running_to_a_verified_end(
         await confirm_restart(app, pilot, audit)
         [run] = app.service.actions.running()
         assert "⟳ restart lazada" in line(app)
+        assert app._seconds is not None  # the header counts the running action's seconds
         await pilot.press("escape")  # out of the adapter screen, mid-execute or mid-verify
         assert not isinstance(app.screen, AdapterScreen)
         assert "⟳ restart lazada" in line(app)  # the header of the screen the operator is on
         await until(pilot, lambda: len(records(audit)) == 2, timeout=60)
         await until(pilot, lambda: not run.running)
         assert (run.status, run.outcome) == ("done", "done")
+        assert app._seconds is None  # none running: nothing wakes the app each second
         assert "verified" in run.message
         # one short line, wherever the operator is
         await until(pilot, lambda: any(n.startswith("restart lazada: done in") for n in notes(app)))
