@@ -95,7 +95,6 @@ def run_interruptible(work: Callable[[], int]) -> int:
 QUIT_SECONDS = 3.0
 EXIT_MARGIN = 0.3  # what the last steps (os._exit, the kernel reaping) may take of QUIT_SECONDS
 STOP_MARGIN = 0.2  # an orderly stop ends this much before the deadline's forced one
-_WATCH_MS = 100
 _RESET = "\x1b[?1000l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[<u\x1b[?1049l\x1b[?25h"
 
 
@@ -106,6 +105,8 @@ class _App(Protocol):
     def return_code(self) -> int | None: ...
 
     def exit(self) -> None: ...
+
+    def when_exiting(self, callback: Callable[[], None]) -> None: ...
 
 
 class Quit:
@@ -130,12 +131,14 @@ class Quit:
             signal.signal(sig, self._on_signal)
         if app is None:
             return
+        app.when_exiting(self._app_exiting)
         with contextlib.suppress(OSError, termios.error):
             if os.isatty(0):
                 self._tty = (0, termios.tcgetattr(0))
         watched = [fd for fd in (0, 1, 2) if os.isatty(fd)]
-        threading.Thread(target=self._watch, args=(watched,), name="quit-watch",
-                         daemon=True).start()  # fmt: skip
+        if watched:
+            threading.Thread(target=self._watch, args=(watched,), name="quit-watch",
+                             daemon=True).start()  # fmt: skip
 
     def begin(self, code: int = 0) -> bool:
         """Start leaving (True), or nothing when already under way (False)."""
@@ -176,23 +179,26 @@ class Quit:
         except RuntimeError:
             app.exit()
 
+    def _app_exiting(self) -> None:
+        """`q`, or anything else that ends the app (its return code is set): the way out is
+        bounded from here, not from when the app's last screen has closed."""
+        app = self._app
+        if app is not None and app.return_code is not None:
+            self.begin(app.return_code)
+
     def _watch(self, fds: list[int]) -> None:
-        """Notice `q` (the app's return code is set) and a terminal that hung up: a closed
-        terminal reads as end-of-file, on which Textual's input thread would spin."""
+        """Notice a terminal that hung up: a closed terminal reads as end-of-file, on which
+        Textual's input thread would spin. Without a timeout: an idle console's thread sleeps
+        until the terminal goes (a pty whose other side closed reports POLLHUP)."""
         poller = select.poll()
         for fd in fds:
             poller.register(fd, 0)  # only hang-up and errors, which poll always reports
         while True:
-            events = poller.poll(_WATCH_MS)
-            app = self._app
-            if self.started is None and app is not None and app.return_code is not None:
-                self.begin(app.return_code)
+            events = poller.poll()
             hung = any(ev & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, ev in events)
             if hung or not all(os.isatty(fd) for fd in fds):
                 # as if SIGHUP: on the main thread, whose handler does the rest
                 signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGHUP)
-                return
-            if self.started is not None and not fds:
                 return
 
     def _deadline(self) -> None:

@@ -5,9 +5,10 @@ modules; screens do the rest."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
+from rich.console import RenderableType
 from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
@@ -89,6 +90,7 @@ class ConsoleApp(ActionsApp):
         self.fleet_view: FleetView | None = None
         self.poll_sources = poll_sources  # off in tests that show a recorded snapshot
         self.unfinished: list[dict[str, object]] = []
+        self._exiting: list[Callable[[], None]] = []
         keys = console.config.ui.keys
         if keys:
             self.set_keymap(keys)
@@ -229,9 +231,26 @@ class ConsoleApp(ActionsApp):
         )
         yield SystemCommand("Refresh now", "Read every source again", self.refresh_data)
 
+    def when_exiting(self, callback: Callable[[], None]) -> None:
+        """`callback()` as the app starts leaving (the command line bounds the way out from
+        then), so nothing has to keep looking whether it has."""
+        self._exiting.append(callback)
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        super().exit(result, return_code, message)
+        self._started_leaving()
+
+    def _started_leaving(self) -> None:
+        for callback in self._exiting:
+            callback()
+
     async def on_unmount(self) -> None:
         from concurrent.futures import ThreadPoolExecutor
 
+        # a crash ends the app without exit(): its return code is set all the same
+        self._started_leaving()
         await (self.fleet or self.service).close()
         # On the way out, asyncio.run joins the default executor's threads: one still blocked
         # (a source on a dead server, or waiting for a cluster's first answers) would hold the

@@ -104,6 +104,40 @@ def test_a_quit_whose_cleanup_hangs_kills_the_children_and_exits_in_bounded_time
     assert took <= QUIT_SECONDS + SLACK + 1.0  # + the interpreter's start
 
 
+Q_THEN_HANG = """
+    import sys, time
+    from oc_console.signals import Quit
+
+    class App:  # what Quit needs of the Textual app
+        return_code = None
+        leaving = []
+
+        def exit(self):
+            self.return_code = 3
+            for callback in self.leaving:
+                callback()
+
+        def when_exiting(self, callback):
+            self.leaving.append(callback)
+
+    app = App()
+    Quit().install(app)
+    app.exit()  # `q`
+    print("quitting", flush=True)
+    time.sleep(60)  # the app's close hangs: app.run() never returns
+"""
+
+
+def test_the_bound_starts_when_the_app_starts_leaving() -> None:
+    """Nothing looks every so often whether `q` was pressed: the app says so as it leaves."""
+    start = time.monotonic()
+    done = python(Q_THEN_HANG)
+    took = time.monotonic() - start
+    assert done.stdout == "quitting\n", done.stderr
+    assert done.returncode == 3
+    assert took <= QUIT_SECONDS + SLACK + 1.0  # + the interpreter's start
+
+
 STUCK_EXECUTOR = """
     import asyncio, os, threading, time
     from oc_console.config_loading import load_config
