@@ -138,8 +138,11 @@ class TimelineScreen(ConsoleScreen):
                 ended = None in batch
                 newest = [t for t in batch if t is not None]
                 if newest:  # several waiting: only the newest is worth laying out
+                    laid_out = await asyncio.to_thread(timeline_rows, newest[-1])
+                    # summary and rows change together: a summary saying "done" above the
+                    # rows of an earlier part would describe rows not on screen yet
                     self.show_summary(newest[-1])
-                    self.show_rows(*await asyncio.to_thread(timeline_rows, newest[-1]))
+                    self.show_rows(*laid_out)
             if not lookup.cancelled() and lookup.exception() is not None:
                 error = str(lookup.exception()).splitlines()[0]
                 self.notify(f"lookup failed: {clean(error)}", severity="error")

@@ -26,7 +26,7 @@ from oc_console.screens.recent_actions import RecentActionsScreen
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
 from tests.kubectl import kubectl
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ async def select_adapter(app: ConsoleApp, pilot: Pilot[None], platform: str) -> 
     await pilot.press("3")
     adapters = app.screen.query_one("#adapters", RowTable)
     await until(pilot, lambda: len(adapters.rows) == 7)
-    adapters.cursor = next(i for i, r in enumerate(adapters.rows) if r.key.endswith(platform))
+    pick(adapters, lambda r: r.key.endswith(platform))
 
 
 async def confirm_restart(app: ConsoleApp, pilot: Pilot[None], audit: Path) -> None:

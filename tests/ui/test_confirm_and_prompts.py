@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.screens.confirm import ConfirmScreen, QuitScreen, ValuePrompt
 from oc_console.screens.recent_actions import RecentActionsScreen
 from oc_console.screens.timeline import TimelineScreen
-from oc_console.screens.widgets.row_table import RowTable
+from oc_console.screens.widgets.row_table import Row, RowTable
 from oc_console.services.console import Console
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
 NS = "openclaw"
@@ -43,6 +44,10 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def app_on(sandbox: Sandbox, audit: Path) -> ConsoleApp:
     config = load_config(flags=sandbox.flags(), environ={})
     return make_app(Console(config, audit=AuditLog(audit)))
+
+
+def _ends_with(row: Row, suffix: str) -> bool:
+    return row.key.endswith(suffix)
 
 
 def rendered(app: ConsoleApp, selector: str) -> str:
@@ -81,9 +86,7 @@ async def test_the_scale_prompt_shows_the_replicas_and_the_hpa(
         adapters = app.screen.query_one("#adapters", RowTable)
         await until(pilot, lambda: len(adapters.rows) == 7)
         for platform, hpa in (("-amazon", True), ("-lazada", False)):
-            adapters.cursor = next(
-                i for i, r in enumerate(adapters.rows) if r.key.endswith(platform)
-            )
+            pick(adapters, partial(_ends_with, suffix=platform))
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, ValuePrompt))
             question = app.screen.question  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from oc_console.screens.widgets.quiet_static import QuietStatic
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
 from tests.kubectl import kubectl
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
 SIZE = (80, 24)
@@ -75,7 +75,7 @@ async def test_release_history_leads_with_the_reason_and_a_notice_is_one_line(
         await pilot.pause(0.2)
         assert banner.size.height == 1, str(banner.render())
         assert "deprecated" in str(banner.render())
-        table.cursor = [r.cells[0] for r in table.rows].index("shopee")
+        pick(table, lambda r: r.cells[0] == "shopee")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ReleaseDetailScreen))
         history = app.screen.query_one("#history", RowTable)

@@ -19,7 +19,7 @@ from oc_console.screens.logs import LogScreen
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
 from tests.kubectl import kubectl
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
 ORDER = "114-3941689-8772232"
@@ -83,7 +83,7 @@ async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbo
         await pilot.press("S", "S")  # back to severity
         await pilot.pause()
 
-        adapters.cursor = [r.cells[0] for r in adapters.rows].index("amazon")
+        pick(adapters, lambda r: r.cells[0] == "amazon")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AdapterScreen))
         pods = table(app, "#pods")
@@ -106,7 +106,7 @@ async def test_adapters_screen_rows_sorting_and_drill_down(fleet_sandbox: Sandbo
                       "--prefix", "--tail=-1")  # fmt: skip
         line = next(x for x in out.splitlines() if ORDER in x)
         order_pod = line.split("/")[1]
-        pods.cursor = [r.key for r in pods.rows].index(order_pod)
+        pick(pods, lambda r: r.key == order_pod)
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, LogScreen))
         log = table(app, "#log")
@@ -128,7 +128,7 @@ async def test_crashloop_previous_logs_and_events(fleet_sandbox: Sandbox) -> Non
         await pilot.pause()
         pods = table(app, "#pods")
         await until(pilot, lambda: any(r.cells[2] == "CrashLoopBackOff" for r in pods.rows))
-        pods.cursor = next(i for i, r in enumerate(pods.rows) if r.cells[2] == "CrashLoopBackOff")
+        pick(pods, lambda r: r.cells[2] == "CrashLoopBackOff")
         await pilot.press("P")
         await until(pilot, lambda: isinstance(app.screen, LogScreen))
         log = table(app, "#log")

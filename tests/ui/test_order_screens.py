@@ -10,7 +10,7 @@ import pytest
 
 from oc_console.config_loading import load_config
 from oc_console.sandbox.runner import Sandbox
-from oc_console.screens.app import ConsoleApp, make_app
+from oc_console.screens.app import make_app
 from oc_console.screens.confirm import ConfirmScreen
 from oc_console.screens.logs import LogScreen
 from oc_console.screens.span_detail import SpanDetailScreen
@@ -19,21 +19,10 @@ from oc_console.screens.timeline_rows import LOG
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.screens.widgets.waterfall import Waterfall
 from oc_console.services.console import Console
-from tests.ui.pilot_helpers import until
+from tests.ui.order_helpers import ORDER, app_on, timeline_done
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
-ORDER = "114-3941689-8772232"
-
-
-def app_on(sandbox: Sandbox) -> ConsoleApp:
-    return make_app(Console(load_config(flags=sandbox.flags(), environ={})))
-
-
-def timeline_done(app: ConsoleApp) -> bool:
-    screen = app.screen
-    return (
-        isinstance(screen, TimelineScreen) and screen.timeline is not None and screen.timeline.done
-    )
 
 
 async def test_the_failed_order_opens_from_its_overview_finding(fleet_sandbox: Sandbox) -> None:
@@ -42,7 +31,7 @@ async def test_the_failed_order_opens_from_its_overview_finding(fleet_sandbox: S
         findings = app.screen.query_one("#findings", RowTable)
         key = f"order-sync-failed:order/{ORDER}"
         await until(pilot, lambda: any(r.key == key for r in findings.rows))
-        findings.move_to(next(i for i, r in enumerate(findings.rows) if r.key == key))
+        pick(findings, lambda r: r.key == key)
         assert findings.current is not None and findings.current.key == key
         await pilot.press("enter")
         # the module's first lookup: its workers import the trace decoders cold, on a busy CI box

@@ -11,30 +11,16 @@ import sys
 
 import pytest
 
-from oc_console.config_loading import load_config
 from oc_console.sandbox.runner import Sandbox
-from oc_console.screens.app import ConsoleApp, make_app
 from oc_console.screens.logs import LogScreen
 from oc_console.screens.timeline import TimelineScreen
 from oc_console.screens.timeline_rows import LOG
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.screens.widgets.waterfall import Waterfall
-from oc_console.services.console import Console
+from tests.ui.order_helpers import ORDER, app_on, timeline_done
 from tests.ui.pilot_helpers import until
 
 pytestmark = pytest.mark.integration
-ORDER = "114-3941689-8772232"
-
-
-def app_on(sandbox: Sandbox) -> ConsoleApp:
-    return make_app(Console(load_config(flags=sandbox.flags(), environ={})))
-
-
-def timeline_done(app: ConsoleApp) -> bool:
-    screen = app.screen
-    return (
-        isinstance(screen, TimelineScreen) and screen.timeline is not None and screen.timeline.done
-    )
 
 
 async def test_the_timeline_paints_without_colour(

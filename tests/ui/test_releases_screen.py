@@ -17,7 +17,7 @@ from oc_console.screens.releases import ReleasesScreen
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
 from tests.kubectl import kubectl
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 
 def app_on(sandbox: Sandbox) -> ConsoleApp:
@@ -51,7 +51,7 @@ async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> No
         assert rows["amazon"].style == "" and rows["amazon"].cells[5] == "none"
         assert rows["amazon"].cells[1].endswith("2.14.3")
 
-        table.cursor = [r.cells[0] for r in table.rows].index("shopee")
+        pick(table, lambda r: r.cells[0] == "shopee")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ReleaseDetailScreen))
         history = app.screen.query_one("#history", RowTable)
@@ -72,12 +72,10 @@ async def test_releases_rows_colour_and_drill_down(fleet_sandbox: Sandbox) -> No
         findings = app.screen.query_one("#findings", RowTable)
         # the auto-sync finding is policy: it sits in the folded policy row, which enter opens
         await until(pilot, lambda: any(r.key == POLICY_KEY for r in findings.rows))
-        findings.cursor = next(i for i, r in enumerate(findings.rows) if r.key == POLICY_KEY)
+        pick(findings, lambda r: r.key == POLICY_KEY)
         await pilot.press("enter")
         await until(pilot, lambda: any("auto-syncs" in " ".join(r.cells) for r in findings.rows))
-        findings.cursor = next(
-            i for i, r in enumerate(findings.rows) if "auto-syncs" in " ".join(r.cells)
-        )
+        pick(findings, lambda r: "auto-syncs" in " ".join(r.cells))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ReleasesScreen))
 

@@ -23,7 +23,7 @@ from oc_console.screens.runbook import RunbookScreen
 from oc_console.screens.widgets.row_table import RowTable
 from oc_console.services.console import Console
 from tests.kubectl import kubectl
-from tests.ui.pilot_helpers import until
+from tests.ui.pilot_helpers import pick, until
 
 pytestmark = pytest.mark.integration
 
@@ -99,9 +99,7 @@ async def test_b_on_the_oom_finding_walks_to_a_verified_restart(
         await until(
             pilot, lambda: any(r.key.startswith("adapter-oomkilled:") for r in findings.rows)
         )
-        findings.cursor = next(
-            i for i, r in enumerate(findings.rows) if r.key.startswith("adapter-oomkilled:")
-        )
+        pick(findings, lambda r: r.key.startswith("adapter-oomkilled:"))
         await pilot.press("b")
         screen, confirm_seen = await walk(app, pilot, confirmations=1)
     assert "rollout restart deployment/openclaw-adapter-amazon in namespace openclaw on " \
@@ -295,7 +293,7 @@ async def test_k_terminates_the_highlighted_session(sandbox: Sandbox, tmp_path: 
             await pilot.press("2")
             idle = app.screen.query_one("#idle", RowTable)
             await until(pilot, lambda: any(r.key == str(pid) for r in idle.rows))
-            idle.cursor = next(i for i, r in enumerate(idle.rows) if r.key == str(pid))
+            pick(idle, lambda r: r.key == str(pid))
             await pilot.press("k")
             await until(pilot, lambda: _asking(app), timeout=30)
             question = str(app.screen.query_one("#question", Static).render())
@@ -317,7 +315,7 @@ async def test_r_on_an_adapter_restarts_it(sandbox: Sandbox, tmp_path: Path) -> 
         await pilot.press("3")
         adapters = app.screen.query_one("#adapters", RowTable)
         await until(pilot, lambda: len(adapters.rows) == 7)
-        adapters.cursor = next(i for i, r in enumerate(adapters.rows) if r.key.endswith("-lazada"))
+        pick(adapters, lambda r: r.key.endswith("-lazada"))
         await pilot.press("r")
         await until(pilot, lambda: _asking(app), timeout=30)
         await pilot.press("y")
