@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from oc_console.domain.alerts import AlertMatch
-from oc_console.domain.findings import Finding
+from oc_console.domain.findings import Finding, Target
 from oc_console.domain.kube import FleetSnapshot, PodLogTail
 from oc_console.recording.codec import Codec, CodecError, Tree, type_name
 from oc_console.recording.format import RecordingError
@@ -38,6 +38,13 @@ SLOW_SECONDS = {"metrics": 60.0}
 # recorded with each full frame's interval, a post-mortem's sample rather than the log itself.
 LOGS_SECONDS = 300.0
 INPUT_FIELDS = tuple(f.name for f in fields(SnapshotInputs))
+_FindingKey = tuple[str, str, tuple[Target, ...]]
+
+
+def _key(finding: Finding) -> _FindingKey:
+    # one rule finds one thing per subject, or one per pod of it (memory near its limit): a
+    # finding is the last frame's same rule, subject and pods, whatever its place in the list
+    return (finding.id, finding.subject, finding.objects)
 
 
 @dataclass(frozen=True)
@@ -143,25 +150,27 @@ class FrameCodec:
 
     def _findings(self, findings: tuple[Finding, ...]) -> Tree:
         """The findings are built anew for each frame, most equal to the last frame's in the
-        same place, or to the one with the same id and subject but for a number that moved:
-        each shares what it can of that one's tree. Encoding them was most of a frame's cost,
-        and the delta against the same tree is found at once."""
+        same place, or to the one with the same rule, subject and pods but for a number that
+        moved: each shares what it can of that one's tree. Encoding them was most of a frame's
+        cost, and the delta against the same tree is found at once."""
         was, was_bytes, trees = self._last_findings
         try:  # orjson writes a finding out in C faster than two are compared field by field
             now_bytes = list(map(orjson.dumps, findings))
         except TypeError:
             now_bytes = [b""] * len(findings)  # compared as they are, below
-        by_key: dict[tuple[str, str], tuple[Finding, Tree]] | None = None
+        by_key: dict[_FindingKey, tuple[Finding, Tree]] | None = None
         out: list[Tree] = []
         for i, finding in enumerate(findings):
-            if i < len(was) and (
-                now_bytes[i] == was_bytes[i] if now_bytes[i] else finding == was[i]
-            ):
-                out.append(trees[i])
-                continue
+            if i < len(was):
+                if now_bytes[i] == was_bytes[i] if now_bytes[i] else finding == was[i]:
+                    out.append(trees[i])
+                    continue
+                if _key(finding) == _key(was[i]):  # in its place, a number moved
+                    out.append(self.codec.encode_like(finding, was[i], trees[i]))
+                    continue
             if by_key is None:
-                by_key = {(f.id, f.subject): (f, t) for f, t in zip(was, trees, strict=True)}
-            seen = by_key.get((finding.id, finding.subject))
+                by_key = {_key(f): (f, t) for f, t in zip(was, trees, strict=True)}
+            seen = by_key.get(_key(finding))
             if seen is None:
                 out.append(self.codec.encode(finding))
             else:
