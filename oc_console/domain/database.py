@@ -19,6 +19,11 @@ class Session:
     state_age_s: float | None  # since the state last changed
     wait_event: str | None
     query: str
+    # The instants the ages are read from (epoch seconds): the probe reads each age as its
+    # now() minus these, so they stay put while the session does nothing, as its ages grow.
+    # None where unknown (a session built by hand).
+    xact_start: float | None = None
+    state_change: float | None = None
 
 
 @dataclass(frozen=True)

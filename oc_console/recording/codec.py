@@ -199,6 +199,10 @@ class Codec:
                 if value[0] is old[k] or value[0] == old[k]:
                     shift = k
                     break
+        if shift == 0 and n == m and type(value[0]) is tuple and value[:-1] == old[:-1]:
+            # a history whose last point moved: one comparison in C, not one per point
+            last = self.encode_like(value[-1], old[-1], old_tree[-1])
+            return old_tree if last is old_tree[-1] else [*old_tree[:-1], last]
         out: list[Tree] = []
         same = n == m and shift == 0
         for i, item in enumerate(value):

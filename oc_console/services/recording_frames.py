@@ -14,7 +14,8 @@ uses (the codec's)."""
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,13 +39,30 @@ SLOW_SECONDS = {"metrics": 60.0}
 # recorded with each full frame's interval, a post-mortem's sample rather than the log itself.
 LOGS_SECONDS = 300.0
 INPUT_FIELDS = tuple(f.name for f in fields(SnapshotInputs))
-_FindingKey = tuple[str, str, tuple[Target, ...]]
 
 
-def _key(finding: Finding) -> _FindingKey:
+def _key(finding: Finding) -> tuple[str, str, tuple[Target, ...]]:
     # one rule finds one thing per subject, or one per pod of it (memory near its limit): a
     # finding is the last frame's same rule, subject and pods, whatever its place in the list
     return (finding.id, finding.subject, finding.objects)
+
+
+# Built anew for each frame, one item per thing: each item shares what it can with the last
+# frame's item of the same key (whatever its place in the list), below.
+ITEMS: dict[str, Callable[[Any], Hashable]] = {
+    "sources": operator.attrgetter("name"),
+    "findings": _key,
+}
+
+
+@dataclass
+class _Items:
+    """A list's items as the last frame wrote them: each item, as orjson writes it out, and
+    its tree."""
+
+    values: tuple[Any, ...] = ()
+    written: list[bytes] = field(default_factory=list)
+    trees: list[Tree] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,8 @@ class FrameCodec:
         self._cache: dict[str, tuple[object, object, Tree]] = {}
         self._taken: dict[str, datetime] = {}
         self._logs: tuple[tuple[PodLogTail, ...], datetime] | None = None
-        # the last frame's findings, as orjson writes them out, and their trees
-        self._last_findings: tuple[tuple[Finding, ...], list[bytes], list[Tree]] = ((), [], [])
+        self._items: dict[str, _Items] = {name: _Items() for name in ITEMS}
+        self._written: dict[str, bytes] = {}  # what _whole_like last saw, as orjson wrote it
 
     def _slow_logs(self, fleet: FleetSnapshot, now: datetime) -> FleetSnapshot:
         """The fleet with the log tails recorded last, unless those are LOGS_SECONDS old."""
@@ -113,6 +131,9 @@ class FrameCodec:
             if cached is not None and cached[0] is value:  # most fields, most frames
                 tree[name] = cached[2]
                 continue
+            if name in ITEMS:
+                tree[name] = self._items_like(name, value)
+                continue
             recorded = value
             if name in CACHED:
                 if cached is not None and self._slow(name, inputs.now):
@@ -131,9 +152,9 @@ class FrameCodec:
         return {
             "inputs": tree,
             "recorded": {
-                "findings": self._findings(findings),
-                "pages": self._like("pages", pages, pages),
-                "cleared": self._like("cleared", cleared, cleared),
+                "findings": self._items_like("findings", findings),
+                "pages": self._whole_like("pages", pages),
+                "cleared": self._whole_like("cleared", cleared),
             },
         }
 
@@ -148,36 +169,52 @@ class FrameCodec:
         self._cache[name] = (value, recorded, tree)
         return tree
 
-    def _findings(self, findings: tuple[Finding, ...]) -> Tree:
-        """The findings are built anew for each frame, most equal to the last frame's in the
-        same place, or to the one with the same rule, subject and pods but for a number that
-        moved: each shares what it can of that one's tree. Encoding them was most of a frame's
-        cost, and the delta against the same tree is found at once."""
-        was, was_bytes, trees = self._last_findings
-        try:  # orjson writes a finding out in C faster than two are compared field by field
-            now_bytes = list(map(orjson.dumps, findings))
+    @staticmethod
+    def _write(value: object) -> bytes:
+        """`value` as orjson writes it out, in C: faster than two values are compared field by
+        field, and equal bytes are equal values (b"" when orjson cannot write it)."""
+        try:
+            return orjson.dumps(value)
         except TypeError:
-            now_bytes = [b""] * len(findings)  # compared as they are, below
-        by_key: dict[_FindingKey, tuple[Finding, Tree]] | None = None
+            return b""
+
+    def _whole_like(self, name: str, value: object) -> Tree:
+        """A value built anew for each frame and most often equal to the last frame's, whole
+        (the pages, the findings lately cleared)."""
+        written, cached = self._write(value), self._cache.get(name)
+        if written and cached is not None and written == self._written.get(name):
+            return cached[2]
+        self._written[name] = written
+        return self._like(name, value, value)
+
+    def _items_like(self, name: str, values: tuple[Any, ...]) -> Tree:
+        """The items are built anew for each frame, most equal to the last frame's in the
+        same place, or to the one with the same key but for a number that moved: each shares
+        what it can of that one's tree. Encoding the findings was most of a frame's cost, and
+        the delta against the same tree is found at once."""
+        last, key = self._items[name], ITEMS[name]
+        was, was_written, trees = last.values, last.written, last.trees
+        written = list(map(self._write, values))
+        by_key: dict[Hashable, tuple[Any, Tree]] | None = None
         out: list[Tree] = []
-        for i, finding in enumerate(findings):
+        for i, value in enumerate(values):
             if i < len(was):
-                if now_bytes[i] == was_bytes[i] if now_bytes[i] else finding == was[i]:
+                if written[i] == was_written[i] if written[i] else value == was[i]:
                     out.append(trees[i])
                     continue
-                if _key(finding) == _key(was[i]):  # in its place, a number moved
-                    out.append(self.codec.encode_like(finding, was[i], trees[i]))
+                if key(value) == key(was[i]):  # in its place, a number moved
+                    out.append(self.codec.encode_like(value, was[i], trees[i]))
                     continue
             if by_key is None:
-                by_key = {_key(f): (f, t) for f, t in zip(was, trees, strict=True)}
-            seen = by_key.get(_key(finding))
+                by_key = {key(v): (v, t) for v, t in zip(was, trees, strict=True)}
+            seen = by_key.get(key(value))
             if seen is None:
-                out.append(self.codec.encode(finding))
+                out.append(self.codec.encode(value))
             else:
-                out.append(self.codec.encode_like(finding, seen[0], seen[1]))
+                out.append(self.codec.encode_like(value, seen[0], seen[1]))
         if len(out) == len(trees) and all(map(operator.is_, out, trees)):
             return trees  # the very list of the last frame: the delta passes it at once
-        self._last_findings = (findings, now_bytes, out)
+        self._items[name] = _Items(values, written, out)
         return out
 
     def decode(self, tree: Tree) -> RecordedFrame:

@@ -38,7 +38,13 @@ BLOCKED = type_name(BlockedSession)
 # What a session row holds besides its ages (and its query, which is not recorded).
 _WHO = attrgetter("pid", "application_name", "client_addr", "user", "database", "state",
                   "wait_event")  # fmt: skip
+# A probe's row by the instants its ages are read from: while these stay, so does its tree.
+# A backend's client, user and database are its connection's, and whatever it runs moves its
+# state's instant (a wait need not).
+_SINCE = attrgetter("pid", "xact_start", "state_change", "state", "wait_event",
+                    "application_name")  # fmt: skip
 _XACT, _STATE = attrgetter("xact_age_s"), attrgetter("state_age_s")
+_XACT_START, _STATE_CHANGE = attrgetter("xact_start"), attrgetter("state_change")
 
 
 @dataclass
@@ -50,6 +56,8 @@ class _Rows:
     xact: list[int | None]
     state: list[int | None]
     trees: list[Tree]
+    since: list[tuple[Any, ...]]  # who each session is, and the instants its ages are read from
+    anchor: int | None  # see _anchor
 
     def keys(self) -> Iterator[tuple[Any, ...]]:
         return zip(self.who, self.xact, self.state, strict=True)
@@ -99,7 +107,19 @@ class PoolEncoder:
     ) -> list[Tree]:
         """Each session's tree: the last frame's when it holds the same. The hottest loop of a
         recording, hence written as whole-list steps: most often every row is as it was, and
-        the whole list is the last frame's (the same object: the delta passes it at once)."""
+        the whole list is the last frame's (the same object: the delta passes it at once).
+        The probe's rows say so without an age computed: the same sessions, the same instants
+        their ages are read from, and the same distance from the pool's oldest."""
+        since, was = list(map(_SINCE, sessions)), last.get(name)
+        # the same instants as the last frame's rows, which all had theirs (an anchor)
+        if (
+            was is not None
+            and was.anchor is not None
+            and since == was.since
+            and _distance(sessions, oldest) == was.anchor
+        ):
+            self._lists[name] = was
+            return was.trees
         top, unit = round(oldest * _MICROS) + _MICROS_PER_UNIT // 2, _MICROS_PER_UNIT  # to nearest
         rows = _Rows(
             list(map(_WHO, sessions)),
@@ -112,8 +132,9 @@ class PoolEncoder:
                 for a in map(_STATE, sessions)
             ],
             [],
+            since,
+            _anchor(sessions, oldest),
         )
-        was = last.get(name)
         if was is not None and (was.who, was.xact, was.state) == (rows.who, rows.xact, rows.state):
             rows.trees = was.trees
         else:  # a session began, ended or moved (perhaps from another list) since
@@ -125,7 +146,9 @@ class PoolEncoder:
         return rows.trees
 
     def _row(self, s: Session, xact: int | None, state: int | None) -> Tree:
-        tree: dict[str, Tree] = self.codec.encode(replace(s, query=QUERY_HIDDEN))
+        # the instants are the encoder's, not the recording's: a row is written as it was
+        plain = replace(s, query=QUERY_HIDDEN, xact_start=None, state_change=None)
+        tree: dict[str, Tree] = self.codec.encode(plain)
         tree["xact_age_s"] = None if xact is None else {YOUNGER: xact / PER_SECOND}
         tree["state_age_s"] = None if state is None else {YOUNGER: state / PER_SECOND}
         return tree
@@ -138,6 +161,25 @@ class PoolEncoder:
         tree = self.codec.encode(statements)
         self._statements = (statements, tree)
         return tree
+
+
+def _anchor(sessions: Sequence[Session], oldest: float) -> int | None:
+    """`_distance` when every row carries the instants its ages are read from (the probe's
+    rows: each age is the probe's now() minus its instant), else None. Then a row whose
+    instants did not move keeps its ages' distances to the pool's oldest exactly while this
+    stays: the oldest did not move either."""
+    if None in map(_XACT_START, sessions) or None in map(_STATE_CHANGE, sessions):
+        return None
+    return _distance(sessions, oldest)
+
+
+def _distance(sessions: Sequence[Session], oldest: float) -> int | None:
+    """How much younger than the pool's oldest the first row's transaction is, in
+    microseconds (the probe reads to the microsecond: a float's last digits are rounded off)."""
+    if not sessions:
+        return 0
+    first = sessions[0].xact_age_s
+    return None if first is None else round(oldest * _MICROS) - round(first * _MICROS)
 
 
 def resolve_ages(pool: Tree) -> Tree:

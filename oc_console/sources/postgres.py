@@ -38,6 +38,8 @@ def _session(row: dict[str, Any]) -> Session:
         state_age_s=row.get("state_age"),
         wait_event=row.get("wait_event"),
         query=row.get("query") or "",
+        xact_start=row.get("xact_start"),
+        state_change=row.get("state_change"),
     )
 
 

@@ -13,11 +13,17 @@ WITH a AS MATERIALIZED (
     SELECT pid, datid, usename, datname, application_name, host(client_addr) AS client_addr,
            state, wait_event_type, wait_event, backend_type,
            -- every age at the same instant (the probe's start, as pg_activity reads them): a
-           -- per-row clock would make two rows' gap jitter between probes, and ties flip
-           greatest(extract(epoch FROM now() - xact_start), 0)::float8 AS xact_age,
-           greatest(extract(epoch FROM now() - state_change), 0)::float8 AS state_age,
+           -- per-row clock would make two rows' gap jitter between probes, and ties flip.
+           -- Each age is now() minus the instant read beside it, which stays put while the
+           -- session does nothing (a transaction begun after the probe's counts from now()).
+           extract(epoch FROM now() - xs)::float8 AS xact_age,
+           extract(epoch FROM now() - sc)::float8 AS state_age,
+           extract(epoch FROM xs)::float8 AS xact_start,
+           extract(epoch FROM sc)::float8 AS state_change,
            left(query, {QUERY_CHARS}) AS query
-    FROM pg_stat_activity
+    FROM (SELECT *, CASE WHEN xact_start > now() THEN now() ELSE xact_start END AS xs,
+                    CASE WHEN state_change > now() THEN now() ELSE state_change END AS sc
+          FROM pg_stat_activity) p
 ), c AS MATERIALIZED (
     -- without pg_read_all_stats, other users' sessions show no backend_type and no state:
     -- count those connected to a database as hidden client sessions

@@ -92,6 +92,32 @@ async def test_snapshot_counts_idle_transactions_and_the_blocking_chain(
     assert pool_findings(snap) == [chain]  # default threshold 100: only the chain
 
 
+async def test_sessions_that_did_nothing_keep_the_instants_their_ages_are_read_from(
+    sandbox_db: SandboxDatabase, sessions: Sessions
+) -> None:
+    """What a recording keeps a row's tree by: the instants stay while the ages grow, and every
+    age of one read is one instant (the probe's now()) minus its session's, to the microsecond."""
+    leaked = await sessions.idle_in_transaction("openclaw-adapter-amazon", 3)
+    src = source(sandbox_db)
+    try:
+        first = await src.fetch()
+        await asyncio.sleep(0.05)
+        second = await src.fetch()
+    finally:
+        await src.close()
+    rows = [{s.pid: s for s in snap.idle_in_transaction if s.pid in leaked}
+            for snap in (first, second)]  # fmt: skip
+    for pid in leaked:
+        was, now = rows[0][pid], rows[1][pid]
+        assert was.xact_start is not None and was.state_change is not None
+        assert (now.xact_start, now.state_change) == (was.xact_start, was.state_change)
+        assert now.xact_age_s > was.xact_age_s >= 0  # type: ignore[operator]
+    for read in rows:
+        instants = {round((s.xact_start + s.xact_age_s) * 1e6) for s in read.values()}  # type: ignore[operator]
+        instants |= {round((s.state_change + s.state_age_s) * 1e6) for s in read.values()}  # type: ignore[operator]
+        assert len(instants) == 1
+
+
 async def test_saturation_warning_then_critical(tmp_path: Path) -> None:
     pg = EmbeddedPostgres(tmp_path, max_connections=23).start()  # 20 usable
     conns: list[asyncpg.Connection] = []

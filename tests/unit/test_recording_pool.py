@@ -13,8 +13,10 @@ import orjson
 import pytest
 
 from oc_console.domain.database import QUERY_HIDDEN, PoolSnapshot
+from oc_console.recording.codec import Codec
 from oc_console.recording.delta import apply, diff
 from oc_console.services.recording_frames import FrameCodec
+from oc_console.services.recording_pool import PoolEncoder
 from oc_console.services.snapshot_builder import SnapshotInputs
 from tests.unit.factories import blocked, pool, session
 
@@ -110,3 +112,79 @@ def test_a_pool_written_with_ages_in_seconds_still_reads() -> None:
             "context_label": "sandbox", "sources": [], "database": database}  # fmt: skip
     frame_tree = {"inputs": tree, "recorded": {"findings": [], "pages": [], "cleared": []}}
     assert codec.decode(written(frame_tree)).inputs.database == original
+
+
+class Probe:
+    """Sessions as the probe reads them: each age is one instant (the probe's now()) minus the
+    instant its session's transaction began or its state changed, to the microsecond. The
+    pool's oldest transaction is now and then an active one, which the rows do not list."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.now = 1_796_000_000 * _US  # microseconds since the epoch
+        self.next_pid = 100
+        self.sessions: dict[int, tuple[int, int]] = {}  # pid -> (xact start, state change)
+        self.active: int | None = None  # an active transaction's start, listed nowhere
+        for _ in range(30):
+            self.begin(ago=rng.randrange(1, 600 * _US))
+
+    def begin(self, ago: int = 0) -> None:
+        self.next_pid += 1
+        self.sessions[self.next_pid] = (self.now - ago, self.now - ago)
+
+    def step(self) -> None:
+        """Two seconds on, and now and then a session ends, begins, or runs a statement, or a
+        long transaction (older than every row) begins or ends elsewhere."""
+        self.now += 2 * _US + self.rng.randrange(-5000, 5000)
+        event = self.rng.choice(["none"] * 5 + ["end", "end oldest", "begin", "statement",
+                                                "active"])  # fmt: skip
+        pids = sorted(self.sessions, key=lambda p: self.sessions[p][0])
+        if event == "end":
+            del self.sessions[self.rng.choice(pids[1:])]
+        elif event == "end oldest":
+            del self.sessions[pids[0]]
+        elif event == "begin":
+            self.begin()
+        elif event == "statement":
+            pid = self.rng.choice(pids)
+            self.sessions[pid] = (self.sessions[pid][0], self.now - self.rng.randrange(1000))
+        elif event == "active":
+            oldest_row = self.sessions[pids[0]][0]
+            self.active = None if self.active else oldest_row - self.rng.randrange(1, 60 * _US)
+
+    def read(self) -> PoolSnapshot:
+        rows = [
+            session(pid, "openclaw-adapter-amazon", xact_age_s=(self.now - xs) / _US,
+                    state_age_s=(self.now - sc) / _US, xact_start=xs / _US,
+                    state_change=sc / _US)
+            for pid, (xs, sc) in sorted(self.sessions.items(), key=lambda kv: kv[1][0])
+        ]  # fmt: skip
+        oldest = rows[0].xact_age_s if self.active is None else (self.now - self.active) / _US
+        return pool(
+            oldest_xact_age_s=oldest,
+            oldest_xact_pid=rows[0].pid,
+            idle_in_transaction_count=len(rows),
+            idle_in_transaction=tuple(rows),
+        )
+
+
+_US = 1_000_000
+
+
+def test_the_probes_rows_keep_their_trees_by_their_instants_and_write_what_their_ages_say() -> None:
+    """A row of the probe's keeps its tree while its session and instants stay and the oldest
+    stays (no age is computed for it); whatever moved, the frame holds what an encoder that
+    never saw the pool before writes from the ages."""
+    probe, encoder = Probe(random.Random(9)), PoolEncoder(Codec(extra=(SnapshotInputs,)))
+    last, kept = encoder.encode(probe.read()), 0
+    for _ in range(300):
+        before = (dict(probe.sessions), probe.active)
+        probe.step()
+        database = probe.read()
+        tree = encoder.encode(database)
+        assert tree == PoolEncoder(Codec(extra=(SnapshotInputs,))).encode(database)
+        if (probe.sessions, probe.active) == before:
+            assert tree["idle_in_transaction"] is last["idle_in_transaction"]
+            kept += 1
+        last = tree
+    assert kept > 100
