@@ -44,11 +44,24 @@ def _mask_keyword(match: re.Match[str]) -> str:
     return f"{match['key']}{MASK}{rest}"
 
 
+def _may_hold_credentials(text: str) -> bool:
+    """Whether a pattern above can match: each needs `://`, `=`, or a scheme's name. Most
+    text (names, counts, a finding's summary) has none, and this costs a few comparisons
+    where the patterns cost a search each. Outside ASCII, case-insensitive matching is more
+    than lower case (the long s matches s), so such text is always searched."""
+    if "://" in text or "=" in text or not text.isascii():
+        return True
+    lower = text.lower()
+    return "bearer" in lower or "basic" in lower
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """`text` with every credential it carries replaced by ***."""
-    out = _URL_USERINFO.sub(lambda m: f"{m['head']}:{MASK}@", text)
-    out = _SECRET_KEYWORD.sub(_mask_keyword, out)
-    out = _AUTH_SCHEME.sub(lambda m: f"{m['key']}{MASK}", out)
+    out = text
+    if _may_hold_credentials(text):
+        out = _URL_USERINFO.sub(lambda m: f"{m['head']}:{MASK}@", out)
+        out = _SECRET_KEYWORD.sub(_mask_keyword, out)
+        out = _AUTH_SCHEME.sub(lambda m: f"{m['key']}{MASK}", out)
     for secret in secrets:
         if secret and len(secret) >= MIN_LITERAL:
             out = out.replace(secret, MASK)

@@ -60,6 +60,11 @@ class Console(ConsoleActions, ConsoleTeam):
         self._runbooks = None
         self.built: Built | None = None  # the last snapshot built, for the recorder
         self._init_team()  # the shared audit's poller, the incident tracker
+        # the sources' answers heard, and how many there were when `built` was built: the
+        # first listener, so a snapshot built on an answer counts it
+        self._answers = self._built_after = 0
+        self.scheduler.subscribe(self.heard)
+        self.team_scheduler.subscribe(self.heard)
 
     @property
     def include_queries(self) -> bool:
@@ -154,7 +159,18 @@ class Console(ConsoleActions, ConsoleTeam):
         """Built from the sources' latest values; reading it changes nothing (the last one
         built is kept, with its inputs, for the recorder to write)."""
         self.built = build_kept(self.target.inputs(), self.config, self.target.seen)
+        self._built_after = self._answers
         return self.built.snapshot
+
+    def heard(self, _source: str) -> None:
+        """A source answered (with a new value or a new error)."""
+        self._answers += 1
+
+    @property
+    def current_build(self) -> Built | None:
+        """The snapshot last built, unless a source answered since: what the screens show (a
+        read that found nothing new, such as a watch's, moves neither them nor this)."""
+        return self.built if self._built_after == self._answers else None
 
     def latest(self) -> ConsoleSnapshot:
         """The snapshot the UI shows: the incident notes what appeared or cleared since the

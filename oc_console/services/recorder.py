@@ -89,13 +89,12 @@ class Recorder:
             return  # the recording stopped at its first failure
         with contextlib.suppress(RuntimeError):
             self._last = asyncio.get_running_loop().time()
-        target = self.console.target
-        inputs = target.inputs()
         # the snapshot the screens were just shown, when no source has answered since: built
         # once, not once for the screens and again here (headless, nothing else builds it)
-        built = self.console.built
-        if built is None or not built.from_same(inputs):
-            built = build_kept(inputs, self.console.config, target.seen)
+        built = self.console.current_build
+        if built is None:
+            target = self.console.target
+            built = build_kept(target.inputs(), self.console.config, target.seen)
         elif self._taken is not None and built is self._taken():
             return  # written already: nothing answered since
         self._taken = weakref.ref(built)

@@ -32,6 +32,10 @@ from oc_console.sources.kube.client import KubeClient, connect
         ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "eyJhbGciOiJIUzI1NiJ9.e30.sig"),
         ("GET https://api/v1?access_token=abc123&x=1", "abc123"),
         ("error: cannot connect to postgresql://u:s3cret@h/db: refused", "s3cret"),
+        ("AUTHORIZATION: BASIC dXNlcjpodW50ZXIy", "dXNlcjpodW50ZXIy"),
+        ("authorization: bearer\tabc.def", "abc.def"),
+        # case-insensitive matching is more than lower case outside ASCII: the long s is an s
+        ("Authorization: Ba\u017fic dXNlcjpodW50ZXIy", "dXNlcjpodW50ZXIy"),
     ],
 )
 def test_secrets_are_redacted(text: str, secret: str) -> None:
