@@ -1,14 +1,13 @@
 """Recording's cost where an on-call engineer pays it: the console itself (`oc-console` in a
 terminal at 120x40, on the Overview) against the demo's sandbox (`--scenario all`, run here, so
-the CPU measured is the console's own), with `--record` and without, in turn.
+the CPU measured is the consoles' own): one console with `--record` and one without, side by
+side, started together, so both see the same incidents unfold and read on the same schedule.
 
-Each run settles past the start's second rounds, then its process's CPU (every thread: the UI,
-the facade, the sources' threads and the recorder's) is read over a window of whole periods of
-the slowest periodic read, as bench_idle reads it. The runs go plain, recording, recording,
-plain, ... so the sandbox's drift over the bench (its data grows) weighs on both sides alike.
-Recording costs at most 5 % over not recording. (bench_recording prices one frame against the
-facade's refresh alone, a stricter stand-in.) BENCH_RECORDING_CONSOLE_ROUNDS sets the pairs of
-runs (default 2)."""
+Past the start's second rounds, each process's CPU (every thread: the UI, the facade, the
+sources' threads and the recorder's) is read over the same window of whole periods of the
+slowest periodic read, as bench_idle reads it. Recording costs at most 5 % over not recording.
+(bench_recording prices one frame against the facade's refresh alone, a stricter stand-in.)
+BENCH_RECORDING_CONSOLE_ROUNDS sets how many pairs are run in turn (default 2)."""
 
 from __future__ import annotations
 
@@ -28,17 +27,32 @@ BUDGET = 1.05
 ROUNDS = int(os.environ.get("BENCH_RECORDING_CONSOLE_ROUNDS", "2"))
 
 
-def cpu_percent(env: dict[str, str], *args: str) -> float:
-    """The console's CPU over WINDOW seconds of its steady state, as a share of one core."""
-    term = Terminal.console(*args, env=env)
+def side_by_side(env: dict[str, str], path: Path) -> tuple[float, float]:
+    """The CPU of a console without recording and of one recording to `path`, over the same
+    WINDOW seconds of their steady state, each as a share of one core."""
+    plain = Terminal.console(env=env)
+    recording = Terminal.console("--record", str(path), env=env)
+    both = (plain, recording)
     try:
-        term.wait_for(b"k8s", timeout=60)
-        term.read_for(SETTLE)
-        cpu0, t0 = term.cpu_seconds(), time.monotonic()
-        term.read_for(WINDOW)
-        return (term.cpu_seconds() - cpu0) / (time.monotonic() - t0) * 100
+        for term in both:
+            term.wait_for(b"k8s", timeout=60)
+        _read_all(both, SETTLE)
+        cpu0, t0 = [t.cpu_seconds() for t in both], time.monotonic()
+        _read_all(both, WINDOW)
+        spent = [t.cpu_seconds() - c for t, c in zip(both, cpu0, strict=True)]
+        elapsed = time.monotonic() - t0
     finally:
-        term.close()
+        for term in both:
+            term.close()
+    return spent[0] / elapsed * 100, spent[1] / elapsed * 100
+
+
+def _read_all(terms: tuple[Terminal, ...], seconds: float) -> None:
+    """Drain every terminal for `seconds` (a console whose output is not read blocks)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        for term in terms:
+            term.read_for(min(0.05, left / len(terms)))
 
 
 def main() -> int:
@@ -47,13 +61,12 @@ def main() -> int:
         plain: list[float] = []
         recording: list[float] = []
         frames = 0
-        for i in range(2 * ROUNDS):
-            if i % 4 in (1, 2):  # plain, recording, recording, plain, ...
-                path = Path(tmp) / f"run{i}.ocrec"
-                recording.append(cpu_percent(env, "--record", str(path)))
-                frames += len(Recording(path))
-            else:
-                plain.append(cpu_percent(env))
+        for i in range(ROUNDS):
+            path = Path(tmp) / f"run{i}.ocrec"
+            without, with_ = side_by_side(env, path)
+            plain.append(without)
+            recording.append(with_)
+            frames += len(Recording(path))
     if not frames:
         skip("recording_console_cpu", "the console recorded no frame")
         return 0
