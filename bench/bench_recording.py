@@ -1,12 +1,14 @@
-"""Recording: what it costs and how big it grows, on the demo's sandbox (`--scenario all`), time
-compressed as in bench_soak (one UI refresh per cycle, the console's clock moved on a refresh
-interval per cycle); the sandbox runs in a child process, so the CPU measured is the facade's
-and the recorder's alone.
+"""Recording: what a frame costs and how big a recording grows, on the demo's sandbox
+(`--scenario all`), time compressed as in bench_soak (one UI refresh per cycle, the console's
+clock moved on a refresh interval per cycle); the sandbox runs in a child process, so the CPU
+measured is the facade's and the recorder's alone.
 
 - CPU per refresh with a frame recorded each refresh (encoded, compressed and written, the
   recorder's thread waited for) against refreshes without recording, in alternating blocks of
-  the same run (a refresh's cost creeps up over the run; both sides share that drift): the CPU
-  of the event loop's thread and of the recorder's;
+  the same run: the CPU of the event loop's thread and of the recorder's. Printed for a person:
+  it prices a frame against the facade's refresh alone, without the screens' work or the
+  sources' threads, which a console pays either way; the 5 % budget is the console's, measured
+  by bench_recording_console;
 - the file's growth per (virtual) hour over a stretch recorded without a gap, against a fixed
   2 MB/h;
 - seeking to a random moment of a 6-hour recording (made of the frames just recorded, one every
@@ -28,11 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_soak import VirtualTime, serve
-from bench.common import limit, report, skip
+from bench.common import limit, skip
 
 MINUTES = float(os.environ.get("BENCH_RECORDING_MINUTES", "20"))
 WARM_UP_MINUTES = 5
-CPU_BUDGET = 1.05
 GROWTH_LIMIT_MB_PER_HOUR = 2.0
 SEEK_LIMIT_MS = 200.0
 SEEK_HOURS = 6
@@ -97,10 +98,10 @@ async def measure(flags: dict[str, Any], path: Path) -> bool:
         recorder.close()
         await console.close()
     base, cost = sum(plain) / len(plain), sum(recorded) / len(recorded)
-    ok = report("recording_cpu_per_refresh", cost * 1e3, base * 1e3, CPU_BUDGET, "ms")
+    print(f"# a refresh of the facade alone: {base * 1e3:.2f} ms; with a frame recorded: "
+          f"{cost * 1e3:.2f} ms ({cost / base:.3f}x)")  # fmt: skip
     growth = grown / 1e6 / hours
-    ok &= limit("recording_growth_per_hour", growth, GROWTH_LIMIT_MB_PER_HOUR, "MB")
-    return ok
+    return limit("recording_growth_per_hour", growth, GROWTH_LIMIT_MB_PER_HOUR, "MB")
 
 
 def six_hours(source: Path, path: Path) -> None:

@@ -194,7 +194,10 @@ class FrameCodec:
         the delta against the same tree is found at once."""
         last, key = self._items[name], ITEMS[name]
         was, was_written, trees = last.values, last.written, last.trees
-        written = list(map(self._write, values))
+        try:  # one C loop: with 10k pods, thousands of findings
+            written = list(map(orjson.dumps, values))
+        except TypeError:
+            written = list(map(self._write, values))
         by_key: dict[Hashable, tuple[Any, Tree]] | None = None
         out: list[Tree] = []
         for i, value in enumerate(values):
