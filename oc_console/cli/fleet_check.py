@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +14,14 @@ from rich.console import Console as RichConsole
 from rich.text import Text
 
 from oc_console.cli.listing import whole
-from oc_console.cli.report import check_json, leave_now, print_check, with_runbooks
+from oc_console.cli.report import (
+    check_console,
+    check_json,
+    leave_now,
+    print_check,
+    with_runbooks,
+    write_out,
+)
 from oc_console.config import Config
 from oc_console.domain.targets import TargetSnapshot, fleet_findings, worst_status
 from oc_console.inert_json import inert
@@ -91,12 +97,10 @@ def run_fleet_check(args: argparse.Namespace, config: Config, configs: Any) -> i
         loop.close()
     targets = tuple(TargetSnapshot(t.name, with_runbooks(t.snapshot)) for t in collected)
     if args.json or args.output == "json":
-        text = inert(_dumps(fleet_json(targets, config)))
-        sys.stdout.write(text + "\n")
+        write_out(inert(_dumps(fleet_json(targets, config))) + "\n")
     else:
         plain = not sys.stdout.isatty()
-        out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")),
-                          width=PIPED_WIDTH if plain else None)  # fmt: skip
+        out = check_console(PIPED_WIDTH if plain else None)
         print_fleet(targets, out, plain=plain, wide=args.output == "wide")
     leave_now(worst_status(t.status for t in targets))
 

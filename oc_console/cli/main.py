@@ -111,14 +111,14 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rich.console import Console as RichConsole
-
     from oc_console.cli.report import (
+        check_console,
         check_json_text,
         exit_code,
         leave_now,
         print_check,
         with_runbooks,
+        write_out,
     )
     from oc_console.services.console import Console
 
@@ -156,13 +156,11 @@ def _check(args: argparse.Namespace) -> int:
     finally:
         loop.close()
     if args.json or args.output == "json":
-        sys.stdout.write(check_json_text(snap, config.kubernetes.thresholds))
-        sys.stdout.write("\n")
+        write_out(check_json_text(snap, config.kubernetes.thresholds) + "\n")
     else:
         # Piped (monitoring, grep): plain columns, every line whole.
         plain = not sys.stdout.isatty()
-        out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")),
-                          width=PIPED_WIDTH if plain else None)  # fmt: skip
+        out = check_console(PIPED_WIDTH if plain else None)
         print_check(snap, out, plain=plain, wide=args.output == "wide")
     leave_now(exit_code(snap))
 

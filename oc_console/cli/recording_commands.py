@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import signal
 import sys
@@ -169,9 +168,14 @@ def _replay_player(args: argparse.Namespace, config: Config, path: str) -> Any:
 
 def check_replay(args: argparse.Namespace, config: Config) -> int:
     """`check --replay FILE [--at T]`: the same report and exit code as `check`, at T."""
-    from rich.console import Console as RichConsole
-
-    from oc_console.cli.report import check_json_text, exit_code, print_check, with_runbooks
+    from oc_console.cli.report import (
+        check_console,
+        check_json_text,
+        exit_code,
+        print_check,
+        with_runbooks,
+        write_out,
+    )
 
     player = _replay_player(args, config, args.replay)
     if args.at:
@@ -180,10 +184,10 @@ def check_replay(args: argparse.Namespace, config: Config) -> int:
         player.seek(player.recording.end)
     snap = with_runbooks(player.snapshot())
     if args.json or args.output == "json":
-        sys.stdout.write(check_json_text(snap, config.kubernetes.thresholds) + "\n")
+        write_out(check_json_text(snap, config.kubernetes.thresholds) + "\n")
     else:
         plain = not sys.stdout.isatty()
-        out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")), width=160 if plain else None)
+        out = check_console(160 if plain else None)
         print_check(snap, out, plain=plain, wide=args.output == "wide")
     code: int = exit_code(snap)
     return code

@@ -43,6 +43,36 @@ def exit_code(snap: ConsoleSnapshot) -> int:
     return worst
 
 
+def check_console(width: int | None) -> RichConsole:
+    """Where `check`'s report for a person goes. A reader that leaves early (`check | head -1`)
+    takes no exit code with it: a script reads the status, so the rest goes nowhere and the
+    status stands (Rich's own answer is to exit 1)."""
+    out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")), width=width)
+
+    def reader_left() -> None:
+        out.quiet = True
+        discard_the_rest()
+
+    out.on_broken_pipe = reader_left  # type: ignore[method-assign]
+    return out
+
+
+def write_out(text: str) -> None:
+    """`text` on stdout, where a reader may leave early (see check_console)."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        discard_the_rest()
+
+
+def discard_the_rest() -> None:
+    """stdout's reader has gone: whatever is still to be written goes to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def leave_now(code: int) -> NoReturn:
     """The answer is printed. A worker thread may still be blocked on a source (one that
     missed its deadline, a watch or a close still unwinding), and the interpreter would join

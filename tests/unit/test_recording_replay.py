@@ -74,6 +74,24 @@ def test_check_replay_answers_as_check_would_have_at_the_end() -> None:
     assert doc["sources"]["kubernetes"]["ok"] is True
 
 
+@pytest.mark.parametrize("output", [(), ("--json",)])
+def test_a_reader_that_leaves_early_takes_no_exit_code_with_it(output: tuple[str, ...]) -> None:
+    """`check ... | head -1` in a script: the status is the exit code, however much was read."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "oc_console.cli", "check", "--replay", str(FIXTURE), *output],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # gone before the first line: every write meets a closed pipe
+    try:
+        assert proc.wait(timeout=60) == 2  # CRITICAL, as the whole read exits
+    finally:
+        proc.kill()
+    assert proc.stderr.read() == ""
+    proc.stderr.close()
+
+
 def test_check_replay_at_a_time(capsys: pytest.CaptureFixture[str]) -> None:
     rec = Recording(FIXTURE)
     second = rec.frames[1].time + timedelta(seconds=0.5)
