@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from oc_console.errors import UserError
@@ -39,6 +40,7 @@ class SandboxDatabase:
         self.bouncer: pgbouncer.PgBouncer | None = None
         self.note: str | None = None  # one line when the PgBouncer asked for cannot run
         self._load: subprocess.Popen[str] | None = None
+        self.order_at = 0.0  # when the failed order's webhook came (unix seconds), once seeded
 
     @property
     def dsn(self) -> str:
@@ -52,6 +54,8 @@ class SandboxDatabase:
     def start(self) -> SandboxDatabase:
         self.pg.start()
         self.pg.psql(db.ROLES)
+        # the seed's now(), to the psql start's few milliseconds
+        self.order_at = time.time() - db.ORDER_AGE_SECONDS
         self.pg.psql(db.SCHEMA, database=db.DATABASE)
         if self.pool_scenario:
             self._allow_pod_addresses()

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from oc_console.sandbox.openclaw_db import ORDER_AGE_SECONDS
+
 from . import fleet, kubeconfig
 from .churn import Churn
 from .context import Context
@@ -42,6 +44,9 @@ class KubeSandbox:
     ) -> None:
         self.workdir = Path(workdir)
         self.scenarios = resolve(scenarios)
+        # when the failed order's webhook came (unix seconds): its pod's logs tell of it then;
+        # the database's seed, when there is one, else ORDER_AGE_SECONDS before start()
+        self.order_at: float | None = None
         self.faults = Faults()
         self.context = kubeconfig.CONTEXT
         self.kubeconfig_path = self.workdir / "kubeconfig"
@@ -100,7 +105,7 @@ class KubeSandbox:
         store.load_raw(POD, built.raw_pods)
         if "order" in self.scenarios:
             self._ctx.order_pod = built.order_pod
-            self._ctx.order_at = now - 6 * 60
+            self._ctx.order_at = self.order_at or now - ORDER_AGE_SECONDS
         controller = DeploymentController(store, self._ready_delay, frozenset({CRASHLOOP_IMAGE}))
         controller.tick()
         churn = Churn(store, "oom" in self.scenarios, self._churn_interval)
