@@ -223,6 +223,7 @@ def _run_tui(
     With `leaving` (the demo), the caller finishes the way out; with `record`, recorded."""
     from oc_console.cli.fleet_open import open_console
     from oc_console.cli.recording_commands import start_recorders, stop_recorder
+    from oc_console.heap import freeze_startup
     from oc_console.screens.app import make_app
     from oc_console.signals import Quit
 
@@ -233,6 +234,7 @@ def _run_tui(
     app = make_app(console, fleet=fleet)
     quitting = leaving or Quit()
     quitting.install(app)
+    freeze_startup()
     try:
         app.run()
     finally:

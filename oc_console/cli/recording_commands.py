@@ -201,6 +201,9 @@ def replay_command(args: argparse.Namespace, config: Config) -> int:
     player = _replay_player(args, config, args.file)
     if args.at:
         player.seek_text(args.at)
+    from oc_console.heap import freeze_startup
+
     app = make_replay_app(ReplayConsole(config, player))
+    freeze_startup()
     app.run()
     return app.return_code or 0
