@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oc_console.errors import UserError
+from oc_console.heap import freeze_startup
 
 if TYPE_CHECKING:
     from oc_console.config import Config
@@ -136,6 +137,7 @@ def record_command(args: argparse.Namespace, config: Config) -> int:
         raise UserError("no source configured: nothing to record (see oc-console --help)")
     console = Console(config)
     recorder = start_recorder(console, RecordOptions(args.file, args.max_size))
+    freeze_startup()  # it runs for hours
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -201,8 +203,6 @@ def replay_command(args: argparse.Namespace, config: Config) -> int:
     player = _replay_player(args, config, args.file)
     if args.at:
         player.seek_text(args.at)
-    from oc_console.heap import freeze_startup
-
     app = make_replay_app(ReplayConsole(config, player))
     freeze_startup()
     app.run()
