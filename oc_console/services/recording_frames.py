@@ -52,6 +52,8 @@ def _key(finding: Finding) -> tuple[str, str, tuple[Target, ...]]:
 ITEMS: dict[str, Callable[[Any], Hashable]] = {
     "sources": operator.attrgetter("name"),
     "findings": _key,
+    # a page is its alert's: the finding that explains it moves with that finding's wording
+    "pages": lambda match: match.alert.fingerprint,
 }
 
 
@@ -153,7 +155,7 @@ class FrameCodec:
             "inputs": tree,
             "recorded": {
                 "findings": self._items_like("findings", findings),
-                "pages": self._whole_like("pages", pages),
+                "pages": self._items_like("pages", pages),
                 "cleared": self._whole_like("cleared", cleared),
             },
         }
@@ -180,7 +182,7 @@ class FrameCodec:
 
     def _whole_like(self, name: str, value: object) -> Tree:
         """A value built anew for each frame and most often equal to the last frame's, whole
-        (the pages, the findings lately cleared)."""
+        (the findings lately cleared)."""
         written, cached = self._write(value), self._cache.get(name)
         if written and cached is not None and written == self._written.get(name):
             return cached[2]
