@@ -25,11 +25,9 @@ def test_startup_objects_are_frozen_and_later_garbage_is_still_collected() -> No
     try:
         freeze_startup()
         assert gc.get_freeze_count() > 0
-        frozen = gc.get_freeze_count()
         later = _cycle()  # garbage made while the console runs: only a pass can free a cycle
         gc.collect()
         assert later() is None
-        assert gc.get_freeze_count() == frozen  # a pass leaves the frozen objects where they are
-        assert not any(o is kept for o in gc.get_objects())  # ...and walks none of them
+        assert not any(o is kept for o in gc.get_objects())  # a pass walks no frozen object
     finally:
         gc.unfreeze()
