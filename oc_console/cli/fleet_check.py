@@ -29,7 +29,6 @@ from oc_console.redact import redact
 from oc_console.sanitize import clean
 
 STATUS = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
-PIPED_WIDTH = 160
 
 
 def fleet_json(targets: tuple[TargetSnapshot, ...], config: Config) -> dict[str, Any]:
@@ -100,7 +99,7 @@ def run_fleet_check(args: argparse.Namespace, config: Config, configs: Any) -> i
         write_out(inert(_dumps(fleet_json(targets, config))) + "\n")
     else:
         plain = not sys.stdout.isatty()
-        out = check_console(PIPED_WIDTH if plain else None)
+        out = check_console(plain)
         print_fleet(targets, out, plain=plain, wide=args.output == "wide")
     leave_now(worst_status(t.status for t in targets))
 

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 CHECK_CLOSE_SECONDS = 0.5
 CHECK_EXIT_MARGIN_SECONDS = 20.0  # past --timeout: printing, closing, a loaded machine
-PIPED_WIDTH = 160
 NOTHING_CONFIGURED = (
     "no source configured: set --kubeconfig or $KUBECONFIG, --pg-dsn or PGHOST, or "
     "--prometheus (or the config file's [kubernetes], [postgres], [prometheus])"
@@ -160,7 +159,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         # Piped (monitoring, grep): plain columns, every line whole.
         plain = not sys.stdout.isatty()
-        out = check_console(PIPED_WIDTH if plain else None)
+        out = check_console(plain)
         print_check(snap, out, plain=plain, wide=args.output == "wide")
     leave_now(exit_code(snap))
 

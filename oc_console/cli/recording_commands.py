@@ -189,7 +189,7 @@ def check_replay(args: argparse.Namespace, config: Config) -> int:
         write_out(check_json_text(snap, config.kubernetes.thresholds) + "\n")
     else:
         plain = not sys.stdout.isatty()
-        out = check_console(160 if plain else None)
+        out = check_console(plain)
         print_check(snap, out, plain=plain, wide=args.output == "wide")
     code: int = exit_code(snap)
     return code

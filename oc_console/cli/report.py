@@ -30,6 +30,7 @@ from oc_console.redact import redact
 from oc_console.sanitize import clean
 
 UNKNOWN = 3
+PIPED_WIDTH = 160  # piped (monitoring, grep): every line whole
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -43,10 +44,12 @@ def exit_code(snap: ConsoleSnapshot) -> int:
     return worst
 
 
-def check_console(width: int | None) -> RichConsole:
-    """Where `check`'s report for a person goes. A reader that leaves early (`check | head -1`)
-    takes no exit code with it: a script reads the status, so the rest goes nowhere and the
-    status stands (Rich's own answer is to exit 1)."""
+def check_console(plain: bool) -> RichConsole:
+    """Where `check`'s report for a person goes: PIPED_WIDTH wide when `plain` (piped), else the
+    terminal's width. A reader that leaves early (`check | head -1`) takes no exit code with
+    it: a script reads the status, so the rest goes nowhere and the status stands (Rich's own
+    answer is to exit 1)."""
+    width = PIPED_WIDTH if plain else None
     out = RichConsole(no_color=bool(os.environ.get("NO_COLOR")), width=width)
 
     def reader_left() -> None:
